@@ -1,0 +1,438 @@
+//! Demo data: a believable district with two streets, four communities, their
+//! compounds and buildings, about 3,000 households with floor areas and made-up
+//! residents, and one account for each role. Written with multi-row inserts into an
+//! empty database; the same seed always gives the same data.
+
+use crate::accounts::hash_password;
+use crate::{AppError, AppResult};
+use linli_domain::accounts::{Password, Role};
+use linli_domain::organizations::{MemberRole, OrgKind};
+use linli_domain::regions::{RegionId, RegionKind, RegionPath};
+use linli_store::Db;
+use linli_store::accounts as st;
+use linli_store::organizations as orgs;
+use linli_store::regions::{self, NewHousehold, NewRegion, NewResident};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "linli2026";
+
+/// A demo login to print at start-up.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    pub phone: &'static str,
+    pub name: &'static str,
+    pub role: Role,
+    pub node: String,
+}
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟",
+    "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "建华", "文", "玉兰", "海燕", "子涵",
+    "浩然", "雨桐", "欣怡", "梓轩", "一诺", "建国", "淑珍", "志强",
+];
+
+struct Community {
+    street: usize,
+    name: &'static str,
+    compounds: [&'static str; 3],
+}
+
+const STREETS: [&str; 2] = ["翠竹街道", "回天街道"];
+const COMMUNITIES: [Community; 4] = [
+    Community {
+        street: 0,
+        name: "翠竹园社区",
+        compounds: ["翠竹园一期", "翠竹园二期", "翠竹园三期"],
+    },
+    Community {
+        street: 0,
+        name: "梧桐里社区",
+        compounds: ["梧桐里东区", "梧桐里西区", "梧桐雅苑"],
+    },
+    Community {
+        street: 1,
+        name: "回龙苑社区",
+        compounds: ["回龙苑北区", "回龙苑南区", "龙锦家园"],
+    },
+    Community {
+        street: 1,
+        name: "清泉社区",
+        compounds: ["清泉花园", "清泉新村", "泉水湾"],
+    },
+];
+
+/// Buildings per compound (the first compound of each community is the largest).
+const BUILDINGS: [usize; 3] = [11, 10, 10];
+/// Households per building: 2 entrances (单元) × 6 floors × 2 doors.
+const UNITS: i64 = 2;
+const FLOORS: i64 = 6;
+const DOORS: i64 = 2;
+
+/// Seeds an empty database; returns the demo logins. Does nothing but return the
+/// logins if the database already holds regions.
+pub async fn seed(db: &Db) -> AppResult<Vec<DemoLogin>> {
+    if !regions::is_empty(db).await? {
+        return Ok(logins());
+    }
+    let mut rng = StdRng::seed_from_u64(2026);
+    let mut new_regions = Vec::new();
+    let mut new_households = Vec::new();
+    let mut new_residents = Vec::new();
+    let mut next_id = 1i64;
+    let mut node =
+        |parent: Option<&NewRegion>, kind: RegionKind, name: String, out: &mut Vec<NewRegion>| {
+            let id = next_id;
+            next_id += 1;
+            let (path, depth) = match parent {
+                Some(p) => (
+                    RegionPath::from_stored(p.path.clone()).child(RegionId(id)),
+                    p.depth + 1,
+                ),
+                None => (RegionPath::root(RegionId(id)), 0),
+            };
+            let r = NewRegion {
+                id,
+                parent_id: parent.map(|p| p.id),
+                kind,
+                name,
+                path: path.as_str().into(),
+                depth,
+            };
+            out.push(NewRegion {
+                id: r.id,
+                parent_id: r.parent_id,
+                kind,
+                name: r.name.clone(),
+                path: r.path.clone(),
+                depth,
+            });
+            r
+        };
+    let network = node(
+        None,
+        RegionKind::Network,
+        "邻里社造网络".into(),
+        &mut new_regions,
+    );
+    let district = node(
+        Some(&network),
+        RegionKind::District,
+        "青溪区".into(),
+        &mut new_regions,
+    );
+    let streets: Vec<NewRegion> = STREETS
+        .iter()
+        .map(|s| {
+            node(
+                Some(&district),
+                RegionKind::Street,
+                (*s).into(),
+                &mut new_regions,
+            )
+        })
+        .collect();
+    let mut household_id = 1i64;
+    let mut named = Named::default();
+    for (ci, c) in COMMUNITIES.iter().enumerate() {
+        let community = node(
+            Some(&streets[c.street]),
+            RegionKind::Community,
+            c.name.into(),
+            &mut new_regions,
+        );
+        named.communities.push(community.id);
+        for (k, compound_name) in c.compounds.iter().enumerate() {
+            let compound = node(
+                Some(&community),
+                RegionKind::Compound,
+                (*compound_name).into(),
+                &mut new_regions,
+            );
+            named.compounds.push(compound.id);
+            for b in 1..=BUILDINGS[k] {
+                let building = node(
+                    Some(&compound),
+                    RegionKind::Building,
+                    format!("{b}号楼"),
+                    &mut new_regions,
+                );
+                if ci == 0 && k == 0 && b == 1 {
+                    named.first_building = building.id;
+                }
+                if ci == 3 && k == 0 && b == 1 {
+                    named.other_building = building.id;
+                }
+                for unit in 1..=UNITS {
+                    for floor in 1..=FLOORS {
+                        for door in 1..=DOORS {
+                            let id = household_id;
+                            household_id += 1;
+                            new_households.push(NewHousehold {
+                                id,
+                                region_id: building.id,
+                                unit_label: format!("{unit}单元{floor}0{door}"),
+                                floor_area: rng.random_range(5500..14500),
+                            });
+                            let people = rng.random_range(1..=4);
+                            let surname = SURNAMES[rng.random_range(0..SURNAMES.len())];
+                            for p in 0..people {
+                                let s = if p == 1 {
+                                    SURNAMES[rng.random_range(0..SURNAMES.len())]
+                                } else {
+                                    surname
+                                };
+                                new_residents.push(NewResident {
+                                    household_id: id,
+                                    region_id: building.id,
+                                    name: format!("{s}{}", GIVEN[rng.random_range(0..GIVEN.len())]),
+                                    phone: (p < 2).then(|| {
+                                        format!("170{:08}", rng.random_range(0..100_000_000))
+                                    }),
+                                    user_id: None,
+                                    is_head: p == 0,
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    named.network = network.id;
+    named.district = district.id;
+    named.streets = streets.iter().map(|s| s.id).collect();
+
+    let hash = hash_password(&Password::parse(DEMO_PASSWORD)?)?;
+    let mut tx = db.begin().await?;
+    regions::bulk_insert(&mut tx, &new_regions, &new_households, &new_residents).await?;
+    regions::reset_sequences(&mut tx).await?;
+    let logins = logins();
+    let mut user_ids = Vec::new();
+    for l in &logins {
+        let uid = st::insert_user(&mut tx, l.phone, l.name, &hash, "zh-CN").await?;
+        let region_id = named.resolve(&l.node);
+        st::insert_grant(&mut tx, uid, region_id, l.role.as_str(), None).await?;
+        user_ids.push(uid);
+    }
+    // Residents among the demo accounts live in households of the first building (or,
+    // for the neighbour from another community, of Qingquan's first building).
+    let homes: [(usize, i64); 5] = [
+        (5, named.first_building),
+        (6, named.first_building),
+        (7, named.first_building),
+        (8, named.first_building),
+        (15, named.other_building),
+    ];
+    for (n, (idx, building)) in homes.iter().enumerate() {
+        let l = &logins[*idx];
+        let h = new_households
+            .iter()
+            .filter(|h| h.region_id == *building)
+            .nth(n)
+            .ok_or(AppError::Internal("demo household".into()))?;
+        st::insert_resident_account(&mut tx, h.id, *building, l.name, l.phone, user_ids[*idx])
+            .await?;
+        st::ensure_grant(
+            &mut tx,
+            user_ids[*idx],
+            *building,
+            Role::Resident.as_str(),
+            None,
+        )
+        .await?;
+    }
+    st::insert_grant(
+        &mut tx,
+        user_ids[7],
+        named.first_building,
+        Role::Owner.as_str(),
+        None,
+    )
+    .await?;
+    st::insert_grant(
+        &mut tx,
+        user_ids[7],
+        named.first_building,
+        Role::HouseholdHead.as_str(),
+        None,
+    )
+    .await?;
+
+    let org_specs: [(&str, OrgKind, &str, &str, usize); 9] = [
+        (
+            "翠竹园社区居委会",
+            OrgKind::ResidentsCommittee,
+            "翠竹园社区",
+            "社区居民委员会，负责居民自治与公共服务。",
+            3,
+        ),
+        (
+            "翠竹园一期业主委员会",
+            OrgKind::OwnersCommittee,
+            "翠竹园一期",
+            "代表一期业主，监督物业与维修资金。",
+            9,
+        ),
+        (
+            "翠竹物业服务中心",
+            OrgKind::PropertyManager,
+            "翠竹园一期",
+            "一期的物业服务企业。",
+            10,
+        ),
+        (
+            "翠竹园社区互助会",
+            OrgKind::MutualAid,
+            "翠竹园社区",
+            "居民自发组织的互助平台，孵化自组织、运营互助项目。",
+            11,
+        ),
+        (
+            "翠竹园读书会",
+            OrgKind::Club,
+            "翠竹园社区",
+            "每月共读一本书，轮流领读。谁主张谁负责。",
+            8,
+        ),
+        (
+            "晨练太极队",
+            OrgKind::Club,
+            "翠竹园社区",
+            "每天清晨在中心花园练习太极拳。",
+            8,
+        ),
+        (
+            "亲子手工坊",
+            OrgKind::Club,
+            "翠竹园一期",
+            "周末带孩子一起做手工，AA 分摊材料费。",
+            5,
+        ),
+        (
+            "翠竹社区基金",
+            OrgKind::Foundation,
+            "翠竹街道",
+            "街道层面的专项资金池，资助社区微项目。",
+            12,
+        ),
+        (
+            "青溪社区营造中心",
+            OrgKind::SocialOrganization,
+            "青溪区",
+            "区级枢纽型社会组织，陪伴社区自组织成长。",
+            1,
+        ),
+    ];
+    for (name, kind, node_name, intro, leader) in org_specs {
+        let region_id = named.resolve(node_name);
+        let org = orgs::insert(
+            &mut tx,
+            region_id,
+            kind.as_str(),
+            name,
+            intro,
+            user_ids[leader],
+        )
+        .await?;
+        orgs::upsert_member(&mut tx, org, user_ids[leader], MemberRole::Leader.as_str()).await?;
+        if kind == OrgKind::Club {
+            for (i, m) in [5usize, 6, 7].iter().enumerate() {
+                if *m != leader {
+                    let role = if i == 0 {
+                        MemberRole::Treasurer
+                    } else {
+                        MemberRole::Member
+                    };
+                    orgs::upsert_member(&mut tx, org, user_ids[*m], role.as_str()).await?;
+                }
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(logins)
+}
+
+/// Ids of the named nodes, to hang accounts and organizations on.
+#[derive(Default)]
+struct Named {
+    network: i64,
+    district: i64,
+    streets: Vec<i64>,
+    communities: Vec<i64>,
+    compounds: Vec<i64>,
+    first_building: i64,
+    other_building: i64,
+}
+
+impl Named {
+    fn resolve(&self, name: &str) -> i64 {
+        if name == "邻里社造网络" {
+            return self.network;
+        }
+        if name == "青溪区" {
+            return self.district;
+        }
+        if name == "翠竹园一期1号楼" {
+            return self.first_building;
+        }
+        if name == "清泉花园1号楼" {
+            return self.other_building;
+        }
+        if let Some(i) = STREETS.iter().position(|s| *s == name) {
+            return self.streets[i];
+        }
+        if let Some(i) = COMMUNITIES.iter().position(|c| c.name == name) {
+            return self.communities[i];
+        }
+        let compounds: Vec<&str> = COMMUNITIES.iter().flat_map(|c| c.compounds).collect();
+        compounds
+            .iter()
+            .position(|c| *c == name)
+            .map(|i| self.compounds[i])
+            .unwrap_or(self.network)
+    }
+}
+
+/// The demo accounts: one per role, with the node the role is held on.
+pub fn logins() -> Vec<DemoLogin> {
+    let l = |phone, name, role, node: &str| DemoLogin {
+        phone,
+        name,
+        role,
+        node: node.into(),
+    };
+    vec![
+        l("13800000000", "李平", Role::PlatformAdmin, "邻里社造网络"),
+        l("13800000001", "赵敏", Role::DistrictOfficer, "青溪区"),
+        l("13800000002", "孙立", Role::StreetOfficer, "翠竹街道"),
+        l(
+            "13800000003",
+            "周红",
+            Role::ResidentsCommittee,
+            "翠竹园社区",
+        ),
+        l("13800000004", "吴静", Role::SocialWorker, "翠竹园社区"),
+        l("13800000005", "郑强", Role::BuildingRep, "翠竹园一期1号楼"),
+        l("13800000006", "冯梅", Role::BuildingRep, "翠竹园一期1号楼"),
+        l("13800000007", "陈晓", Role::Resident, "翠竹园一期1号楼"),
+        l("13800000008", "褚琳", Role::ClubLeader, "翠竹园社区"),
+        l("13800000009", "卫东", Role::OwnersCommittee, "翠竹园一期"),
+        l("13800000010", "蒋涛", Role::PropertyManager, "翠竹园一期"),
+        l(
+            "13800000011",
+            "沈芳",
+            Role::SocialOrganization,
+            "翠竹园社区",
+        ),
+        l("13800000012", "韩磊", Role::FundCommittee, "翠竹街道"),
+        l("13800000013", "杨帆", Role::Expert, "邻里社造网络"),
+        l("13800000014", "朱颖", Role::Designer, "回天街道"),
+        l("13800000015", "秦川", Role::Resident, "清泉花园1号楼"),
+    ]
+}

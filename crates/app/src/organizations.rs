@@ -1,0 +1,230 @@
+//! Organizations on a region node and their members. Any resident may found a club
+//! and becomes its leader (谁主张谁负责); the other kinds are recorded by those who
+//! administer the node. Member phone numbers are masked for everyone but the roles
+//! that need them.
+
+use crate::error::unique_as;
+use crate::{Actor, AppError, AppResult, Page};
+use linli_domain::DomainError;
+use linli_domain::accounts::{Phone, bounded_text, mask_phone};
+use linli_domain::organizations::{MemberRole, OrgKind};
+use linli_domain::regions::RegionPath;
+use linli_store::accounts as st;
+use linli_store::audit::{self, NewAudit};
+use linli_store::organizations::{self as orgs, MemberRow, OrgRow};
+use linli_store::{Db, Tx, regions};
+
+/// What a new organization needs, still raw.
+pub struct NewOrg<'a> {
+    pub region_id: i64,
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub intro: &'a str,
+}
+
+pub async fn create(db: &Db, actor: &Actor, input: NewOrg<'_>) -> AppResult<OrgRow> {
+    let kind = OrgKind::parse(input.kind)?;
+    let name = bounded_text(input.name, 60, DomainError::InvalidName)?;
+    let intro = input.intro.trim();
+    if intro.chars().count() > 2000 {
+        return Err(AppError::Invalid("field_too_long"));
+    }
+    let region = regions::get(db, input.region_id)
+        .await?
+        .ok_or(AppError::Invalid("region_not_found"))?;
+    let allowed = if kind.residents_may_found() {
+        actor.can_read(&region.path)
+    } else {
+        actor.administers(&region.path)
+    };
+    if !allowed {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = db.begin().await?;
+    let id = orgs::insert(&mut tx, region.id, kind.as_str(), &name, intro, actor.id())
+        .await
+        .map_err(unique_as("org_name_taken"))?;
+    orgs::upsert_member(&mut tx, id, actor.id(), MemberRole::Leader.as_str()).await?;
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "org.create",
+            region_id: Some(region.id),
+            target: format!("org:{id}"),
+            detail: format!("{}: {name}", kind.as_str()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, actor, id).await
+}
+
+/// An organization the actor may read.
+pub async fn get(db: &Db, actor: &Actor, id: i64) -> AppResult<OrgRow> {
+    let o = orgs::get(db, id)
+        .await?
+        .ok_or(AppError::NotFound("org_not_found"))?;
+    if !actor.can_read(&o.region_path) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(o)
+}
+
+/// Organizations at and below a node, optionally of one kind, with the total.
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    region_id: i64,
+    kind: Option<&str>,
+    page: Page,
+) -> AppResult<(Vec<OrgRow>, i64)> {
+    let kind = kind
+        .filter(|k| !k.is_empty())
+        .map(OrgKind::parse)
+        .transpose()?;
+    let region = crate::regions::readable(db, actor, region_id).await?;
+    let (lo, hi) = RegionPath::from_stored(region.path).subtree_bounds();
+    let k = kind.map(OrgKind::as_str);
+    let rows = orgs::list_in(db, &lo, &hi, k, page.size, page.offset()).await?;
+    let total = orgs::count_in(db, &lo, &hi, k).await?;
+    Ok((rows, total))
+}
+
+/// Organizations the actor belongs to, with their role in each.
+pub async fn mine(db: &Db, actor: &Actor) -> AppResult<Vec<(OrgRow, String)>> {
+    Ok(orgs::of_user(db, actor.id()).await?)
+}
+
+/// Members, with phone numbers masked unless the actor needs them.
+pub async fn members(
+    db: &Db,
+    actor: &Actor,
+    org: &OrgRow,
+    page: Page,
+) -> AppResult<Vec<MemberRow>> {
+    let mut rows = orgs::members(db, org.id, page.size, page.offset()).await?;
+    if !actor.sees_personal_data(&org.region_path) {
+        for m in &mut rows {
+            m.phone = mask_phone(&m.phone);
+        }
+    }
+    Ok(rows)
+}
+
+/// What the actor may do with an organization.
+pub async fn my_role(db: &Db, actor: &Actor, org: &OrgRow) -> AppResult<Option<MemberRole>> {
+    Ok(orgs::member_role(db, org.id, actor.id())
+        .await?
+        .and_then(|r| MemberRole::parse(&r).ok()))
+}
+
+async fn manages(db: &Db, actor: &Actor, org: &OrgRow) -> AppResult<bool> {
+    Ok(actor.administers(&org.region_path)
+        || my_role(db, actor, org)
+            .await?
+            .is_some_and(MemberRole::manages))
+}
+
+/// Adds a member by phone, or changes a member's role. Leaders, deputies and the
+/// node's administrators may do so; the person must live within the organization's
+/// reach.
+pub async fn set_member(
+    db: &Db,
+    actor: &Actor,
+    org_id: i64,
+    phone: &str,
+    role: &str,
+) -> AppResult<()> {
+    let role = MemberRole::parse(role)?;
+    let phone = Phone::parse(phone)?;
+    let org = get(db, actor, org_id).await?;
+    if !manages(db, actor, &org).await? {
+        return Err(AppError::Forbidden);
+    }
+    let user = st::user_by_phone(db, phone.as_str())
+        .await?
+        .ok_or(AppError::Invalid("user_not_found"))?;
+    let target = crate::Actor {
+        grants: st::grants_of_user(db, user.id).await?,
+        user,
+    };
+    if !target.can_read(&org.region_path) {
+        return Err(AppError::Invalid("user_not_in_region"));
+    }
+    let mut tx = db.begin().await?;
+    orgs::upsert_member(&mut tx, org.id, target.id(), role.as_str()).await?;
+    ensure_a_leader(&mut tx, org.id).await?;
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "org.member.set",
+            region_id: Some(org.region_id),
+            target: format!("org:{}/user:{}", org.id, target.id()),
+            detail: role.as_str().into(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Joins a club or the mutual-aid association as a member.
+pub async fn join(db: &Db, actor: &Actor, org_id: i64) -> AppResult<()> {
+    let org = get(db, actor, org_id).await?;
+    let kind = OrgKind::parse(&org.kind)?;
+    if !matches!(kind, OrgKind::Club | OrgKind::MutualAid) {
+        return Err(AppError::Invalid("org_not_open"));
+    }
+    if orgs::member_role(db, org.id, actor.id()).await?.is_some() {
+        return Err(AppError::Conflict("already_member"));
+    }
+    let mut tx = db.begin().await?;
+    orgs::upsert_member(&mut tx, org.id, actor.id(), MemberRole::Member.as_str()).await?;
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "org.member.join",
+            region_id: Some(org.region_id),
+            target: format!("org:{}/user:{}", org.id, actor.id()),
+            detail: String::new(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Leaves an organization; the last leader cannot leave it leaderless.
+pub async fn leave(db: &Db, actor: &Actor, org_id: i64) -> AppResult<()> {
+    let org = get(db, actor, org_id).await?;
+    let mut tx = db.begin().await?;
+    if !orgs::remove_member(&mut tx, org.id, actor.id()).await? {
+        return Err(AppError::Conflict("not_member"));
+    }
+    ensure_a_leader(&mut tx, org.id).await?;
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "org.member.leave",
+            region_id: Some(org.region_id),
+            target: format!("org:{}/user:{}", org.id, actor.id()),
+            detail: String::new(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Refuses (and so rolls back) a change that would leave an organization without a
+/// leader: someone must answer for it.
+async fn ensure_a_leader(tx: &mut Tx, org_id: i64) -> AppResult<()> {
+    if orgs::count_leaders(tx, org_id).await? == 0 {
+        return Err(AppError::Conflict("last_leader"));
+    }
+    Ok(())
+}

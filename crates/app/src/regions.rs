@@ -1,0 +1,168 @@
+//! Reading the region tree: a node's page with its ancestors, children, counts,
+//! organizations, households and building representatives; the residents' roster for
+//! those who need personal data, with every read logged.
+
+use crate::{Actor, AppError, AppResult, Page};
+use linli_domain::accounts::Role;
+use linli_domain::regions::{RegionKind, RegionPath};
+use linli_store::Db;
+use linli_store::accounts::{self as st, GrantRow};
+use linli_store::audit::{self, NewAudit};
+use linli_store::organizations::{self as orgs, OrgRow};
+use linli_store::regions::{self, ChildRow, HouseholdRow, RegionRow, RegionStats, ResidentRow};
+
+/// Everything a node's page shows.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct RegionView {
+    pub region: RegionRow,
+    /// From the root down to the parent.
+    pub ancestors: Vec<RegionRow>,
+    pub stats: RegionStats,
+    pub children: Vec<ChildRow>,
+    pub children_total: i64,
+    pub organizations: Vec<OrgRow>,
+    pub organizations_total: i64,
+    /// For a building: its households, a page at a time.
+    pub households: Vec<HouseholdRow>,
+    pub households_total: i64,
+    /// For a building: its representatives (楼栋代表).
+    pub representatives: Vec<GrantRow>,
+    /// Whether the viewer may see the residents' roster.
+    pub can_see_roster: bool,
+    /// Whether the viewer may issue invitation codes here.
+    pub can_invite: bool,
+    /// Whether the viewer may grant roles here.
+    pub can_admin: bool,
+}
+
+/// Loads a node the actor may read.
+pub async fn readable(db: &Db, actor: &Actor, id: i64) -> AppResult<RegionRow> {
+    let r = regions::get(db, id)
+        .await?
+        .ok_or(AppError::NotFound("region_not_found"))?;
+    if !actor.can_read(&r.path) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(r)
+}
+
+pub async fn view(db: &Db, actor: &Actor, id: i64, page: Page) -> AppResult<RegionView> {
+    let region = readable(db, actor, id).await?;
+    let path = region.region_path();
+    let ids: Vec<i64> = path
+        .ids()
+        .iter()
+        .map(|r| r.0)
+        .filter(|x| *x != id)
+        .collect();
+    let ancestors = regions::get_many(db, &ids).await?;
+    let (lo, hi) = path.subtree_bounds();
+    let stats = regions::stats(db, &lo, &hi).await?;
+    let is_building = region.kind() == RegionKind::Building;
+    let (children, children_total, households, households_total, representatives) = if is_building {
+        (
+            vec![],
+            0,
+            regions::households(db, id, page.size, page.offset()).await?,
+            regions::count_households(db, id).await?,
+            st::holders_at(db, id, Role::BuildingRep.as_str()).await?,
+        )
+    } else {
+        (
+            regions::children(db, id, page.size, page.offset()).await?,
+            regions::count_children(db, id).await?,
+            vec![],
+            0,
+            vec![],
+        )
+    };
+    let organizations = orgs::list_in(db, &lo, &hi, None, 10, 0).await?;
+    let organizations_total = orgs::count_in(db, &lo, &hi, None).await?;
+    Ok(RegionView {
+        can_see_roster: is_building && actor.sees_personal_data(&region.path),
+        can_invite: is_building && actor.role_over(&region.path, Role::invites).is_some(),
+        can_admin: actor.administers(&region.path),
+        region,
+        ancestors,
+        stats,
+        children,
+        children_total,
+        organizations,
+        organizations_total,
+        households,
+        households_total,
+        representatives,
+    })
+}
+
+/// The nodes a user starts from: their readable scopes' nodes.
+pub async fn my_nodes(db: &Db, actor: &Actor) -> AppResult<Vec<RegionRow>> {
+    let ids: Vec<i64> = actor
+        .read_scopes()
+        .iter()
+        .filter_map(|s| RegionPath::from_stored(s.clone()).ids().last().map(|r| r.0))
+        .collect();
+    Ok(regions::get_many(db, &ids).await?)
+}
+
+/// Residents of a building with phone numbers, for social workers and officers. The
+/// read is written to the audit log.
+pub async fn roster(
+    db: &Db,
+    actor: &Actor,
+    building_id: i64,
+    page: Page,
+) -> AppResult<(RegionRow, Vec<ResidentRow>, i64)> {
+    let b = readable(db, actor, building_id).await?;
+    if b.kind() != RegionKind::Building {
+        return Err(AppError::Invalid("not_a_building"));
+    }
+    if !actor.sees_personal_data(&b.path) {
+        return Err(AppError::Forbidden);
+    }
+    let rows = regions::residents(db, building_id, page.size, page.offset()).await?;
+    let total = regions::count_residents(db, building_id).await?;
+    audit::record_now(
+        db,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "pii.read",
+            region_id: Some(building_id),
+            target: format!("roster:{building_id}"),
+            detail: format!("page {} ({} rows)", page.number, rows.len()),
+        },
+    )
+    .await?;
+    Ok((b, rows, total))
+}
+
+/// A household, for those who may issue its invitation codes.
+pub async fn household(db: &Db, actor: &Actor, id: i64) -> AppResult<HouseholdRow> {
+    let h = regions::get_household(db, id)
+        .await?
+        .ok_or(AppError::NotFound("household_not_found"))?;
+    let b = readable(db, actor, h.region_id).await?;
+    if actor.role_over(&b.path, Role::invites).is_none() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(h)
+}
+
+/// The user's household and the places around it: building, compound, community.
+pub async fn my_places(
+    db: &Db,
+    actor: &Actor,
+) -> AppResult<(Option<st::MyHousehold>, Vec<RegionRow>)> {
+    let Some(h) = st::household_of_user(db, actor.id()).await? else {
+        return Ok((None, vec![]));
+    };
+    let ids: Vec<i64> = RegionPath::from_stored(h.building_path.clone())
+        .ids()
+        .iter()
+        .map(|r| r.0)
+        .collect();
+    let mut rows = regions::get_many(db, &ids).await?;
+    rows.retain(|r| r.kind() >= RegionKind::Community);
+    rows.reverse();
+    Ok((Some(h), rows))
+}

@@ -1,0 +1,96 @@
+//! Granting and revoking roles on region nodes. Every grant and revoke is written to
+//! the audit log in the same transaction.
+
+use crate::error::unique_as;
+use crate::{Actor, AppError, AppResult, Page};
+use linli_domain::accounts::{Phone, Role};
+use linli_domain::regions::RegionPath;
+use linli_store::accounts::{self as st, GrantRow};
+use linli_store::audit::{self, NewAudit};
+use linli_store::{Db, regions};
+
+/// Grants `role` on `region_id` to the account with `phone`.
+pub async fn grant(
+    db: &Db,
+    actor: &Actor,
+    phone: &str,
+    region_id: i64,
+    role: &str,
+) -> AppResult<GrantRow> {
+    let role = Role::parse(role)?;
+    let phone = Phone::parse(phone)?;
+    let region = regions::get(db, region_id)
+        .await?
+        .ok_or(AppError::Invalid("region_not_found"))?;
+    let may = actor
+        .role_over(&region.path, Role::administers)
+        .is_some_and(|mine| mine.may_grant(role));
+    if !may {
+        return Err(AppError::Forbidden);
+    }
+    let user = st::user_by_phone(db, phone.as_str())
+        .await?
+        .ok_or(AppError::Invalid("user_not_found"))?;
+    let mut tx = db.begin().await?;
+    let id = st::insert_grant(&mut tx, user.id, region.id, role.as_str(), Some(actor.id()))
+        .await
+        .map_err(unique_as("role_already_held"))?;
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "role.grant",
+            region_id: Some(region.id),
+            target: format!("user:{}", user.id),
+            detail: role.as_str().into(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    st::grant_by_id(db, id)
+        .await?
+        .ok_or(AppError::Internal("grant vanished".into()))
+}
+
+/// Revokes an active grant.
+pub async fn revoke(db: &Db, actor: &Actor, grant_id: i64) -> AppResult<()> {
+    let g = st::grant_by_id(db, grant_id)
+        .await?
+        .ok_or(AppError::NotFound("grant_not_found"))?;
+    let role = Role::parse(&g.role)?;
+    let may = actor
+        .role_over(&g.region_path, Role::administers)
+        .is_some_and(|mine| mine.may_grant(role));
+    if !may {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = db.begin().await?;
+    if !st::revoke_grant(&mut tx, grant_id, actor.id()).await? {
+        return Err(AppError::Conflict("grant_already_revoked"));
+    }
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "role.revoke",
+            region_id: Some(g.region_id),
+            target: format!("user:{}", g.user_id),
+            detail: g.role.clone(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Active grants at and below a node the actor administers.
+pub async fn list(db: &Db, actor: &Actor, region_id: i64, page: Page) -> AppResult<Vec<GrantRow>> {
+    let region = regions::get(db, region_id)
+        .await?
+        .ok_or(AppError::NotFound("region_not_found"))?;
+    if !actor.administers(&region.path) {
+        return Err(AppError::Forbidden);
+    }
+    let (lo, hi) = RegionPath::from_stored(region.path).subtree_bounds();
+    Ok(st::grants_in(db, &lo, &hi, page.size, page.offset()).await?)
+}

@@ -1,0 +1,42 @@
+//! The domain's refusal reasons. Each carries a stable snake_case code that the web
+//! layer maps to a localized message; the code is also what API clients see.
+
+/// Why a value or an action was refused by a domain rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error("invalid_phone")]
+    InvalidPhone,
+    #[error("invalid_password")]
+    InvalidPassword,
+    #[error("invalid_name")]
+    InvalidName,
+    #[error("invalid_invite_code")]
+    InvalidInviteCode,
+    #[error("invalid_sms_code")]
+    InvalidSmsCode,
+    #[error("unknown_role")]
+    UnknownRole,
+    #[error("unknown_org_kind")]
+    UnknownOrgKind,
+    #[error("unknown_member_role")]
+    UnknownMemberRole,
+    #[error("field_too_long")]
+    FieldTooLong,
+}
+
+impl DomainError {
+    /// The stable code used in API errors and message catalogues.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidPhone => "invalid_phone",
+            Self::InvalidPassword => "invalid_password",
+            Self::InvalidName => "invalid_name",
+            Self::InvalidInviteCode => "invalid_invite_code",
+            Self::InvalidSmsCode => "invalid_sms_code",
+            Self::UnknownRole => "unknown_role",
+            Self::UnknownOrgKind => "unknown_org_kind",
+            Self::UnknownMemberRole => "unknown_member_role",
+            Self::FieldTooLong => "field_too_long",
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Pure types and rules of Linli: no database, web or async code lives here.
+//!
+//! Every value that enters from outside (a phone number, an invitation code, a role
+//! name) is parsed into one of these types at the edge, so the layers below never
+//! handle raw strings. Each area of the product has a module of the same name here,
+//! in `store`, `app` and `web`.
+
+pub mod accounts;
+pub mod error;
+pub mod organizations;
+pub mod regions;
+pub mod time;
+
+pub use error::DomainError;

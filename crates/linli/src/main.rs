@@ -1,0 +1,215 @@
+//! `linli`: the community platform's single binary. `linli serve --demo` starts the
+//! server on an embedded SQLite database with demo data; `DATABASE_URL=postgres://…`
+//! switches the store to PostgreSQL.
+
+use clap::{Parser, Subcommand};
+use linli_store::Db;
+use linli_web::{AppState, Config};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "linli",
+    version,
+    about = "邻里 Linli: community building and grassroots governance"
+)]
+struct Cli {
+    /// Folder of the embedded database and uploads.
+    #[arg(long, global = true, env = "LINLI_DATA", default_value = "data")]
+    data: PathBuf,
+    /// Database URL: sqlite://FILE or postgres://…; default: the SQLite file in --data.
+    #[arg(long, global = true, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the web server (migrates the database first).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "LINLI_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Loads the demo data into an empty database and prints the demo logins.
+        #[arg(long)]
+        demo: bool,
+        /// Public base URL used in QR codes (e.g. https://linli.example.cn).
+        #[arg(long, env = "LINLI_PUBLIC_URL", default_value = "")]
+        public_url: String,
+        /// Marks cookies Secure (when served over HTTPS behind a proxy).
+        #[arg(long, env = "LINLI_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Applies database migrations.
+    Migrate,
+    /// Loads the demo data into an empty database.
+    Demo,
+    /// Writes a consistent copy of the running database to FILE (SQLite: VACUUM INTO;
+    /// PostgreSQL: pg_dump custom format).
+    Backup { file: PathBuf },
+}
+
+fn database_url(cli: &Cli) -> Result<String, String> {
+    if let Some(u) = &cli.database_url {
+        return Ok(u.clone());
+    }
+    std::fs::create_dir_all(&cli.data)
+        .map_err(|e| format!("cannot create {}: {e}", cli.data.display()))?;
+    Ok(format!("sqlite://{}", cli.data.join("linli.db").display()))
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LINLI_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    if let Err(e) = run(cli).await {
+        eprintln!("linli: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn open(cli: &Cli) -> Result<(Db, String), String> {
+    let url = database_url(cli)?;
+    let db = Db::connect(&url)
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    db.migrate()
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
+    Ok((db, url))
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match &cli.command {
+        Command::Migrate => {
+            open(&cli).await?;
+            println!("migrations applied");
+        }
+        Command::Demo => {
+            let (db, _) = open(&cli).await?;
+            print_logins(&seed(&db).await?);
+        }
+        Command::Backup { file } => backup(&cli, file).await?,
+        Command::Serve {
+            listen,
+            demo,
+            public_url,
+            secure_cookies,
+        } => {
+            let (db, url) = open(&cli).await?;
+            if *demo {
+                print_logins(&seed(&db).await?);
+            }
+            let config = Config {
+                secure_cookies: *secure_cookies,
+                public_url: public_url.clone(),
+            };
+            let sms = Arc::new(linli_app::sms::LogSms);
+            let state = AppState::new(db.clone(), sms, config);
+            let sweeper = db.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                    let _ = linli_store::accounts::delete_expired_sessions(&sweeper).await;
+                }
+            });
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+            let backend = if url.starts_with("postgres") {
+                "PostgreSQL"
+            } else {
+                "SQLite"
+            };
+            println!("Linli 邻里 is running at http://{listen}/  (database: {backend})");
+            tracing::info!(%listen, backend, "listening");
+            axum_serve(listener, linli_web::router(state)).await?;
+            db.close().await;
+        }
+    }
+    Ok(())
+}
+
+async fn axum_serve(
+    listener: tokio::net::TcpListener,
+    app: axum_router::Router,
+) -> Result<(), String> {
+    axum_router::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| format!("server error: {e}"))
+}
+
+use linli_web::axum as axum_router;
+
+async fn seed(db: &Db) -> Result<Vec<linli_app::demo::DemoLogin>, String> {
+    let started = std::time::Instant::now();
+    let logins = linli_app::demo::seed(db)
+        .await
+        .map_err(|e| format!("demo data: {e}"))?;
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "demo data ready");
+    Ok(logins)
+}
+
+fn print_logins(logins: &[linli_app::demo::DemoLogin]) {
+    println!(
+        "Demo logins (password: {}):",
+        linli_app::demo::DEMO_PASSWORD
+    );
+    for l in logins {
+        println!(
+            "  {}  {:<4}  {:<20} @ {}",
+            l.phone,
+            l.name,
+            l.role.as_str(),
+            l.node
+        );
+    }
+}
+
+async fn backup(cli: &Cli, file: &std::path::Path) -> Result<(), String> {
+    if file.exists() {
+        return Err(format!(
+            "{} exists already; choose a new file",
+            file.display()
+        ));
+    }
+    let url = database_url(cli)?;
+    if url.starts_with("postgres") {
+        let status = tokio::process::Command::new("pg_dump")
+            .arg("--format=custom")
+            .arg(format!("--file={}", file.display()))
+            .arg(&url)
+            .status()
+            .await
+            .map_err(|e| format!("cannot run pg_dump: {e}"))?;
+        if !status.success() {
+            return Err(format!("pg_dump failed: {status}"));
+        }
+    } else {
+        let db = Db::connect(&url)
+            .await
+            .map_err(|e| format!("cannot open the database: {e}"))?;
+        let abs = std::path::absolute(file).map_err(|e| e.to_string())?;
+        db.backup_sqlite(&abs.to_string_lossy())
+            .await
+            .map_err(|e| format!("backup failed: {e}"))?;
+        db.close().await;
+    }
+    println!("backup written to {}", file.display());
+    Ok(())
+}

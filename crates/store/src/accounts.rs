@@ -1,0 +1,349 @@
+//! Accounts, sessions, SMS codes, login throttling, role grants and invitations.
+
+use crate::{Db, StoreResult, Tx, on_db, on_tx};
+use linli_domain::time::now_ms;
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct UserRow {
+    pub id: i64,
+    pub phone: String,
+    pub display_name: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub lang: String,
+    pub elderly: bool,
+    pub created_at: i64,
+}
+
+const USER_COLS: &str = "id, phone, display_name, password_hash, lang, elderly, created_at";
+
+pub async fn insert_user(
+    tx: &mut Tx,
+    phone: &str,
+    name: &str,
+    password_hash: &str,
+    lang: &str,
+) -> StoreResult<i64> {
+    on_tx!(tx, c => sqlx::query_scalar(
+        "INSERT INTO users (phone, display_name, password_hash, lang, elderly, created_at) \
+         VALUES ($1, $2, $3, $4, FALSE, $5) RETURNING id")
+        .bind(phone).bind(name).bind(password_hash).bind(lang).bind(now_ms())
+        .fetch_one(c).await)
+}
+
+pub async fn user_by_phone(db: &Db, phone: &str) -> StoreResult<Option<UserRow>> {
+    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(
+        format!("SELECT {USER_COLS} FROM users WHERE phone = $1")))
+        .bind(phone).fetch_optional(p).await)
+}
+
+pub async fn user_by_id(db: &Db, id: i64) -> StoreResult<Option<UserRow>> {
+    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(
+        format!("SELECT {USER_COLS} FROM users WHERE id = $1")))
+        .bind(id).fetch_optional(p).await)
+}
+
+pub async fn set_prefs(db: &Db, id: i64, lang: &str, elderly: bool) -> StoreResult<()> {
+    on_db!(db, p => sqlx::query("UPDATE users SET lang = $1, elderly = $2 WHERE id = $3")
+        .bind(lang).bind(elderly).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+// ---- sessions -------------------------------------------------------------------
+
+/// Stores a session under the hash of its token; the token itself never reaches the DB.
+pub async fn insert_session(
+    db: &Db,
+    id_hash: &str,
+    user_id: i64,
+    expires_at: i64,
+) -> StoreResult<()> {
+    on_db!(db, p => sqlx::query(
+        "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(id_hash).bind(user_id).bind(now_ms()).bind(expires_at).execute(p).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The account behind a live session.
+pub async fn session_user(db: &Db, id_hash: &str) -> StoreResult<Option<UserRow>> {
+    const SQL: &str = "SELECT u.id, u.phone, u.display_name, u.password_hash, u.lang, u.elderly, \
+        u.created_at FROM sessions s JOIN users u ON u.id = s.user_id \
+        WHERE s.id = $1 AND s.expires_at > $2";
+    on_db!(db, p => sqlx::query_as(SQL).bind(id_hash).bind(now_ms()).fetch_optional(p).await)
+}
+
+pub async fn delete_session(db: &Db, id_hash: &str) -> StoreResult<()> {
+    on_db!(db, p => sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id_hash).execute(p).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn delete_expired_sessions(db: &Db) -> StoreResult<u64> {
+    let r = on_db!(db, p => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now_ms()).execute(p).await.map(|r| r.rows_affected()))?;
+    Ok(r)
+}
+
+// ---- SMS codes and throttling ------------------------------------------------------
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SmsCodeRow {
+    pub id: i64,
+    pub code: String,
+    pub attempts: i64,
+    pub created_at: i64,
+}
+
+pub async fn insert_sms_code(
+    db: &Db,
+    phone: &str,
+    code: &str,
+    purpose: &str,
+    ttl_ms: i64,
+) -> StoreResult<()> {
+    let now = now_ms();
+    on_db!(db, p => sqlx::query(
+        "INSERT INTO sms_codes (phone, code, purpose, attempts, used, created_at, expires_at) \
+         VALUES ($1, $2, $3, 0, FALSE, $4, $5)")
+        .bind(phone).bind(code).bind(purpose).bind(now).bind(now + ttl_ms).execute(p).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The newest live, unused code for a phone and purpose.
+pub async fn latest_sms_code(
+    db: &Db,
+    phone: &str,
+    purpose: &str,
+) -> StoreResult<Option<SmsCodeRow>> {
+    on_db!(db, p => sqlx::query_as(
+        "SELECT id, code, attempts, created_at FROM sms_codes \
+         WHERE phone = $1 AND purpose = $2 AND used = FALSE AND expires_at > $3 \
+         ORDER BY id DESC LIMIT 1")
+        .bind(phone).bind(purpose).bind(now_ms()).fetch_optional(p).await)
+}
+
+/// Counts a wrong guess against a code.
+pub async fn bump_sms_attempts(db: &Db, id: i64) -> StoreResult<()> {
+    on_db!(db, p => sqlx::query("UPDATE sms_codes SET attempts = attempts + 1 WHERE id = $1")
+        .bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Marks a code used; false if another request used it first.
+pub async fn consume_sms_code(tx: &mut Tx, id: i64) -> StoreResult<bool> {
+    let n = on_tx!(tx, c => sqlx::query("UPDATE sms_codes SET used = TRUE WHERE id = $1 AND used = FALSE")
+        .bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Codes sent to a phone since `since` (to limit how often one may ask).
+pub async fn count_sms_since(db: &Db, phone: &str, since: i64) -> StoreResult<i64> {
+    on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM sms_codes WHERE phone = $1 AND created_at > $2")
+        .bind(phone).bind(since).fetch_one(p).await)
+}
+
+pub async fn record_login_failure(db: &Db, key: &str) -> StoreResult<()> {
+    on_db!(db, p => sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
+        .bind(key).bind(now_ms()).execute(p).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn count_login_failures(db: &Db, key: &str, since: i64) -> StoreResult<i64> {
+    on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2")
+        .bind(key).bind(since).fetch_one(p).await)
+}
+
+pub async fn clear_login_failures(db: &Db, key: &str) -> StoreResult<()> {
+    on_db!(db, p => sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key).execute(p).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+// ---- role grants --------------------------------------------------------------------
+
+/// An active role of a user, with the node it is held on.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct GrantRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub user_name: String,
+    pub user_phone: String,
+    pub region_id: i64,
+    pub region_name: String,
+    pub region_path: String,
+    pub region_kind: String,
+    pub role: String,
+    pub granted_at: i64,
+}
+
+const GRANT_SELECT: &str = "SELECT g.id, g.user_id, u.display_name AS user_name, \
+    u.phone AS user_phone, g.region_id, r.name AS region_name, r.path AS region_path, \
+    r.kind AS region_kind, g.role, g.granted_at \
+    FROM role_grants g JOIN users u ON u.id = g.user_id JOIN regions r ON r.id = g.region_id";
+
+pub async fn grants_of_user(db: &Db, user_id: i64) -> StoreResult<Vec<GrantRow>> {
+    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{GRANT_SELECT} WHERE g.user_id = $1 AND g.revoked_at IS NULL ORDER BY r.depth, g.id")))
+        .bind(user_id).fetch_all(p).await)
+}
+
+/// Active grants on nodes within `[lo, hi)`, a page at a time.
+pub async fn grants_in(
+    db: &Db,
+    lo: &str,
+    hi: &str,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<Vec<GrantRow>> {
+    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{GRANT_SELECT} WHERE r.path >= $1 AND r.path < $2 AND g.revoked_at IS NULL \
+         ORDER BY r.depth, r.id, g.id LIMIT $3 OFFSET $4")))
+        .bind(lo).bind(hi).bind(limit).bind(offset).fetch_all(p).await)
+}
+
+pub async fn grant_by_id(db: &Db, id: i64) -> StoreResult<Option<GrantRow>> {
+    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{GRANT_SELECT} WHERE g.id = $1 AND g.revoked_at IS NULL")))
+        .bind(id).fetch_optional(p).await)
+}
+
+/// Holders of `role` on exactly this node (e.g. a building's representatives).
+pub async fn holders_at(db: &Db, region_id: i64, role: &str) -> StoreResult<Vec<GrantRow>> {
+    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{GRANT_SELECT} WHERE g.region_id = $1 AND g.role = $2 AND g.revoked_at IS NULL ORDER BY g.id")))
+        .bind(region_id).bind(role).fetch_all(p).await)
+}
+
+/// Grants a role; the partial unique index refuses a second active grant of the same
+/// role on the same node.
+pub async fn insert_grant(
+    tx: &mut Tx,
+    user_id: i64,
+    region_id: i64,
+    role: &str,
+    by: Option<i64>,
+) -> StoreResult<i64> {
+    on_tx!(tx, c => sqlx::query_scalar(
+        "INSERT INTO role_grants (user_id, region_id, role, granted_by, granted_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        .bind(user_id).bind(region_id).bind(role).bind(by).bind(now_ms()).fetch_one(c).await)
+}
+
+/// Grants a role unless the user already holds it there.
+pub async fn ensure_grant(
+    tx: &mut Tx,
+    user_id: i64,
+    region_id: i64,
+    role: &str,
+    by: Option<i64>,
+) -> StoreResult<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO role_grants (user_id, region_id, role, granted_by, granted_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, region_id, role) WHERE revoked_at IS NULL DO NOTHING")
+        .bind(user_id).bind(region_id).bind(role).bind(by).bind(now_ms()).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Revokes an active grant; false if it was already revoked.
+pub async fn revoke_grant(tx: &mut Tx, id: i64, by: i64) -> StoreResult<bool> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE role_grants SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL")
+        .bind(now_ms()).bind(by).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+// ---- households and invitations -----------------------------------------------------
+
+/// The household a user has joined, with its building.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct MyHousehold {
+    pub household_id: i64,
+    pub unit_label: String,
+    pub floor_area: i64,
+    pub building_id: i64,
+    pub building_name: String,
+    pub building_path: String,
+}
+
+pub async fn household_of_user(db: &Db, user_id: i64) -> StoreResult<Option<MyHousehold>> {
+    on_db!(db, p => sqlx::query_as(
+        "SELECT h.id AS household_id, h.unit_label, h.floor_area, r.id AS building_id, \
+         r.name AS building_name, r.path AS building_path \
+         FROM residents x JOIN households h ON h.id = x.household_id JOIN regions r ON r.id = h.region_id \
+         WHERE x.user_id = $1")
+        .bind(user_id).fetch_optional(p).await)
+}
+
+/// Adds an account to a household as a resident.
+pub async fn insert_resident_account(
+    tx: &mut Tx,
+    household_id: i64,
+    region_id: i64,
+    name: &str,
+    phone: &str,
+    user_id: i64,
+) -> StoreResult<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO residents (household_id, region_id, name, phone, user_id, is_head, created_at) \
+         VALUES ($1, $2, $3, $4, $5, FALSE, $6)")
+        .bind(household_id).bind(region_id).bind(name).bind(phone).bind(user_id).bind(now_ms())
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct InvitationRow {
+    pub code: String,
+    pub household_id: i64,
+    pub region_id: i64,
+    pub unit_label: String,
+    pub building_name: String,
+    pub max_uses: i64,
+    pub uses: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+const INVITE_SELECT: &str = "SELECT i.code, i.household_id, i.region_id, h.unit_label, \
+    r.name AS building_name, i.max_uses, i.uses, i.created_at, i.expires_at \
+    FROM invitations i JOIN households h ON h.id = i.household_id JOIN regions r ON r.id = i.region_id";
+
+pub async fn insert_invitation(
+    tx: &mut Tx,
+    code: &str,
+    household_id: i64,
+    region_id: i64,
+    created_by: i64,
+    max_uses: i64,
+    expires_at: i64,
+) -> StoreResult<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO invitations (code, household_id, region_id, created_by, max_uses, uses, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, 0, $6, $7)")
+        .bind(code).bind(household_id).bind(region_id).bind(created_by).bind(max_uses)
+        .bind(now_ms()).bind(expires_at).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn invitation(db: &Db, code: &str) -> StoreResult<Option<InvitationRow>> {
+    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{INVITE_SELECT} WHERE i.code = $1")))
+        .bind(code).fetch_optional(p).await)
+}
+
+/// Live invitations of a household.
+pub async fn invitations_of_household(
+    db: &Db,
+    household_id: i64,
+) -> StoreResult<Vec<InvitationRow>> {
+    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{INVITE_SELECT} WHERE i.household_id = $1 AND i.expires_at > $2 AND i.uses < i.max_uses \
+         ORDER BY i.created_at DESC LIMIT 20")))
+        .bind(household_id).bind(now_ms()).fetch_all(p).await)
+}
+
+/// Uses one place of a live invitation; returns it if a place was left. The conditional
+/// update is the guard: two people racing for the last place cannot both get it.
+pub async fn use_invitation(tx: &mut Tx, code: &str) -> StoreResult<Option<(i64, i64)>> {
+    on_tx!(tx, c => sqlx::query_as(
+        "UPDATE invitations SET uses = uses + 1 \
+         WHERE code = $1 AND uses < max_uses AND expires_at > $2 RETURNING household_id, region_id")
+        .bind(code).bind(now_ms()).fetch_optional(c).await)
+}

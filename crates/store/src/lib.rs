@@ -1,0 +1,44 @@
+//! The store: one `Db` over SQLite or PostgreSQL, chosen from the URL scheme, with the
+//! same SQL run on either pool. One module per domain area; every list takes a limit
+//! and offset, and every read that concerns community data takes the caller's region
+//! bounds from the app layer.
+
+pub mod accounts;
+pub mod audit;
+mod db;
+pub mod organizations;
+pub mod regions;
+
+pub use db::{Backend, Db, Tx, is_unique_violation};
+
+/// Result of a store call.
+pub type StoreResult<T> = Result<T, sqlx::Error>;
+
+/// Runs `$body` with `$p` bound to the pool of whichever backend `$db` uses. The body is
+/// compiled once per backend, so the SQL must be in the dialect both accept.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite($p) => $body,
+            $crate::Db::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$c` bound to the connection of an open transaction.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}

@@ -1,0 +1,126 @@
+//! Organizations on a region node and their members.
+
+use crate::{Db, StoreResult, Tx, on_db, on_tx};
+use linli_domain::time::now_ms;
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct OrgRow {
+    pub id: i64,
+    pub region_id: i64,
+    pub region_name: String,
+    pub region_path: String,
+    pub kind: String,
+    pub name: String,
+    pub intro: String,
+    pub created_at: i64,
+    pub members: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct MemberRow {
+    pub user_id: i64,
+    pub name: String,
+    pub phone: String,
+    pub role: String,
+    pub joined_at: i64,
+}
+
+const ORG_SELECT: &str = "SELECT o.id, o.region_id, r.name AS region_name, r.path AS region_path, \
+    o.kind, o.name, o.intro, o.created_at, \
+    (SELECT COUNT(*) FROM org_members m WHERE m.org_id = o.id) AS members \
+    FROM organizations o JOIN regions r ON r.id = o.region_id";
+
+pub async fn insert(
+    tx: &mut Tx,
+    region_id: i64,
+    kind: &str,
+    name: &str,
+    intro: &str,
+    created_by: i64,
+) -> StoreResult<i64> {
+    on_tx!(tx, c => sqlx::query_scalar(
+        "INSERT INTO organizations (region_id, kind, name, intro, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+        .bind(region_id).bind(kind).bind(name).bind(intro).bind(created_by).bind(now_ms())
+        .fetch_one(c).await)
+}
+
+pub async fn get(db: &Db, id: i64) -> StoreResult<Option<OrgRow>> {
+    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{ORG_SELECT} WHERE o.id = $1")))
+        .bind(id).fetch_optional(p).await)
+}
+
+/// Organizations on nodes within `[lo, hi)`, optionally of one kind, a page at a time.
+pub async fn list_in(
+    db: &Db,
+    lo: &str,
+    hi: &str,
+    kind: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<Vec<OrgRow>> {
+    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{ORG_SELECT} WHERE r.path >= $1 AND r.path < $2 AND ($3 IS NULL OR o.kind = $3) \
+         ORDER BY r.depth, o.id LIMIT $4 OFFSET $5")))
+        .bind(lo).bind(hi).bind(kind).bind(limit).bind(offset).fetch_all(p).await)
+}
+
+pub async fn count_in(db: &Db, lo: &str, hi: &str, kind: Option<&str>) -> StoreResult<i64> {
+    on_db!(db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM organizations o JOIN regions r ON r.id = o.region_id \
+         WHERE r.path >= $1 AND r.path < $2 AND ($3 IS NULL OR o.kind = $3)")
+        .bind(lo).bind(hi).bind(kind).fetch_one(p).await)
+}
+
+#[derive(sqlx::FromRow)]
+struct OrgWithRole {
+    #[sqlx(flatten)]
+    org: OrgRow,
+    my_role: String,
+}
+
+/// Organizations a user belongs to, with the user's role in each.
+pub async fn of_user(db: &Db, user_id: i64) -> StoreResult<Vec<(OrgRow, String)>> {
+    let rows: Vec<OrgWithRole> = on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT * FROM ({ORG_SELECT}) o2 JOIN (SELECT org_id, role AS my_role FROM org_members \
+         WHERE user_id = $1) mm ON mm.org_id = o2.id ORDER BY o2.id LIMIT 100")))
+        .bind(user_id).fetch_all(p).await)?;
+    Ok(rows.into_iter().map(|r| (r.org, r.my_role)).collect())
+}
+
+pub async fn members(db: &Db, org_id: i64, limit: i64, offset: i64) -> StoreResult<Vec<MemberRow>> {
+    on_db!(db, p => sqlx::query_as(
+        "SELECT m.user_id, u.display_name AS name, u.phone, m.role, m.joined_at \
+         FROM org_members m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 \
+         ORDER BY CASE m.role WHEN 'leader' THEN 0 WHEN 'deputy_leader' THEN 1 \
+         WHEN 'treasurer' THEN 2 WHEN 'secretary' THEN 3 ELSE 4 END, m.joined_at \
+         LIMIT $2 OFFSET $3")
+        .bind(org_id).bind(limit).bind(offset).fetch_all(p).await)
+}
+
+pub async fn member_role(db: &Db, org_id: i64, user_id: i64) -> StoreResult<Option<String>> {
+    on_db!(db, p => sqlx::query_scalar("SELECT role FROM org_members WHERE org_id = $1 AND user_id = $2")
+        .bind(org_id).bind(user_id).fetch_optional(p).await)
+}
+
+/// Adds a member, or changes the role of an existing one.
+pub async fn upsert_member(tx: &mut Tx, org_id: i64, user_id: i64, role: &str) -> StoreResult<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO org_members (org_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role")
+        .bind(org_id).bind(user_id).bind(role).bind(now_ms()).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Removes a member; false if they were not one.
+pub async fn remove_member(tx: &mut Tx, org_id: i64, user_id: i64) -> StoreResult<bool> {
+    let n = on_tx!(tx, c => sqlx::query("DELETE FROM org_members WHERE org_id = $1 AND user_id = $2")
+        .bind(org_id).bind(user_id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Leaders remaining in an organization (one may not leave it leaderless).
+pub async fn count_leaders(tx: &mut Tx, org_id: i64) -> StoreResult<i64> {
+    on_tx!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM org_members WHERE org_id = $1 AND role = 'leader'")
+        .bind(org_id).fetch_one(c).await)
+}

@@ -1,0 +1,300 @@
+//! The region tree and the households in its buildings.
+
+use crate::{Db, StoreResult, Tx, on_db, on_tx};
+use linli_domain::regions::{RegionKind, RegionPath};
+use linli_domain::time::now_ms;
+use sqlx::QueryBuilder;
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct RegionRow {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub kind: String,
+    pub name: String,
+    pub path: String,
+    pub depth: i64,
+}
+
+impl RegionRow {
+    pub fn region_path(&self) -> RegionPath {
+        RegionPath::from_stored(self.path.clone())
+    }
+
+    pub fn kind(&self) -> RegionKind {
+        RegionKind::parse(&self.kind).unwrap_or(RegionKind::Building)
+    }
+}
+
+/// A child node with the number of households below it.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct ChildRow {
+    pub id: i64,
+    pub kind: String,
+    pub name: String,
+    pub households: i64,
+}
+
+/// Counts shown on a node's page.
+#[derive(Debug, Clone, Default, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct RegionStats {
+    pub households: i64,
+    pub residents: i64,
+    pub registered: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct HouseholdRow {
+    pub id: i64,
+    pub region_id: i64,
+    pub unit_label: String,
+    pub floor_area: i64,
+    pub residents: i64,
+    pub registered: i64,
+}
+
+/// A resident with personal data, for the roles that need it.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct ResidentRow {
+    pub id: i64,
+    pub household_id: i64,
+    pub unit_label: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub registered: bool,
+    pub is_head: bool,
+}
+
+const COLS: &str = "id, parent_id, kind, name, path, depth";
+
+/// Creates a node under `parent` (or a root) and sets its materialized path.
+pub async fn insert(
+    tx: &mut Tx,
+    parent: Option<&RegionRow>,
+    kind: RegionKind,
+    name: &str,
+) -> StoreResult<RegionRow> {
+    let depth = parent.map_or(0, |p| p.depth + 1);
+    let now = now_ms();
+    // The path needs the new id: insert with a unique placeholder, then set it.
+    let placeholder = format!("~new~{}~{}", now, rand_suffix());
+    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "INSERT INTO regions (parent_id, kind, name, path, depth, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+        .bind(parent.map(|p| p.id)).bind(kind.as_str()).bind(name).bind(&placeholder)
+        .bind(depth).bind(now).fetch_one(c).await)?;
+    let path = match parent {
+        Some(p) => p.region_path().child(linli_domain::regions::RegionId(id)),
+        None => RegionPath::root(linli_domain::regions::RegionId(id)),
+    };
+    on_tx!(tx, c => sqlx::query("UPDATE regions SET path = $1 WHERE id = $2")
+        .bind(path.as_str()).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(RegionRow {
+        id,
+        parent_id: parent.map(|p| p.id),
+        kind: kind.as_str().into(),
+        name: name.into(),
+        path: path.as_str().into(),
+        depth,
+    })
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+pub async fn get(db: &Db, id: i64) -> StoreResult<Option<RegionRow>> {
+    const SQL: &str = "SELECT id, parent_id, kind, name, path, depth FROM regions WHERE id = $1";
+    on_db!(db, p => sqlx::query_as(SQL).bind(id).fetch_optional(p).await)
+}
+
+/// Nodes by id, ordered from the root down (for breadcrumbs).
+pub async fn get_many(db: &Db, ids: &[i64]) -> StoreResult<Vec<RegionRow>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    on_db!(db, p => {
+        let mut qb = QueryBuilder::new(format!("SELECT {COLS} FROM regions WHERE id IN ("));
+        let mut sep = qb.separated(", ");
+        for id in ids {
+            sep.push_bind(*id);
+        }
+        qb.push(") ORDER BY depth");
+        qb.build_query_as().fetch_all(p).await
+    })
+}
+
+/// The root nodes (usually one network).
+pub async fn roots(db: &Db) -> StoreResult<Vec<RegionRow>> {
+    const SQL: &str = "SELECT id, parent_id, kind, name, path, depth FROM regions WHERE parent_id IS NULL ORDER BY id";
+    on_db!(db, p => sqlx::query_as(SQL).fetch_all(p).await)
+}
+
+/// Children of a node with the households each holds, a page at a time.
+pub async fn children(db: &Db, id: i64, limit: i64, offset: i64) -> StoreResult<Vec<ChildRow>> {
+    const SQL: &str = "SELECT c.id, c.kind, c.name, \
+        (SELECT COUNT(*) FROM households h JOIN regions b ON b.id = h.region_id \
+           WHERE b.path >= c.path AND b.path < SUBSTR(c.path, 1, LENGTH(c.path) - 1) || '0') AS households \
+        FROM regions c WHERE c.parent_id = $1 ORDER BY c.id LIMIT $2 OFFSET $3";
+    on_db!(db, p => sqlx::query_as(SQL).bind(id).bind(limit).bind(offset).fetch_all(p).await)
+}
+
+pub async fn count_children(db: &Db, id: i64) -> StoreResult<i64> {
+    on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM regions WHERE parent_id = $1")
+        .bind(id).fetch_one(p).await)
+}
+
+/// Households, residents and registered residents within `[lo, hi)`.
+pub async fn stats(db: &Db, lo: &str, hi: &str) -> StoreResult<RegionStats> {
+    const SQL: &str = "SELECT \
+        (SELECT COUNT(*) FROM households h JOIN regions r ON r.id = h.region_id \
+           WHERE r.path >= $1 AND r.path < $2) AS households, \
+        (SELECT COUNT(*) FROM residents x JOIN regions r ON r.id = x.region_id \
+           WHERE r.path >= $1 AND r.path < $2) AS residents, \
+        (SELECT COUNT(*) FROM residents x JOIN regions r ON r.id = x.region_id \
+           WHERE r.path >= $1 AND r.path < $2 AND x.user_id IS NOT NULL) AS registered";
+    on_db!(db, p => sqlx::query_as(SQL).bind(lo).bind(hi).fetch_one(p).await)
+}
+
+/// Households of a building with their resident counts, a page at a time.
+pub async fn households(
+    db: &Db,
+    building_id: i64,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<Vec<HouseholdRow>> {
+    const SQL: &str = "SELECT h.id, h.region_id, h.unit_label, h.floor_area, \
+        COUNT(x.id) AS residents, COUNT(x.user_id) AS registered \
+        FROM households h LEFT JOIN residents x ON x.household_id = h.id \
+        WHERE h.region_id = $1 GROUP BY h.id, h.region_id, h.unit_label, h.floor_area \
+        ORDER BY h.id LIMIT $2 OFFSET $3";
+    on_db!(db, p => sqlx::query_as(SQL).bind(building_id).bind(limit).bind(offset).fetch_all(p).await)
+}
+
+pub async fn count_households(db: &Db, building_id: i64) -> StoreResult<i64> {
+    on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM households WHERE region_id = $1")
+        .bind(building_id).fetch_one(p).await)
+}
+
+pub async fn get_household(db: &Db, id: i64) -> StoreResult<Option<HouseholdRow>> {
+    const SQL: &str = "SELECT h.id, h.region_id, h.unit_label, h.floor_area, \
+        COUNT(x.id) AS residents, COUNT(x.user_id) AS registered \
+        FROM households h LEFT JOIN residents x ON x.household_id = h.id \
+        WHERE h.id = $1 GROUP BY h.id, h.region_id, h.unit_label, h.floor_area";
+    on_db!(db, p => sqlx::query_as(SQL).bind(id).fetch_optional(p).await)
+}
+
+/// Residents of a building with their phone numbers, a page at a time.
+pub async fn residents(
+    db: &Db,
+    building_id: i64,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<Vec<ResidentRow>> {
+    const SQL: &str = "SELECT x.id, x.household_id, h.unit_label, x.name, x.phone, \
+        (x.user_id IS NOT NULL) AS registered, x.is_head \
+        FROM residents x JOIN households h ON h.id = x.household_id \
+        WHERE x.region_id = $1 ORDER BY h.id, x.id LIMIT $2 OFFSET $3";
+    on_db!(db, p => sqlx::query_as(SQL).bind(building_id).bind(limit).bind(offset).fetch_all(p).await)
+}
+
+pub async fn count_residents(db: &Db, building_id: i64) -> StoreResult<i64> {
+    on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM residents WHERE region_id = $1")
+        .bind(building_id).fetch_one(p).await)
+}
+
+/// Whether the database holds any region yet (a fresh install has none).
+pub async fn is_empty(db: &Db) -> StoreResult<bool> {
+    let n: i64 =
+        on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM regions").fetch_one(p).await)?;
+    Ok(n == 0)
+}
+
+/// A household to insert in bulk.
+pub struct NewHousehold {
+    pub id: i64,
+    pub region_id: i64,
+    pub unit_label: String,
+    pub floor_area: i64,
+}
+
+/// A resident to insert in bulk.
+pub struct NewResident {
+    pub household_id: i64,
+    pub region_id: i64,
+    pub name: String,
+    pub phone: Option<String>,
+    pub user_id: Option<i64>,
+    pub is_head: bool,
+}
+
+/// A node to insert in bulk with its id and path chosen by the caller (demo data on an
+/// empty database).
+pub struct NewRegion {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub kind: RegionKind,
+    pub name: String,
+    pub path: String,
+    pub depth: i64,
+}
+
+/// Multi-row inserts: demo and import data go in a few hundred rows per statement.
+pub async fn bulk_insert(
+    tx: &mut Tx,
+    regions: &[NewRegion],
+    households: &[NewHousehold],
+    residents: &[NewResident],
+) -> StoreResult<()> {
+    let now = now_ms();
+    on_tx!(tx, c => {
+        for chunk in regions.chunks(500) {
+            let mut qb = QueryBuilder::new(
+                "INSERT INTO regions (id, parent_id, kind, name, path, depth, created_at) ");
+            qb.push_values(chunk, |mut b, r| {
+                b.push_bind(r.id).push_bind(r.parent_id).push_bind(r.kind.as_str())
+                    .push_bind(r.name.clone()).push_bind(r.path.clone()).push_bind(r.depth)
+                    .push_bind(now);
+            });
+            qb.build().execute(&mut *c).await?;
+        }
+        for chunk in households.chunks(500) {
+            let mut qb = QueryBuilder::new(
+                "INSERT INTO households (id, region_id, unit_label, floor_area, created_at) ");
+            qb.push_values(chunk, |mut b, h| {
+                b.push_bind(h.id).push_bind(h.region_id).push_bind(h.unit_label.clone())
+                    .push_bind(h.floor_area).push_bind(now);
+            });
+            qb.build().execute(&mut *c).await?;
+        }
+        for chunk in residents.chunks(500) {
+            let mut qb = QueryBuilder::new(
+                "INSERT INTO residents (household_id, region_id, name, phone, user_id, is_head, created_at) ");
+            qb.push_values(chunk, |mut b, x| {
+                b.push_bind(x.household_id).push_bind(x.region_id).push_bind(x.name.clone())
+                    .push_bind(x.phone.clone()).push_bind(x.user_id).push_bind(x.is_head)
+                    .push_bind(now);
+            });
+            qb.build().execute(&mut *c).await?;
+        }
+    });
+    Ok(())
+}
+
+/// After inserting rows with explicit ids on PostgreSQL, move the identity sequences
+/// past them so later inserts do not collide.
+pub async fn reset_sequences(tx: &mut Tx) -> StoreResult<()> {
+    if let Tx::Postgres(t) = tx {
+        for table in ["regions", "households"] {
+            let sql = format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+                 COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut **t)
+                .await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,21 @@
+//! The JSON API under `/api/v1`, for mobile clients and integrations, described by
+//! the OpenAPI document at `/api/openapi.json` generated from these handlers.
+//! Authentication: `POST /api/v1/sessions` returns a token to send as
+//! `Authorization: Bearer <token>`; browser sessions work too, with `X-CSRF-Token`.
+
+mod v1;
+
+use crate::state::AppState;
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::OpenApi;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .nest("/api/v1", v1::router())
+        .route("/api/openapi.json", get(openapi))
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(v1::ApiDoc::openapi())
+}

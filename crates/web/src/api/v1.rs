@@ -1,0 +1,589 @@
+//! Version 1 of the API: accounts, regions, organizations, invitations, roles, audit.
+
+use crate::ctx::Ctx;
+use crate::error::{ApiError, ApiErrorBody, OrPage};
+use crate::state::AppState;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+use linli_app::accounts::{self as acc, RegisterInput};
+use linli_app::organizations::{self as orgs, NewOrg};
+use linli_app::regions::RegionView;
+use linli_app::{Page, audit, roles};
+use linli_store::accounts::{GrantRow, InvitationRow, MyHousehold};
+use linli_store::audit::AuditRow;
+use linli_store::organizations::{MemberRow, OrgRow};
+use linli_store::regions::{ChildRow, HouseholdRow, RegionRow, RegionStats, ResidentRow};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+type ApiResult<T> = Result<T, ApiError>;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/sms-codes", post(send_code))
+        .route("/users", post(register))
+        .route("/sessions", post(login))
+        .route("/sessions/current", delete(logout))
+        .route("/me", get(me))
+        .route("/me/preferences", put(set_prefs))
+        .route("/me/household", post(join_household))
+        .route("/regions/{id}", get(region))
+        .route("/regions/{id}/roster", get(roster))
+        .route(
+            "/regions/{id}/organizations",
+            get(list_orgs).post(create_org),
+        )
+        .route("/organizations/{id}", get(org))
+        .route("/organizations/{id}/members", post(set_member))
+        .route(
+            "/organizations/{id}/membership",
+            post(join_org).delete(leave_org),
+        )
+        .route("/households/{id}/invitations", post(create_invitation))
+        .route("/roles", get(list_roles).post(grant_role))
+        .route("/roles/{id}", delete(revoke_role))
+        .route("/audit", get(list_audit))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Linli API",
+        description = "邻里 community platform: places, people, roles, organizations."
+    ),
+    paths(
+        send_code,
+        register,
+        login,
+        logout,
+        me,
+        set_prefs,
+        join_household,
+        region,
+        roster,
+        list_orgs,
+        create_org,
+        org,
+        set_member,
+        join_org,
+        leave_org,
+        create_invitation,
+        list_roles,
+        grant_role,
+        revoke_role,
+        list_audit
+    ),
+    components(schemas(
+        ApiErrorBody,
+        PhoneReq,
+        RegisterReq,
+        Created,
+        LoginReq,
+        LoginOut,
+        MeOut,
+        PrefsReq,
+        JoinReq,
+        RegionView,
+        RegionRow,
+        RegionStats,
+        ChildRow,
+        HouseholdRow,
+        ResidentRow,
+        OrgRow,
+        MemberRow,
+        NewOrgReq,
+        OrgOut,
+        MemberReq,
+        InviteReq,
+        InvitationRow,
+        GrantReq,
+        GrantRow,
+        AuditRow,
+        MyHousehold,
+        RosterOut,
+        OrgListOut
+    ))
+)]
+pub struct ApiDoc;
+
+#[derive(Deserialize, IntoParams)]
+pub struct PageParams {
+    /// Page number, from 1.
+    page: Option<i64>,
+    /// Rows per page (at most 200).
+    per_page: Option<i64>,
+}
+
+impl PageParams {
+    fn page(&self, default: i64) -> Page {
+        Page::new(self.page, self.per_page, default)
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PhoneReq {
+    /// Mainland mobile number, 11 digits.
+    phone: String,
+}
+
+/// Sends a registration code by SMS.
+#[utoipa::path(post, path = "/api/v1/sms-codes", request_body = PhoneReq,
+    responses((status = 202, description = "Code sent"), (status = 422, body = ApiErrorBody), (status = 429, body = ApiErrorBody)))]
+async fn send_code(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Json(r): Json<PhoneReq>,
+) -> ApiResult<StatusCode> {
+    acc::request_sms_code(s.db(), s.sms.as_ref(), &r.phone, ctx.lang.code())
+        .await
+        .api(&ctx)?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RegisterReq {
+    phone: String,
+    /// The six-digit SMS code.
+    code: String,
+    name: String,
+    password: String,
+    /// Optional invitation code of a household.
+    invite_code: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    id: i64,
+}
+
+/// Registers an account.
+#[utoipa::path(post, path = "/api/v1/users", request_body = RegisterReq,
+    responses((status = 201, body = Created), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn register(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Json(r): Json<RegisterReq>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    let input = RegisterInput {
+        phone: &r.phone,
+        sms_code: &r.code,
+        password: &r.password,
+        name: &r.name,
+        invite_code: r.invite_code.as_deref(),
+        lang: ctx.lang.code(),
+    };
+    let id = acc::register(s.db(), input).await.api(&ctx)?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginReq {
+    phone: String,
+    password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginOut {
+    /// Send as `Authorization: Bearer <token>`.
+    token: String,
+    user_id: i64,
+}
+
+/// Logs in; returns a bearer token.
+#[utoipa::path(post, path = "/api/v1/sessions", request_body = LoginReq,
+    responses((status = 201, body = LoginOut), (status = 401, body = ApiErrorBody), (status = 429, body = ApiErrorBody)))]
+async fn login(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Json(r): Json<LoginReq>,
+) -> ApiResult<(StatusCode, Json<LoginOut>)> {
+    let (token, user) = acc::login(s.db(), &r.phone, &r.password, &addr.ip().to_string())
+        .await
+        .api(&ctx)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(LoginOut {
+            token,
+            user_id: user.id,
+        }),
+    ))
+}
+
+/// Ends the current session.
+#[utoipa::path(delete, path = "/api/v1/sessions/current", responses((status = 204)))]
+async fn logout(ctx: Ctx, State(s): State<AppState>) -> ApiResult<StatusCode> {
+    if let Some(t) = &ctx.token {
+        acc::logout(s.db(), t).await.api(&ctx)?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeOut {
+    id: i64,
+    name: String,
+    phone: String,
+    lang: String,
+    elderly: bool,
+    household: Option<MyHousehold>,
+    roles: Vec<GrantRow>,
+}
+
+/// The caller's account, household and roles.
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = MeOut), (status = 401, body = ApiErrorBody)))]
+async fn me(ctx: Ctx, State(s): State<AppState>) -> ApiResult<Json<MeOut>> {
+    let a = ctx.actor().api(&ctx)?;
+    let household = acc::my_household(s.db(), a).await.api(&ctx)?;
+    Ok(Json(MeOut {
+        id: a.user.id,
+        name: a.user.display_name.clone(),
+        phone: a.user.phone.clone(),
+        lang: a.user.lang.clone(),
+        elderly: a.user.elderly,
+        household,
+        roles: a.grants.clone(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PrefsReq {
+    /// `zh-CN` or `en`.
+    lang: String,
+    /// Large-font, high-contrast elderly mode (长辈版).
+    elderly: bool,
+}
+
+/// Saves language and elderly mode.
+#[utoipa::path(put, path = "/api/v1/me/preferences", request_body = PrefsReq,
+    responses((status = 204), (status = 422, body = ApiErrorBody)))]
+async fn set_prefs(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Json(r): Json<PrefsReq>,
+) -> ApiResult<StatusCode> {
+    let a = ctx.actor().api(&ctx)?;
+    acc::set_prefs(s.db(), a, &r.lang, r.elderly)
+        .await
+        .api(&ctx)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct JoinReq {
+    /// Invitation code, e.g. `K7QF-3MWA`.
+    code: String,
+}
+
+/// Joins a household with an invitation code.
+#[utoipa::path(post, path = "/api/v1/me/household", request_body = JoinReq,
+    responses((status = 200, body = MyHousehold), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn join_household(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Json(r): Json<JoinReq>,
+) -> ApiResult<Json<MyHousehold>> {
+    let a = ctx.actor().api(&ctx)?;
+    Ok(Json(
+        acc::join_household(s.db(), a, &r.code).await.api(&ctx)?,
+    ))
+}
+
+/// A region node with its ancestors, counts, children (or households) and organizations.
+#[utoipa::path(get, path = "/api/v1/regions/{id}", params(("id" = i64, Path), PageParams),
+    responses((status = 200, body = RegionView), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+async fn region(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Query(p): Query<PageParams>,
+) -> ApiResult<Json<RegionView>> {
+    let a = ctx.actor().api(&ctx)?;
+    Ok(Json(
+        linli_app::regions::view(s.db(), a, id, p.page(24))
+            .await
+            .api(&ctx)?,
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RosterOut {
+    building: RegionRow,
+    residents: Vec<ResidentRow>,
+    total: i64,
+}
+
+/// Residents of a building with phone numbers (social workers and officers; logged).
+#[utoipa::path(get, path = "/api/v1/regions/{id}/roster", params(("id" = i64, Path), PageParams),
+    responses((status = 200, body = RosterOut), (status = 403, body = ApiErrorBody)))]
+async fn roster(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Query(p): Query<PageParams>,
+) -> ApiResult<Json<RosterOut>> {
+    let a = ctx.actor().api(&ctx)?;
+    let (building, residents, total) = linli_app::regions::roster(s.db(), a, id, p.page(50))
+        .await
+        .api(&ctx)?;
+    Ok(Json(RosterOut {
+        building,
+        residents,
+        total,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct OrgListParams {
+    /// Only this kind (club, mutual_aid, …).
+    kind: Option<String>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrgListOut {
+    organizations: Vec<OrgRow>,
+    total: i64,
+}
+
+/// Organizations at and below a node.
+#[utoipa::path(get, path = "/api/v1/regions/{id}/organizations", params(("id" = i64, Path), OrgListParams),
+    responses((status = 200, body = OrgListOut), (status = 403, body = ApiErrorBody)))]
+async fn list_orgs(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<OrgListParams>,
+) -> ApiResult<Json<OrgListOut>> {
+    let a = ctx.actor().api(&ctx)?;
+    let page = Page::new(q.page, q.per_page, 20);
+    let (organizations, total) = orgs::list(s.db(), a, id, q.kind.as_deref(), page)
+        .await
+        .api(&ctx)?;
+    Ok(Json(OrgListOut {
+        organizations,
+        total,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewOrgReq {
+    /// club, mutual_aid, social_organization, residents_committee, owners_committee,
+    /// property_manager or foundation.
+    kind: String,
+    name: String,
+    intro: Option<String>,
+}
+
+/// Founds an organization on a node; the caller becomes its leader.
+#[utoipa::path(post, path = "/api/v1/regions/{id}/organizations", params(("id" = i64, Path)), request_body = NewOrgReq,
+    responses((status = 201, body = OrgRow), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn create_org(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Json(r): Json<NewOrgReq>,
+) -> ApiResult<(StatusCode, Json<OrgRow>)> {
+    let a = ctx.actor().api(&ctx)?;
+    let input = NewOrg {
+        region_id: id,
+        kind: &r.kind,
+        name: &r.name,
+        intro: r.intro.as_deref().unwrap_or(""),
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(orgs::create(s.db(), a, input).await.api(&ctx)?),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrgOut {
+    organization: OrgRow,
+    members: Vec<MemberRow>,
+}
+
+/// An organization with its members (phones masked unless the caller needs them).
+#[utoipa::path(get, path = "/api/v1/organizations/{id}", params(("id" = i64, Path), PageParams),
+    responses((status = 200, body = OrgOut), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+async fn org(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Query(p): Query<PageParams>,
+) -> ApiResult<Json<OrgOut>> {
+    let a = ctx.actor().api(&ctx)?;
+    let organization = orgs::get(s.db(), a, id).await.api(&ctx)?;
+    let members = orgs::members(s.db(), a, &organization, p.page(30))
+        .await
+        .api(&ctx)?;
+    Ok(Json(OrgOut {
+        organization,
+        members,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MemberReq {
+    phone: String,
+    /// leader, deputy_leader, treasurer, secretary or member.
+    role: String,
+}
+
+/// Adds a member or changes a member's role.
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/members", params(("id" = i64, Path)), request_body = MemberReq,
+    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn set_member(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Json(r): Json<MemberReq>,
+) -> ApiResult<StatusCode> {
+    let a = ctx.actor().api(&ctx)?;
+    orgs::set_member(s.db(), a, id, &r.phone, &r.role)
+        .await
+        .api(&ctx)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Joins a club or the mutual-aid association.
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/membership", params(("id" = i64, Path)),
+    responses((status = 204), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn join_org(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    let a = ctx.actor().api(&ctx)?;
+    orgs::join(s.db(), a, id).await.api(&ctx)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Leaves an organization.
+#[utoipa::path(delete, path = "/api/v1/organizations/{id}/membership", params(("id" = i64, Path)),
+    responses((status = 204), (status = 409, body = ApiErrorBody)))]
+async fn leave_org(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    let a = ctx.actor().api(&ctx)?;
+    orgs::leave(s.db(), a, id).await.api(&ctx)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct InviteReq {
+    /// How many people may join with the code (1–10).
+    max_uses: Option<i64>,
+}
+
+/// Issues an invitation code for a household (building representatives and staff).
+#[utoipa::path(post, path = "/api/v1/households/{id}/invitations", params(("id" = i64, Path)), request_body = InviteReq,
+    responses((status = 201, body = InvitationRow), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+async fn create_invitation(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Json(r): Json<InviteReq>,
+) -> ApiResult<(StatusCode, Json<InvitationRow>)> {
+    let a = ctx.actor().api(&ctx)?;
+    let inv = acc::create_invitation(s.db(), a, id, r.max_uses.unwrap_or(4))
+        .await
+        .api(&ctx)?;
+    Ok((StatusCode::CREATED, Json(inv)))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct RegionParams {
+    /// The region node; defaults to the widest node the caller administers.
+    region: Option<i64>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+/// Active role grants at and below a node the caller administers.
+#[utoipa::path(get, path = "/api/v1/roles", params(RegionParams),
+    responses((status = 200, body = Vec<GrantRow>), (status = 403, body = ApiErrorBody)))]
+async fn list_roles(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Query(q): Query<RegionParams>,
+) -> ApiResult<Json<Vec<GrantRow>>> {
+    let a = ctx.actor().api(&ctx)?;
+    let region = match q.region {
+        Some(r) => r,
+        None => a
+            .administered_nodes()
+            .first()
+            .map(|g| g.region_id)
+            .ok_or(linli_app::AppError::Forbidden)
+            .api(&ctx)?,
+    };
+    Ok(Json(
+        roles::list(s.db(), a, region, Page::new(q.page, q.per_page, 50))
+            .await
+            .api(&ctx)?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct GrantReq {
+    /// The account's phone number.
+    phone: String,
+    region_id: i64,
+    /// e.g. building_rep, social_worker, owner.
+    role: String,
+}
+
+/// Grants a role on a node (it holds for everything below it).
+#[utoipa::path(post, path = "/api/v1/roles", request_body = GrantReq,
+    responses((status = 201, body = GrantRow), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn grant_role(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Json(r): Json<GrantReq>,
+) -> ApiResult<(StatusCode, Json<GrantRow>)> {
+    let a = ctx.actor().api(&ctx)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            roles::grant(s.db(), a, &r.phone, r.region_id, &r.role)
+                .await
+                .api(&ctx)?,
+        ),
+    ))
+}
+
+/// Revokes a role grant.
+#[utoipa::path(delete, path = "/api/v1/roles/{id}", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+async fn revoke_role(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    let a = ctx.actor().api(&ctx)?;
+    roles::revoke(s.db(), a, id).await.api(&ctx)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The audit log of a node the caller administers, newest first.
+#[utoipa::path(get, path = "/api/v1/audit", params(RegionParams),
+    responses((status = 200, body = Vec<AuditRow>), (status = 403, body = ApiErrorBody)))]
+async fn list_audit(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Query(q): Query<RegionParams>,
+) -> ApiResult<Json<Vec<AuditRow>>> {
+    let a = ctx.actor().api(&ctx)?;
+    Ok(Json(
+        audit::list(s.db(), a, q.region, Page::new(q.page, q.per_page, 50))
+            .await
+            .api(&ctx)?,
+    ))
+}

@@ -1,0 +1,196 @@
+//! The request context: who is asking (from the session cookie or a bearer token),
+//! in which language, whether elderly mode is on, and the CSRF token for forms.
+
+use crate::csrf::CsrfToken;
+use crate::error::PageError;
+use crate::i18n::{Catalog, Lang, lookup};
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use linli_app::{Actor, AppError};
+use std::sync::Arc;
+
+pub const SESSION_COOKIE: &str = "linli_session";
+pub const LANG_COOKIE: &str = "linli_lang";
+pub const ELDERLY_COOKIE: &str = "linli_elderly";
+
+/// The value of cookie `name`, if sent.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, for the whole site.
+pub fn set_cookie(name: &str, value: &str, max_age_s: i64, secure: bool) -> String {
+    format!(
+        "{name}={value}; Path=/; Max-Age={max_age_s}; HttpOnly; SameSite=Lax{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The bearer token of an API client, if any.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+/// Who is asking and how they want to see it.
+pub struct Ctx {
+    pub actor: Option<Actor>,
+    pub lang: Lang,
+    pub elderly: bool,
+    pub csrf: String,
+    pub catalog: Arc<Catalog>,
+    /// The session token (cookie or bearer) the request carried.
+    pub token: Option<String>,
+    /// The path requested, for "back" links and login redirects.
+    pub path: String,
+    /// Whether htmx asked for a fragment.
+    pub htmx: bool,
+    /// Host header, for absolute links in QR codes.
+    pub host: String,
+}
+
+impl Ctx {
+    /// The logged-in user, or an error asking to log in.
+    pub fn actor(&self) -> Result<&Actor, AppError> {
+        self.actor
+            .as_ref()
+            .ok_or(AppError::Unauthorized("login_required"))
+    }
+
+    pub fn t<'a>(&'a self, key: &'a str) -> &'a str {
+        lookup(&self.catalog, key)
+    }
+
+    /// What every page template needs.
+    pub fn layout(&self) -> Layout {
+        Layout {
+            lang: self.lang,
+            elderly: self.elderly,
+            csrf: self.csrf.clone(),
+            user_name: self.actor.as_ref().map(|a| a.user.display_name.clone()),
+            is_admin: self
+                .actor
+                .as_ref()
+                .is_some_and(|a| !a.administered_nodes().is_empty()),
+            path: self.path.clone(),
+            catalog: self.catalog.clone(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let h = &parts.headers;
+        let token = bearer(h)
+            .or_else(|| cookie(h, SESSION_COOKIE))
+            .map(str::to_string);
+        let actor = match &token {
+            Some(t) if !t.is_empty() => linli_app::accounts::actor_for_token(state.db(), t)
+                .await
+                .map_err(|e| PageError::plain(e, Lang::Zh, state))?,
+            _ => None,
+        };
+        let lang = cookie(h, LANG_COOKIE)
+            .and_then(Lang::parse)
+            .or_else(|| actor.as_ref().and_then(|a| Lang::parse(&a.user.lang)))
+            .unwrap_or_else(|| {
+                Lang::from_accept(
+                    h.get(header::ACCEPT_LANGUAGE)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or(""),
+                )
+            });
+        let elderly = match cookie(h, ELDERLY_COOKIE) {
+            Some(v) => v == "1",
+            None => actor.as_ref().is_some_and(|a| a.user.elderly),
+        };
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|c| c.0.clone())
+            .unwrap_or_default();
+        Ok(Ctx {
+            actor,
+            lang,
+            elderly,
+            csrf,
+            catalog: state.catalogs.get(lang),
+            token,
+            path: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "/".into()),
+            htmx: h.contains_key("hx-request"),
+            host: h
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("127.0.0.1:8080")
+                .to_string(),
+        })
+    }
+}
+
+/// What the base template needs on every page.
+#[derive(Clone)]
+pub struct Layout {
+    pub lang: Lang,
+    pub elderly: bool,
+    pub csrf: String,
+    pub user_name: Option<String>,
+    pub is_admin: bool,
+    pub path: String,
+    pub catalog: Arc<Catalog>,
+}
+
+impl Layout {
+    /// A message in the page's language.
+    pub fn t<'a>(&'a self, key: &'a str) -> &'a str {
+        lookup(&self.catalog, key)
+    }
+
+    /// A message whose key is `prefix.name` (role, kind… labels).
+    pub fn tk(&self, prefix: &str, name: &str) -> String {
+        let key = format!("{prefix}.{name}");
+        self.catalog.get(&key).cloned().unwrap_or(key)
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    /// The language the switch offers.
+    pub fn other_lang(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "en",
+            Lang::En => "zh-CN",
+        }
+    }
+
+    /// A stored UTC instant in Asia/Shanghai.
+    pub fn time(&self, ms: &i64) -> String {
+        linli_domain::time::format_shanghai(*ms)
+    }
+
+    /// A floor area in m².
+    pub fn area(&self, cm2: &i64) -> String {
+        linli_domain::regions::AreaCm2(*cm2).display()
+    }
+}

@@ -1,0 +1,376 @@
+//! Logging in and out, registering with a phone number and SMS code, joining a
+//! household with an invitation code, and preferences (language, elderly mode).
+
+use crate::ctx::{Ctx, ELDERLY_COOKIE, LANG_COOKIE, Layout, SESSION_COOKIE, set_cookie};
+use crate::error::{OrPage, PageError};
+use crate::state::AppState;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::header::SET_COOKIE;
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use linli_app::accounts::{self as acc, RegisterInput, SESSION_TTL_MS};
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/register", get(register_page).post(register))
+        .route("/register/code", post(send_code))
+        .route("/join", get(join_page).post(join))
+        .route("/settings", get(settings_page))
+        .route("/prefs", post(prefs))
+}
+
+/// Only same-site paths may be redirected to after logging in.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/login.html")]
+struct LoginPage {
+    l: Layout,
+    next: String,
+    phone: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> LoginPage {
+    LoginPage {
+        l: ctx.layout(),
+        next: safe_next(q.next.as_deref()),
+        phone: String::new(),
+        error: None,
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    phone: String,
+    password: String,
+    next: Option<String>,
+}
+
+async fn login(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    match acc::login(state.db(), &f.phone, &f.password, &addr.ip().to_string()).await {
+        Ok((token, user)) => {
+            let cookies = [
+                (
+                    SET_COOKIE,
+                    set_cookie(
+                        SESSION_COOKIE,
+                        &token,
+                        SESSION_TTL_MS / 1000,
+                        state.config.secure_cookies,
+                    ),
+                ),
+                (
+                    SET_COOKIE,
+                    set_cookie(
+                        LANG_COOKIE,
+                        &user.lang,
+                        31_536_000,
+                        state.config.secure_cookies,
+                    ),
+                ),
+                (
+                    SET_COOKIE,
+                    set_cookie(
+                        ELDERLY_COOKIE,
+                        if user.elderly || ctx.elderly {
+                            "1"
+                        } else {
+                            "0"
+                        },
+                        31_536_000,
+                        state.config.secure_cookies,
+                    ),
+                ),
+            ];
+            (
+                AppendHeaders(cookies),
+                Redirect::to(&safe_next(f.next.as_deref())),
+            )
+                .into_response()
+        }
+        Err(e) => {
+            let status = crate::error::status(&e);
+            let page = LoginPage {
+                error: Some(ctx.t(&format!("error.{}", e.code())).to_string()),
+                l: ctx.layout(),
+                next: safe_next(f.next.as_deref()),
+                phone: f.phone,
+            };
+            (status, page).into_response()
+        }
+    }
+}
+
+async fn logout(ctx: Ctx, State(state): State<AppState>) -> Response {
+    if let Some(t) = &ctx.token {
+        let _ = acc::logout(state.db(), t).await;
+    }
+    (
+        AppendHeaders([(
+            SET_COOKIE,
+            set_cookie(SESSION_COOKIE, "", 0, state.config.secure_cookies),
+        )]),
+        Redirect::to("/"),
+    )
+        .into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/register.html")]
+struct RegisterPage {
+    l: Layout,
+    phone: String,
+    name: String,
+    invite: String,
+    code_sent: bool,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct RegisterQuery {
+    phone: Option<String>,
+    invite: Option<String>,
+    sent: Option<String>,
+}
+
+async fn register_page(ctx: Ctx, Query(q): Query<RegisterQuery>) -> RegisterPage {
+    RegisterPage {
+        l: ctx.layout(),
+        phone: q.phone.unwrap_or_default(),
+        name: String::new(),
+        invite: q.invite.unwrap_or_default(),
+        code_sent: q.sent.is_some(),
+        error: None,
+    }
+}
+
+#[derive(Deserialize)]
+struct SendCodeForm {
+    phone: String,
+    invite: Option<String>,
+}
+
+async fn send_code(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Form(f): Form<SendCodeForm>,
+) -> Response {
+    let invite = f.invite.clone().unwrap_or_default();
+    match acc::request_sms_code(state.db(), state.sms.as_ref(), &f.phone, ctx.lang.code()).await {
+        Ok(()) => Redirect::to(&format!(
+            "/register?sent=1&phone={}&invite={}",
+            crate::error::urlencode(f.phone.trim()),
+            crate::error::urlencode(invite.trim())
+        ))
+        .into_response(),
+        Err(e) => {
+            let status = crate::error::status(&e);
+            let page = RegisterPage {
+                error: Some(ctx.t(&format!("error.{}", e.code())).to_string()),
+                l: ctx.layout(),
+                phone: f.phone,
+                name: String::new(),
+                invite,
+                code_sent: false,
+            };
+            (status, page).into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RegisterForm {
+    phone: String,
+    code: String,
+    name: String,
+    password: String,
+    invite: Option<String>,
+}
+
+async fn register(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Form(f): Form<RegisterForm>,
+) -> Response {
+    let input = RegisterInput {
+        phone: &f.phone,
+        sms_code: &f.code,
+        password: &f.password,
+        name: &f.name,
+        invite_code: f.invite.as_deref(),
+        lang: ctx.lang.code(),
+    };
+    let result = match acc::register(state.db(), input).await {
+        Ok(_) => acc::login(state.db(), &f.phone, &f.password, &addr.ip().to_string()).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok((token, _)) => (
+            AppendHeaders([(
+                SET_COOKIE,
+                set_cookie(
+                    SESSION_COOKIE,
+                    &token,
+                    SESSION_TTL_MS / 1000,
+                    state.config.secure_cookies,
+                ),
+            )]),
+            Redirect::to("/"),
+        )
+            .into_response(),
+        Err(e) => {
+            let status = crate::error::status(&e);
+            let page = RegisterPage {
+                error: Some(ctx.t(&format!("error.{}", e.code())).to_string()),
+                l: ctx.layout(),
+                phone: f.phone,
+                name: f.name,
+                invite: f.invite.unwrap_or_default(),
+                code_sent: true,
+            };
+            (status, page).into_response()
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/join.html")]
+struct JoinPage {
+    l: Layout,
+    code: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CodeQuery {
+    code: Option<String>,
+}
+
+/// Scanning an invitation QR code lands here: logged-in users join, visitors are sent
+/// to register with the code filled in.
+async fn join_page(ctx: Ctx, Query(q): Query<CodeQuery>) -> Response {
+    let code = q.code.unwrap_or_default();
+    if ctx.actor.is_none() {
+        return Redirect::to(&format!(
+            "/register?invite={}",
+            crate::error::urlencode(&code)
+        ))
+        .into_response();
+    }
+    JoinPage {
+        l: ctx.layout(),
+        code,
+        error: None,
+    }
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct JoinForm {
+    code: String,
+}
+
+async fn join(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Form(f): Form<JoinForm>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    match acc::join_household(state.db(), actor, &f.code).await {
+        Ok(h) => Ok(Redirect::to(&format!("/regions/{}", h.building_id)).into_response()),
+        Err(e) => {
+            let status = crate::error::status(&e);
+            let page = JoinPage {
+                error: Some(ctx.t(&format!("error.{}", e.code())).to_string()),
+                l: ctx.layout(),
+                code: f.code,
+            };
+            Ok((status, page).into_response())
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/settings.html")]
+struct SettingsPage {
+    l: Layout,
+}
+
+async fn settings_page(ctx: Ctx) -> SettingsPage {
+    SettingsPage { l: ctx.layout() }
+}
+
+#[derive(Deserialize)]
+struct PrefsForm {
+    lang: Option<String>,
+    elderly: Option<String>,
+    back: Option<String>,
+}
+
+/// Switches language or elderly mode. Kept in cookies for visitors and saved on the
+/// account for logged-in users, so the choice is made once and follows them.
+async fn prefs(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Form(f): Form<PrefsForm>,
+) -> Result<Response, PageError> {
+    let lang = f
+        .lang
+        .as_deref()
+        .and_then(crate::i18n::Lang::parse)
+        .unwrap_or(ctx.lang);
+    let elderly = match f.elderly.as_deref() {
+        Some("1") => true,
+        Some("0") => false,
+        _ => ctx.elderly,
+    };
+    if let Some(actor) = &ctx.actor {
+        acc::set_prefs(state.db(), actor, lang.code(), elderly)
+            .await
+            .page(&ctx)?;
+    }
+    let secure = state.config.secure_cookies;
+    Ok((
+        AppendHeaders([
+            (
+                SET_COOKIE,
+                set_cookie(LANG_COOKIE, lang.code(), 31_536_000, secure),
+            ),
+            (
+                SET_COOKIE,
+                set_cookie(
+                    ELDERLY_COOKIE,
+                    if elderly { "1" } else { "0" },
+                    31_536_000,
+                    secure,
+                ),
+            ),
+        ]),
+        Redirect::to(&safe_next(f.back.as_deref())),
+    )
+        .into_response())
+}

@@ -1,0 +1,93 @@
+//! HTML pages. Each area has its module; handlers parse, call one use case, render.
+
+mod admin;
+mod auth;
+mod home;
+mod orgs;
+mod regions;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(home::router())
+        .merge(auth::router())
+        .merge(regions::router())
+        .merge(orgs::router())
+        .merge(admin::router())
+        .route("/static/{file}", get(static_file))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+}
+
+const CSS: &str = include_str!("../../static/app.css");
+const HTMX: &str = include_str!("../../static/htmx.min.js");
+
+/// Everything the pages need is served by linli itself: no CDN, no font service.
+async fn static_file(Path(file): Path<String>) -> Response {
+    let (body, mime) = match file.as_str() {
+        "app.css" => (CSS, "text/css; charset=utf-8"),
+        "htmx.min.js" => (HTMX, "text/javascript; charset=utf-8"),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    if state.db().ping().await {
+        (StatusCode::OK, "ok").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let up = state.db().ping().await;
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(up),
+    )
+        .into_response()
+}
+
+/// A `?page=` query.
+#[derive(serde::Deserialize, Default)]
+pub struct PageQuery {
+    pub page: Option<i64>,
+}
+
+/// Page links for a list.
+pub struct Pager {
+    pub number: i64,
+    pub count: i64,
+    /// The URL without the page parameter, ending in `?` or `&`.
+    pub base: String,
+}
+
+impl Pager {
+    pub fn new(page: linli_app::Page, total: i64, base: String) -> Self {
+        Self {
+            number: page.number,
+            count: page.count(total),
+            base,
+        }
+    }
+    pub fn prev(&self) -> Option<String> {
+        (self.number > 1).then(|| format!("{}page={}", self.base, self.number - 1))
+    }
+    pub fn next(&self) -> Option<String> {
+        (self.number < self.count).then(|| format!("{}page={}", self.base, self.number + 1))
+    }
+}

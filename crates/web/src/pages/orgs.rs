@@ -1,0 +1,209 @@
+//! Organizations: the list on a node, founding one, its page with members, joining,
+//! leaving, and setting a member's role.
+
+use super::{PageQuery, Pager};
+use crate::ctx::{Ctx, Layout};
+use crate::error::{OrPage, PageError};
+use crate::state::AppState;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::response::Redirect;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use linli_app::Page;
+use linli_app::organizations::{self as app, NewOrg};
+use linli_domain::organizations::{MemberRole, OrgKind};
+use linli_store::organizations::{MemberRow, OrgRow};
+use linli_store::regions::RegionRow;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/regions/{id}/orgs", get(list_page).post(create))
+        .route("/regions/{id}/orgs/new", get(new_page))
+        .route("/orgs/{id}", get(org_page))
+        .route("/orgs/{id}/join", post(join))
+        .route("/orgs/{id}/leave", post(leave))
+        .route("/orgs/{id}/members", post(set_member))
+}
+
+fn kinds() -> Vec<&'static str> {
+    OrgKind::ALL.iter().map(|k| k.as_str()).collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "orgs/list.html")]
+struct ListPage {
+    l: Layout,
+    region: RegionRow,
+    orgs: Vec<OrgRow>,
+    kind: String,
+    kinds: Vec<&'static str>,
+    pager: Pager,
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    kind: Option<String>,
+    page: Option<i64>,
+}
+
+async fn list_page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<ListQuery>,
+) -> Result<ListPage, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let page = Page::new(q.page, None, 20);
+    let kind = q.kind.unwrap_or_default();
+    let region = linli_app::regions::readable(state.db(), actor, id)
+        .await
+        .page(&ctx)?;
+    let (orgs, total) = app::list(state.db(), actor, id, Some(&kind), page)
+        .await
+        .page(&ctx)?;
+    let pager = Pager::new(page, total, format!("/regions/{id}/orgs?kind={kind}&"));
+    Ok(ListPage {
+        l: ctx.layout(),
+        region,
+        orgs,
+        kind,
+        kinds: kinds(),
+        pager,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "orgs/new.html")]
+struct NewPage {
+    l: Layout,
+    region: RegionRow,
+    kinds: Vec<&'static str>,
+}
+
+async fn new_page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<NewPage, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let region = linli_app::regions::readable(state.db(), actor, id)
+        .await
+        .page(&ctx)?;
+    let kinds = if actor.administers(&region.path) {
+        kinds()
+    } else {
+        vec![OrgKind::Club.as_str()]
+    };
+    Ok(NewPage {
+        l: ctx.layout(),
+        region,
+        kinds,
+    })
+}
+
+#[derive(Deserialize)]
+struct NewForm {
+    kind: String,
+    name: String,
+    intro: Option<String>,
+}
+
+async fn create(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Form(f): Form<NewForm>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let input = NewOrg {
+        region_id: id,
+        kind: &f.kind,
+        name: &f.name,
+        intro: f.intro.as_deref().unwrap_or(""),
+    };
+    let org = app::create(state.db(), actor, input).await.page(&ctx)?;
+    Ok(Redirect::to(&format!("/orgs/{}", org.id)))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "orgs/org.html")]
+struct OrgPage {
+    l: Layout,
+    org: OrgRow,
+    members: Vec<MemberRow>,
+    my_role: Option<String>,
+    can_manage: bool,
+    can_join: bool,
+    member_roles: Vec<&'static str>,
+    pager: Pager,
+}
+
+async fn org_page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<PageQuery>,
+) -> Result<OrgPage, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let db = state.db();
+    let page = Page::new(q.page, None, 30);
+    let org = app::get(db, actor, id).await.page(&ctx)?;
+    let members = app::members(db, actor, &org, page).await.page(&ctx)?;
+    let my_role = app::my_role(db, actor, &org).await.page(&ctx)?;
+    let can_manage =
+        actor.administers(&org.region_path) || my_role.is_some_and(MemberRole::manages);
+    let can_join = my_role.is_none() && matches!(org.kind.as_str(), "club" | "mutual_aid");
+    let pager = Pager::new(page, org.members, format!("/orgs/{id}?"));
+    Ok(OrgPage {
+        l: ctx.layout(),
+        org,
+        members,
+        my_role: my_role.map(|r| r.as_str().to_string()),
+        can_manage,
+        can_join,
+        member_roles: MemberRole::ALL.iter().map(|r| r.as_str()).collect(),
+        pager,
+    })
+}
+
+async fn join(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    app::join(state.db(), actor, id).await.page(&ctx)?;
+    Ok(Redirect::to(&format!("/orgs/{id}")))
+}
+
+async fn leave(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    app::leave(state.db(), actor, id).await.page(&ctx)?;
+    Ok(Redirect::to(&format!("/orgs/{id}")))
+}
+
+#[derive(Deserialize)]
+struct MemberForm {
+    phone: String,
+    role: String,
+}
+
+async fn set_member(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Form(f): Form<MemberForm>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    app::set_member(state.db(), actor, id, &f.phone, &f.role)
+        .await
+        .page(&ctx)?;
+    Ok(Redirect::to(&format!("/orgs/{id}")))
+}

@@ -1,0 +1,192 @@
+//! Region node pages (district … building), the residents' roster, and invitation
+//! codes with their printable QR code.
+
+use super::{PageQuery, Pager};
+use crate::ctx::{Ctx, Layout};
+use crate::error::{OrPage, PageError};
+use crate::state::AppState;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use linli_app::regions::RegionView;
+use linli_app::{Page, accounts as acc};
+use linli_store::accounts::InvitationRow;
+use linli_store::regions::{HouseholdRow, RegionRow, ResidentRow};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/regions/{id}", get(region_page))
+        .route("/regions/{id}/roster", get(roster_page))
+        .route(
+            "/households/{id}/invitations",
+            get(invitations_page).post(create_invitation),
+        )
+        .route("/invitations/{code}", get(invitation_page))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "regions/region.html")]
+struct RegionPage {
+    l: Layout,
+    v: RegionView,
+    pager: Pager,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "regions/_households.html")]
+struct HouseholdsPartial {
+    l: Layout,
+    v: RegionView,
+    pager: Pager,
+}
+
+async fn region_page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let page = Page::new(q.page, None, 24);
+    let v = linli_app::regions::view(state.db(), actor, id, page)
+        .await
+        .page(&ctx)?;
+    let total = if v.region.kind == "building" {
+        v.households_total
+    } else {
+        v.children_total
+    };
+    let pager = Pager::new(page, total, format!("/regions/{id}?"));
+    if ctx.htmx && v.region.kind == "building" {
+        return Ok(HouseholdsPartial {
+            l: ctx.layout(),
+            v,
+            pager,
+        }
+        .into_response());
+    }
+    Ok(RegionPage {
+        l: ctx.layout(),
+        v,
+        pager,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "regions/roster.html")]
+struct RosterPage {
+    l: Layout,
+    building: RegionRow,
+    rows: Vec<ResidentRow>,
+    pager: Pager,
+}
+
+async fn roster_page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<PageQuery>,
+) -> Result<RosterPage, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let page = Page::new(q.page, None, 50);
+    let (building, rows, total) = linli_app::regions::roster(state.db(), actor, id, page)
+        .await
+        .page(&ctx)?;
+    Ok(RosterPage {
+        l: ctx.layout(),
+        pager: Pager::new(page, total, format!("/regions/{id}/roster?")),
+        building,
+        rows,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "regions/invitations.html")]
+struct InvitationsPage {
+    l: Layout,
+    household: HouseholdRow,
+    invitations: Vec<InvitationRow>,
+}
+
+async fn invitations_page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<InvitationsPage, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let invitations = acc::invitations_of_household(state.db(), actor, id)
+        .await
+        .page(&ctx)?;
+    let household = linli_app::regions::household(state.db(), actor, id)
+        .await
+        .page(&ctx)?;
+    Ok(InvitationsPage {
+        l: ctx.layout(),
+        household,
+        invitations,
+    })
+}
+
+#[derive(Deserialize)]
+struct InviteForm {
+    max_uses: Option<i64>,
+}
+
+async fn create_invitation(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Form(f): Form<InviteForm>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let inv = acc::create_invitation(state.db(), actor, id, f.max_uses.unwrap_or(4))
+        .await
+        .page(&ctx)?;
+    Ok(Redirect::to(&format!("/invitations/{}", inv.code)))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "regions/invitation.html")]
+struct InvitationPage {
+    l: Layout,
+    inv: InvitationRow,
+    display: String,
+    url: String,
+    qr_svg: String,
+}
+
+/// A printable sheet: the code in large letters and a QR code to the join page.
+async fn invitation_page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<InvitationPage, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let inv = acc::invitation(state.db(), actor, &code).await.page(&ctx)?;
+    let display = format!("{}-{}", &inv.code[..4], &inv.code[4..]);
+    let base = if state.config.public_url.is_empty() {
+        format!("http://{}", ctx.host)
+    } else {
+        state.config.public_url.trim_end_matches('/').to_string()
+    };
+    let url = format!("{base}/join?code={display}");
+    let qr_svg = qrcode::QrCode::new(url.as_bytes())
+        .map(|q| {
+            q.render::<qrcode::render::svg::Color>()
+                .min_dimensions(220, 220)
+                .build()
+        })
+        .unwrap_or_default();
+    Ok(InvitationPage {
+        l: ctx.layout(),
+        inv,
+        display,
+        url,
+        qr_svg,
+    })
+}

@@ -1,0 +1,51 @@
+//! The application state shared by every handler: one cheap-to-clone handle.
+
+use crate::i18n::Catalogs;
+use crate::metrics::Metrics;
+use linli_app::sms::SmsSender;
+use linli_store::Db;
+use std::sync::Arc;
+
+/// Settings read once at start-up.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Marks cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+    /// The public base URL used in QR codes (`https://linli.example.cn`); when empty the
+    /// request's Host header is used.
+    pub public_url: String,
+}
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub db: Db,
+    pub sms: Arc<dyn SmsSender>,
+    pub catalogs: Catalogs,
+    pub metrics: Metrics,
+    pub config: Config,
+}
+
+impl AppState {
+    pub fn new(db: Db, sms: Arc<dyn SmsSender>, config: Config) -> Self {
+        Self(Arc::new(Inner {
+            db,
+            sms,
+            catalogs: Catalogs::load(),
+            metrics: Metrics::default(),
+            config,
+        }))
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.0.db
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
