@@ -78,8 +78,7 @@ impl Db {
 
     /// Whether the database answers.
     pub async fn ping(&self) -> bool {
-        let r: Result<i64, _> =
-            crate::on_db!(self, p => sqlx::query_scalar("SELECT 1").fetch_one(p).await);
+        let r: Result<i64, _> = crate::on_db!(self, p => sqlx::query_scalar("SELECT CAST(1 AS BIGINT)").fetch_one(p).await);
         r.is_ok()
     }
 

@@ -388,3 +388,71 @@ macro_rules! on_both_databases {
         )*
     };
 }
+
+impl TestApp {
+    /// The id of the region node with a unique `name` (e.g. "清泉社区").
+    pub async fn region_id(&self, name: &str) -> i64 {
+        const SQL: &str = "SELECT id FROM regions WHERE name = $1 ORDER BY id LIMIT 1";
+        match &self.db {
+            Db::Sqlite(p) => sqlx::query_scalar(SQL)
+                .bind(name)
+                .fetch_one(p)
+                .await
+                .unwrap(),
+            Db::Postgres(p) => sqlx::query_scalar(SQL)
+                .bind(name)
+                .fetch_one(p)
+                .await
+                .unwrap(),
+        }
+    }
+
+    /// A count from a query with one text parameter.
+    pub async fn count_where(&self, sql: &'static str, arg: &str) -> i64 {
+        match &self.db {
+            Db::Sqlite(p) => sqlx::query_scalar(sql)
+                .bind(arg)
+                .fetch_one(p)
+                .await
+                .unwrap(),
+            Db::Postgres(p) => sqlx::query_scalar(sql)
+                .bind(arg)
+                .fetch_one(p)
+                .await
+                .unwrap(),
+        }
+    }
+
+    /// Registers a new account through the API (SMS code read from the test sender).
+    pub async fn register(&self, phone: &str, name: &str, invite: Option<&str>) -> Resp {
+        let mut c = self.client();
+        let r = c
+            .json(
+                "POST",
+                "/api/v1/sms-codes",
+                serde_json::json!({"phone": phone}),
+            )
+            .await;
+        assert_eq!(r.status, 202, "sms code for {phone}: {}", r.body);
+        let code = self.sms.last_code(phone).expect("code sent");
+        c.json("POST", "/api/v1/users", serde_json::json!({
+            "phone": phone, "code": code, "name": name, "password": "neighbour-2026", "invite_code": invite
+        }))
+        .await
+    }
+
+    /// A client holding an API bearer token for `phone`.
+    pub async fn api_client(&self, phone: &str, password: &str) -> Client {
+        let mut c = self.client();
+        let r = c
+            .json(
+                "POST",
+                "/api/v1/sessions",
+                serde_json::json!({"phone": phone, "password": password}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "api login of {phone}: {}", r.body);
+        c.bearer = Some(r.json()["token"].as_str().unwrap().to_string());
+        c
+    }
+}

@@ -1,0 +1,763 @@
+//! The foundation through HTTP, on SQLite and PostgreSQL: registration with an
+//! invitation code, region scoping, roles and the audit log, organizations, CSRF,
+//! login throttling, preferences, the API and its errors, health and metrics.
+
+use linli_testkit::{DEMO_PASSWORD, TestApp, on_both_databases};
+use serde_json::json;
+
+const ADMIN: &str = "13800000000";
+const STREET_OFFICER: &str = "13800000002";
+const COMMUNITY_OFFICER: &str = "13800000003";
+const SOCIAL_WORKER: &str = "13800000004";
+const BUILDING_REP: &str = "13800000005";
+const RESIDENT: &str = "13800000007";
+const CLUB_LEADER: &str = "13800000008";
+const OTHER_RESIDENT: &str = "13800000015";
+
+/// The first building of the demo (where the building representatives live).
+async fn first_building(app: &TestApp) -> i64 {
+    let mut rep = app.api_client(BUILDING_REP, DEMO_PASSWORD).await;
+    let me = rep.get("/api/v1/me").await.json();
+    me["household"]["building_id"].as_i64().unwrap()
+}
+
+/// A household of the first building that nobody has joined yet.
+async fn empty_household(app: &TestApp, building: i64, nth: usize) -> i64 {
+    let mut rep = app.api_client(BUILDING_REP, DEMO_PASSWORD).await;
+    let v = rep.get(&format!("/api/v1/regions/{building}")).await.json();
+    let free: Vec<i64> = v["households"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["registered"] == 0)
+        .map(|h| h["id"].as_i64().unwrap())
+        .collect();
+    free[nth]
+}
+
+async fn a_neighbour_registers_with_an_invitation_code_and_sees_their_building(app: &TestApp) {
+    let building = first_building(app).await;
+    let household = empty_household(app, building, 0).await;
+    let mut rep = app.login(BUILDING_REP).await;
+    let r = rep
+        .post_form(
+            &format!("/households/{household}/invitations"),
+            &[("max_uses", "3")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let sheet_url = r.location().to_string();
+    let sheet = rep.get(&sheet_url).await;
+    assert_eq!(sheet.status, 200);
+    assert!(
+        sheet.body.contains("<svg"),
+        "the printable sheet carries a QR code"
+    );
+    let code = sheet_url.trim_start_matches("/invitations/").to_string();
+
+    let mut newcomer = app.client();
+    newcomer.get("/register").await;
+    let r = newcomer
+        .post_form(
+            "/register/code",
+            &[("phone", "139 1234 5678"), ("invite", &code)],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let sms = app
+        .sms
+        .last_code("13912345678")
+        .expect("an SMS code was sent");
+    let r = newcomer
+        .post_form(
+            "/register",
+            &[
+                ("phone", "13912345678"),
+                ("code", &sms),
+                ("name", "刘新"),
+                ("password", "neighbour-2026"),
+                ("invite", &code.to_lowercase()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(
+        newcomer.cookie("linli_session").is_some(),
+        "registering logs the newcomer in"
+    );
+
+    let home = newcomer.get("/").await;
+    assert!(
+        home.body.contains("1号楼"),
+        "home shows the building: {}",
+        home.body
+    );
+    assert!(
+        home.body.contains("翠竹园一期") && home.body.contains("翠竹园社区"),
+        "and the compound and community"
+    );
+    let page = newcomer.get(&format!("/regions/{building}")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("郑强"),
+        "the building page lists its representatives"
+    );
+    let joins = app
+        .count_where(
+            "SELECT COUNT(*) FROM audit_log WHERE action = $1",
+            "household.join",
+        )
+        .await;
+    assert_eq!(joins, 1);
+}
+
+async fn bad_registration_input_is_refused_with_a_clear_message_and_changes_nothing(app: &TestApp) {
+    let users = app.count("users").await;
+    let mut c = app.client();
+    c.get("/register").await;
+    c.post_form("/register/code", &[("phone", "13700001111")])
+        .await;
+    let sms = app.sms.last_code("13700001111").unwrap();
+    let base = [
+        ("phone", "13700001111"),
+        ("code", sms.as_str()),
+        ("name", "王五"),
+        ("password", "neighbour-2026"),
+    ];
+
+    let mut malformed = base.to_vec();
+    malformed.push(("invite", "NOT-A-CODE!"));
+    let r = c.post_form("/register", &malformed).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("邀请码格式不对"), "{}", r.body);
+
+    let mut unknown = base.to_vec();
+    unknown.push(("invite", "ZZZZ-ZZZZ"));
+    let r = c.post_form("/register", &unknown).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("没有这个邀请码"));
+
+    let long_name = "名".repeat(41);
+    let mut oversized = base.to_vec();
+    oversized[2] = ("name", long_name.as_str());
+    let r = c.post_form("/register", &oversized).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("太长"));
+
+    let mut wrong_code = base.to_vec();
+    wrong_code[1] = ("code", "000000");
+    let r = c.post_form("/register", &wrong_code).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("验证码不对"));
+
+    let r = c.post_form("/register/code", &[("phone", RESIDENT)]).await;
+    assert_eq!(r.status, 409, "a registered number cannot register again");
+    assert!(r.body.contains("已经注册"));
+
+    let r = c.post_form("/register/code", &[("phone", "12345")]).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("手机号格式不对"));
+
+    c.lang = Some("en-US,en;q=0.9");
+    let mut en = app.client();
+    en.lang = Some("en");
+    let r = en.json("POST", "/api/v1/users", json!({"phone": "13700001111", "code": "12", "name": "x", "password": "neighbour-2026"})).await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["error"]["code"], "invalid_sms_code");
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("6 digits")
+    );
+
+    assert_eq!(app.count("users").await, users, "no account was created");
+    assert_eq!(
+        app.count("residents WHERE user_id IS NOT NULL").await,
+        5,
+        "no household was joined"
+    );
+}
+
+async fn a_resident_reads_their_own_community_and_nothing_of_another(app: &TestApp) {
+    let own = app.region_id("翠竹园社区").await;
+    let other = app.region_id("清泉社区").await;
+    let mut resident = app.login(RESIDENT).await;
+    assert_eq!(resident.get(&format!("/regions/{own}")).await.status, 200);
+    let r = resident.get(&format!("/regions/{other}")).await;
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("没有权限"));
+    assert_eq!(
+        resident.get(&format!("/regions/{other}/orgs")).await.status,
+        403
+    );
+
+    let mut api = app.api_client(RESIDENT, DEMO_PASSWORD).await;
+    let r = api.get(&format!("/api/v1/regions/{other}")).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.json()["error"]["code"], "forbidden");
+    let r = api
+        .get(&format!("/api/v1/regions/{other}/organizations"))
+        .await;
+    assert_eq!(r.status, 403);
+
+    let mut neighbour = app.api_client(OTHER_RESIDENT, DEMO_PASSWORD).await;
+    assert_eq!(
+        neighbour
+            .get(&format!("/api/v1/regions/{own}"))
+            .await
+            .status,
+        403
+    );
+
+    // A street officer reads both communities of the street, not the other street's.
+    let mut officer = app.api_client(STREET_OFFICER, DEMO_PASSWORD).await;
+    assert_eq!(
+        officer.get(&format!("/api/v1/regions/{own}")).await.status,
+        200
+    );
+    let wutong = app.region_id("梧桐里社区").await;
+    assert_eq!(
+        officer
+            .get(&format!("/api/v1/regions/{wutong}"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        officer
+            .get(&format!("/api/v1/regions/{other}"))
+            .await
+            .status,
+        403
+    );
+    // The district officer reads both streets.
+    let mut district = app.api_client("13800000001", DEMO_PASSWORD).await;
+    assert_eq!(
+        district
+            .get(&format!("/api/v1/regions/{other}"))
+            .await
+            .status,
+        200
+    );
+}
+
+async fn roles_are_granted_and_revoked_on_nodes_with_an_audit_trail(app: &TestApp) {
+    let compound = app.region_id("翠竹园二期").await;
+    let other = app.region_id("清泉社区").await;
+    let mut officer = app.login(COMMUNITY_OFFICER).await;
+    let grants = app.count("role_grants").await;
+
+    let r = officer
+        .post_form(
+            "/admin/roles",
+            &[
+                ("phone", RESIDENT),
+                ("region_id", &compound.to_string()),
+                ("role", "social_worker"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let roles = officer
+        .get(&format!("/admin/roles?region={compound}"))
+        .await;
+    assert!(roles.body.contains("陈晓") && roles.body.contains("社工"));
+    // The role holds below the node: the resident now sees the roster of a building there.
+    let mut api = app.api_client(RESIDENT, DEMO_PASSWORD).await;
+    let me = api.get("/api/v1/me").await.json();
+    let grant = me["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["role"] == "social_worker")
+        .unwrap()
+        .clone();
+    let v = api.get(&format!("/api/v1/regions/{compound}")).await.json();
+    let building = v["children"][0]["id"].as_i64().unwrap();
+    assert_eq!(
+        api.get(&format!("/api/v1/regions/{building}/roster"))
+            .await
+            .status,
+        200
+    );
+
+    // Refusals: another community, a platform admin, a node that does not exist, twice.
+    let r = officer
+        .post_form(
+            "/admin/roles",
+            &[
+                ("phone", RESIDENT),
+                ("region_id", &other.to_string()),
+                ("role", "social_worker"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let r = officer
+        .post_form(
+            "/admin/roles",
+            &[
+                ("phone", RESIDENT),
+                ("region_id", &compound.to_string()),
+                ("role", "platform_admin"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let r = officer
+        .post_form(
+            "/admin/roles",
+            &[
+                ("phone", RESIDENT),
+                ("region_id", "999999"),
+                ("role", "social_worker"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("找不到这个区域"));
+    let r = officer
+        .post_form(
+            "/admin/roles",
+            &[
+                ("phone", RESIDENT),
+                ("region_id", &compound.to_string()),
+                ("role", "social_worker"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    let r = officer
+        .post_form(
+            "/admin/roles",
+            &[
+                ("phone", RESIDENT),
+                ("region_id", &compound.to_string()),
+                ("role", "mayor"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        app.count("role_grants").await,
+        grants + 1,
+        "refused grants changed nothing"
+    );
+    let mut resident = app.login(RESIDENT).await;
+    let r = resident
+        .post_form(
+            "/admin/roles",
+            &[
+                ("phone", CLUB_LEADER),
+                ("region_id", &compound.to_string()),
+                ("role", "owner"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 403, "a resident grants nothing");
+
+    let id = grant["id"].as_i64().unwrap();
+    let r = officer
+        .post_form(&format!("/admin/roles/{id}/revoke"), &[])
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        api.get(&format!("/api/v1/regions/{building}/roster"))
+            .await
+            .status,
+        403,
+        "revoked roles stop working"
+    );
+    let audit = officer.get("/admin/audit").await;
+    assert_eq!(audit.status, 200);
+    assert!(
+        audit.body.contains("授予角色") && audit.body.contains("撤销角色"),
+        "{}",
+        audit.body
+    );
+    let r = resident.get("/admin/audit").await;
+    assert_eq!(r.status, 403, "residents do not read the audit log");
+}
+
+async fn organizations_have_members_roles_and_always_a_leader(app: &TestApp) {
+    let community = app.region_id("翠竹园社区").await;
+    let mut founder = app.login(RESIDENT).await;
+    let r = founder
+        .post_form(
+            &format!("/regions/{community}/orgs"),
+            &[
+                ("kind", "club"),
+                ("name", "羽毛球队"),
+                ("intro", "周末打球"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let org = r.location().to_string();
+    let page = founder.get(&org).await;
+    assert!(
+        page.body.contains("羽毛球队") && page.body.contains("负责人"),
+        "the founder leads the club"
+    );
+
+    let mut joiner = app.login(CLUB_LEADER).await;
+    assert_eq!(
+        joiner.post_form(&format!("{org}/join"), &[]).await.status,
+        303
+    );
+    let r = founder
+        .post_form(
+            &format!("{org}/members"),
+            &[("phone", CLUB_LEADER), ("role", "treasurer")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let page = founder.get(&org).await;
+    assert!(page.body.contains("财务"));
+    assert!(
+        page.body.contains("138****0008"),
+        "residents see phone numbers masked"
+    );
+    let mut worker = app.login(SOCIAL_WORKER).await;
+    assert!(
+        worker.get(&org).await.body.contains("13800000008"),
+        "social workers see them whole"
+    );
+
+    let r = founder.post_form(&format!("{org}/leave"), &[]).await;
+    assert_eq!(r.status, 409, "the last leader cannot leave");
+    assert!(r.body.contains("至少要有一位负责人"));
+    let r = founder
+        .post_form(
+            &format!("{org}/members"),
+            &[("phone", OTHER_RESIDENT), ("role", "member")],
+        )
+        .await;
+    assert_eq!(
+        r.status, 422,
+        "someone from another community cannot be added"
+    );
+    let r = founder
+        .post_form(
+            &format!("/regions/{community}/orgs"),
+            &[("kind", "club"), ("name", "羽毛球队")],
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    let r = founder
+        .post_form(
+            &format!("/regions/{community}/orgs"),
+            &[("kind", "owners_committee"), ("name", "假业委会")],
+        )
+        .await;
+    assert_eq!(r.status, 403, "residents found clubs, not committees");
+    let r = founder
+        .post_form(
+            &format!("/regions/{community}/orgs"),
+            &[("kind", "cult"), ("name", "x")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let list = founder
+        .get(&format!("/regions/{community}/orgs?kind=club"))
+        .await;
+    assert!(list.body.contains("羽毛球队") && list.body.contains("翠竹园读书会"));
+    assert!(
+        !list.body.contains("业主委员会"),
+        "the filter shows clubs only"
+    );
+}
+
+async fn the_roster_shows_phones_to_social_workers_only_and_logs_each_read(app: &TestApp) {
+    let building = first_building(app).await;
+    let before = app
+        .count_where(
+            "SELECT COUNT(*) FROM audit_log WHERE action = $1",
+            "pii.read",
+        )
+        .await;
+    let mut worker = app.login(SOCIAL_WORKER).await;
+    let r = worker.get(&format!("/regions/{building}/roster")).await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains("13800000005"),
+        "full numbers for the social worker"
+    );
+    let after = app
+        .count_where(
+            "SELECT COUNT(*) FROM audit_log WHERE action = $1",
+            "pii.read",
+        )
+        .await;
+    assert_eq!(after, before + 1, "the read is logged");
+    let mut rep = app.login(BUILDING_REP).await;
+    assert_eq!(
+        rep.get(&format!("/regions/{building}/roster")).await.status,
+        403
+    );
+    let page = rep.get(&format!("/regions/{building}")).await;
+    assert!(
+        !page.body.contains("1700"),
+        "the building page shows no phone numbers"
+    );
+}
+
+async fn forms_and_cookie_api_calls_without_the_csrf_token_are_refused(app: &TestApp) {
+    let mut c = app.login(RESIDENT).await;
+    let r = c.post_form_raw("/prefs", &[("elderly", "1")]).await;
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("表单已过期"));
+    let r = c
+        .post_form_raw("/prefs", &[("_csrf", "forged"), ("elderly", "1")])
+        .await;
+    assert_eq!(r.status, 403);
+    let r = c
+        .send(
+            "POST",
+            "/api/v1/me/household",
+            Some("application/json"),
+            br#"{"code":"ABCD-EFGH"}"#.to_vec(),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        r.status, 403,
+        "a cookie session needs X-CSRF-Token on the API"
+    );
+    let r = c
+        .json("POST", "/api/v1/me/household", json!({"code": "ABCD-EFGH"}))
+        .await;
+    assert_eq!(
+        r.status, 422,
+        "with the header the call goes through to validation"
+    );
+    let r = c.post_form("/logout", &[]).await;
+    assert_eq!(r.status, 303);
+    assert!(c.cookie("linli_session").is_none());
+}
+
+async fn logins_are_throttled_after_repeated_failures(app: &TestApp) {
+    let mut c = app.client();
+    for _ in 0..5 {
+        let r = c
+            .json(
+                "POST",
+                "/api/v1/sessions",
+                json!({"phone": RESIDENT, "password": "wrong-password"}),
+            )
+            .await;
+        assert_eq!(r.status, 401);
+        assert_eq!(r.json()["error"]["code"], "login_failed");
+    }
+    let r = c
+        .json(
+            "POST",
+            "/api/v1/sessions",
+            json!({"phone": RESIDENT, "password": DEMO_PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, 429, "even the right password waits");
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("15")
+    );
+}
+
+async fn elderly_mode_and_language_are_chosen_once_and_kept(app: &TestApp) {
+    let mut c = app.login(RESIDENT).await;
+    let r = c
+        .post_form("/prefs", &[("elderly", "1"), ("back", "/settings")])
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), "/settings");
+    assert!(c.get("/").await.body.contains("class=\"elderly\""));
+    // On another device, logging in brings the choice along.
+    let mut other = app.login(RESIDENT).await;
+    assert!(other.get("/").await.body.contains("class=\"elderly\""));
+    let r = other.post_form("/prefs", &[("lang", "en")]).await;
+    assert_eq!(r.status, 303);
+    let home = other.get("/").await;
+    assert!(home.body.contains("My home") && home.body.contains("lang=\"en\""));
+    // Visitors get the switch too, kept in a cookie.
+    let mut visitor = app.client();
+    visitor.post_form("/prefs", &[("elderly", "1")]).await;
+    assert!(
+        visitor
+            .get("/login")
+            .await
+            .body
+            .contains("class=\"elderly\"")
+    );
+    let r = other.post_form("/prefs", &[("lang", "klingon")]).await;
+    assert_eq!(r.status, 303, "an unknown language keeps the current one");
+}
+
+async fn the_api_serves_the_same_data_with_bearer_tokens(app: &TestApp) {
+    let mut c = app.api_client(RESIDENT, DEMO_PASSWORD).await;
+    let me = c.get("/api/v1/me").await;
+    assert_eq!(me.status, 200);
+    let me = me.json();
+    assert_eq!(me["name"], "陈晓");
+    assert!(
+        me["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["role"] == "owner")
+    );
+    let building = me["household"]["building_id"].as_i64().unwrap();
+    let v = c
+        .get(&format!("/api/v1/regions/{building}?per_page=5"))
+        .await
+        .json();
+    assert_eq!(
+        v["households"].as_array().unwrap().len(),
+        5,
+        "lists are paginated"
+    );
+    assert_eq!(v["households_total"], 24);
+    let r = c
+        .json(
+            "PUT",
+            "/api/v1/me/preferences",
+            json!({"lang": "en", "elderly": true}),
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    let r = c
+        .json(
+            "PUT",
+            "/api/v1/me/preferences",
+            json!({"lang": "fr", "elderly": true}),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        r.json()["error"]["message"],
+        "That language is not supported.",
+        "errors speak the account's language"
+    );
+    let r = c
+        .send("DELETE", "/api/v1/sessions/current", None, vec![], &[])
+        .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(c.get("/api/v1/me").await.status, 401);
+
+    let doc = app.client().get("/api/openapi.json").await.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for p in [
+        "/api/v1/users",
+        "/api/v1/sessions",
+        "/api/v1/regions/{id}",
+        "/api/v1/roles",
+        "/api/v1/audit",
+        "/api/v1/households/{id}/invitations",
+    ] {
+        assert!(doc["paths"].get(p).is_some(), "{p} is documented");
+    }
+}
+
+async fn an_invitation_admits_no_more_people_than_its_places_under_concurrency(app: &TestApp) {
+    let building = first_building(app).await;
+    let household = empty_household(app, building, 1).await;
+    let mut rep = app.api_client(BUILDING_REP, DEMO_PASSWORD).await;
+    let inv = rep
+        .json(
+            "POST",
+            &format!("/api/v1/households/{household}/invitations"),
+            json!({"max_uses": 2}),
+        )
+        .await;
+    assert_eq!(inv.status, 201, "{}", inv.body);
+    let code = inv.json()["code"].as_str().unwrap().to_string();
+    let mut clients = vec![];
+    for i in 0..8 {
+        let phone = format!("1360000{:04}", i);
+        assert_eq!(app.register(&phone, "邻居", None).await.status, 201);
+        clients.push(app.api_client(&phone, "neighbour-2026").await);
+    }
+    let tasks: Vec<_> = clients
+        .into_iter()
+        .map(|mut c| {
+            let code = code.clone();
+            tokio::spawn(async move {
+                c.json("POST", "/api/v1/me/household", json!({"code": code}))
+                    .await
+                    .status
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in tasks {
+        let s = t.await.unwrap();
+        assert!(s == 200 || s == 422, "unexpected status {s}");
+        ok += usize::from(s == 200);
+    }
+    assert_eq!(ok, 2, "exactly the invitation's places were used");
+    let used = app
+        .count_where("SELECT uses FROM invitations WHERE code = $1", &code)
+        .await;
+    assert_eq!(used, 2);
+}
+
+async fn health_metrics_and_assets_are_served_by_linli_itself(app: &TestApp) {
+    let mut c = app.client();
+    let r = c.get("/healthz").await;
+    assert_eq!((r.status, r.body.as_str()), (200, "ok"));
+    let home = c.get("/").await;
+    assert!(
+        !home.body.contains("http://") && !home.body.contains("https://"),
+        "no external asset on the page"
+    );
+    assert!(home.body.contains("/static/app.css") && home.body.contains("/static/htmx.min.js"));
+    let css = c.get("/static/app.css").await;
+    assert_eq!(css.status, 200);
+    assert!(css.body.contains("html.elderly"));
+    let js = c.get("/static/htmx.min.js").await;
+    assert_eq!(js.status, 200);
+    let weight = home.body.len() + css.body.len() + js.body.len();
+    assert!(
+        weight < 100_000,
+        "home page with its assets weighs {weight} bytes before compression"
+    );
+    let m = c.get("/metrics").await;
+    assert!(m.body.contains("linli_http_requests_total{class=\"2xx\"}"));
+    assert!(m.body.contains("linli_db_up 1"));
+    assert_eq!(c.get("/regions/1").await.status, 303, "pages need a login");
+    assert_eq!(c.get("/static/nope.js").await.status, 404);
+}
+
+async fn admins_read_the_whole_tree_and_the_audit_log(app: &TestApp) {
+    let mut admin = app.login(ADMIN).await;
+    let root = admin.get("/regions/1").await;
+    assert_eq!(root.status, 200);
+    assert!(root.body.contains("青溪区"));
+    let district = app.region_id("青溪区").await;
+    let page = admin.get(&format!("/regions/{district}")).await;
+    assert!(page.body.contains("翠竹街道") && page.body.contains("回天街道"));
+    assert!(
+        page.body.contains("2976"),
+        "the district counts its households"
+    );
+    let audit = admin.get("/admin/audit").await;
+    assert_eq!(audit.status, 200);
+}
+
+on_both_databases!(
+    a_neighbour_registers_with_an_invitation_code_and_sees_their_building,
+    bad_registration_input_is_refused_with_a_clear_message_and_changes_nothing,
+    a_resident_reads_their_own_community_and_nothing_of_another,
+    roles_are_granted_and_revoked_on_nodes_with_an_audit_trail,
+    organizations_have_members_roles_and_always_a_leader,
+    the_roster_shows_phones_to_social_workers_only_and_logs_each_read,
+    forms_and_cookie_api_calls_without_the_csrf_token_are_refused,
+    logins_are_throttled_after_repeated_failures,
+    elderly_mode_and_language_are_chosen_once_and_kept,
+    the_api_serves_the_same_data_with_bearer_tokens,
+    an_invitation_admits_no_more_people_than_its_places_under_concurrency,
+    health_metrics_and_assets_are_served_by_linli_itself,
+    admins_read_the_whole_tree_and_the_audit_log,
+);
