@@ -55,8 +55,9 @@ pub struct Ctx {
     pub token: Option<String>,
     /// The path requested, for "back" links and login redirects.
     pub path: String,
-    /// Whether htmx asked for a fragment.
-    pub htmx: bool,
+    /// The element htmx will swap the answer into, when it asked for a fragment
+    /// (boosted links and forms ask for whole pages and carry no target).
+    pub htmx_target: Option<String>,
     /// Host header, for absolute links in QR codes.
     pub host: String,
 }
@@ -138,7 +139,11 @@ impl FromRequestParts<AppState> for Ctx {
                 .path_and_query()
                 .map(|p| p.to_string())
                 .unwrap_or_else(|| "/".into()),
-            htmx: h.contains_key("hx-request"),
+            htmx_target: h
+                .get("hx-target")
+                .filter(|_| !h.contains_key("hx-boosted"))
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
             host: h
                 .get(header::HOST)
                 .and_then(|v| v.to_str().ok())

@@ -61,7 +61,7 @@ async fn region_page(
         v.children_total
     };
     let pager = Pager::new(page, total, format!("/regions/{id}?"));
-    if ctx.htmx && v.region.kind == "building" {
+    if ctx.htmx_target.as_deref() == Some("households") && v.region.kind == "building" {
         return Ok(HouseholdsPartial {
             l: ctx.layout(),
             v,

@@ -1,0 +1,233 @@
+//! Browser test in headless Chromium (Debian's `chromium` + `chromedriver`): a building
+//! representative prints an invitation code; a neighbour registers with it on a phone-
+//! sized screen, switches on elderly mode and sees their building page. Screenshots go
+//! to `target/screenshots/`.
+
+use fantoccini::{ClientBuilder, Locator};
+use linli_testkit::{Backend, TestApp};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const BUILDING_REP: &str = "13800000005";
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts chromedriver on a free port. Missing Chromium is a failure, not a skip:
+/// `.ci/run` installs it.
+async fn start_driver() -> (Driver, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child =
+        Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver must be installed (apt-get install chromium chromium-driver)");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return (Driver(child), port);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start");
+}
+
+async fn browser(port: u16, profile: &std::path::Path) -> fantoccini::Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-quic", "--no-first-run", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--window-size=400,860", "--lang=zh-CN",
+                     format!("--user-data-dir={}", profile.display())],
+            "prefs": {"intl.accept_languages": "zh-CN,zh"}
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("start a Chromium session")
+}
+
+fn shot_dir() -> std::path::PathBuf {
+    let d = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+async fn shot(b: &fantoccini::Client, name: &str) {
+    let png = b.screenshot().await.expect("screenshot");
+    std::fs::write(shot_dir().join(name), png).unwrap();
+}
+
+async fn fill(b: &fantoccini::Client, css: &str, value: &str) {
+    let e = b
+        .wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    e.clear().await.ok();
+    e.send_keys(value).await.unwrap();
+}
+
+async fn click(b: &fantoccini::Client, css: &str) {
+    b.wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn wait_for_text(b: &fantoccini::Client, text: &str) -> String {
+    for _ in 0..100 {
+        let src = b.source().await.unwrap();
+        if src.contains(text) {
+            return src;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("page never showed {text:?}: {}", b.source().await.unwrap());
+}
+
+async fn login(b: &fantoccini::Client, app: &TestApp, phone: &str, password: &str) {
+    b.goto(&app.url("/login")).await.unwrap();
+    fill(b, "input[name=phone]", phone).await;
+    fill(b, "input[name=password]", password).await;
+    click(b, "form.form button[type=submit]").await;
+    wait_for_text(b, "我的家").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_neighbour_registers_with_an_invitation_switches_to_elderly_mode_and_sees_the_building() {
+    let app = linli_testkit::spawn(Backend::Sqlite).await.unwrap();
+    let (_driver, port) = start_driver().await;
+    let profile = std::env::temp_dir().join(format!("linli-chromium-{}", std::process::id()));
+
+    // The building representative opens their building and prints an invitation.
+    let rep = browser(port, &profile.join("rep")).await;
+    login(&rep, &app, BUILDING_REP, linli_testkit::DEMO_PASSWORD).await;
+    click(&rep, "ul.places a.tile").await;
+    rep.wait()
+        .for_element(Locator::Css("#households"))
+        .await
+        .unwrap();
+    shot(&rep, "building-rep.png").await;
+    let invite_links = rep
+        .find_all(Locator::Css("#households a[href$='/invitations']"))
+        .await
+        .unwrap();
+    invite_links
+        .last()
+        .expect("the representative may invite")
+        .click()
+        .await
+        .unwrap();
+    click(&rep, "form.form button[type=submit]").await;
+    wait_for_text(&rep, "入户邀请").await;
+    let code = rep
+        .find(Locator::Css("#invite-code"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(code.len(), 9, "code like K7QF-3MWA: {code}");
+    assert!(
+        rep.find(Locator::Css(".qr svg")).await.is_ok(),
+        "the sheet has a QR code"
+    );
+    shot(&rep, "invitation-sheet.png").await;
+    rep.close().await.ok();
+
+    // The neighbour follows the QR code's link on a phone.
+    let b = browser(port, &profile.join("neighbour")).await;
+    b.goto(&app.url(&format!("/join?code={code}")))
+        .await
+        .unwrap();
+    wait_for_text(&b, "获取验证码").await;
+    fill(&b, "#send-code input[name=phone]", "13987654321").await;
+    click(&b, "#send-code button").await;
+    wait_for_text(&b, "验证码已发送").await;
+    let sms = app.sms.last_code("13987654321").expect("SMS code sent");
+    fill(&b, "#register input[name=code]", &sms).await;
+    fill(&b, "#register input[name=name]", "林小雨").await;
+    fill(&b, "#register input[name=password]", "garden-2026").await;
+    let prefilled = b
+        .find(Locator::Css("#register input[name=invite]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(
+        prefilled.as_deref(),
+        Some(code.as_str()),
+        "the invitation code came along from the QR link"
+    );
+    shot(&b, "register.png").await;
+    click(&b, "#register button[type=submit]").await;
+    let home = wait_for_text(&b, "我的家").await;
+    assert!(
+        home.contains("林小雨") && home.contains("1号楼"),
+        "home shows the new household"
+    );
+
+    // Elderly mode: one switch on the home page, large text and large controls.
+    click(&b, ".elderly-switch button").await;
+    wait_for_text(&b, "关闭长辈版").await;
+    let class = b
+        .execute("return document.documentElement.className", vec![])
+        .await
+        .unwrap();
+    assert_eq!(class, "elderly");
+    let font = b
+        .execute(
+            "return parseFloat(getComputedStyle(document.body).fontSize)",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(font >= 18.0, "body text is {font}px in elderly mode");
+    let button_h = b
+        .execute("return document.querySelector('.elderly-switch button').getBoundingClientRect().height", vec![])
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(button_h >= 60.0, "main controls are {button_h}px high");
+    shot(&b, "home-elderly.png").await;
+
+    // The building page, still in elderly mode.
+    click(&b, "ul.places a.tile").await;
+    b.wait()
+        .for_element(Locator::Css("#households"))
+        .await
+        .unwrap();
+    let page = b.source().await.unwrap();
+    assert!(page.contains("郑强") && page.contains("class=\"elderly\""));
+    shot(&b, "building-elderly.png").await;
+    b.close().await.ok();
+    let _ = std::fs::remove_dir_all(&profile);
+    app.finish().await;
+}
