@@ -171,6 +171,44 @@ async fn bad_registration_input_is_refused_with_a_clear_message_and_changes_noth
             .contains("6 digits")
     );
 
+    let mut raw = app.client();
+    let r = raw
+        .send(
+            "POST",
+            "/api/v1/users",
+            Some("application/json"),
+            b"{not json".to_vec(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["error"]["code"], "bad_request");
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("请求格式不正确")
+    );
+
+    let mut raw = app.client();
+    let r = raw
+        .send(
+            "POST",
+            "/api/v1/users",
+            Some("application/json"),
+            b"{not json".to_vec(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["error"]["code"], "bad_request");
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("请求格式不正确")
+    );
+
     assert_eq!(app.count("users").await, users, "no account was created");
     assert_eq!(
         app.count("residents WHERE user_id IS NOT NULL").await,
@@ -339,6 +377,19 @@ async fn roles_are_granted_and_revoked_on_nodes_with_an_audit_trail(app: &TestAp
         )
         .await;
     assert_eq!(r.status, 422);
+    assert!(r.body.contains("没有这个角色"));
+    let r = officer
+        .post_form(
+            "/admin/roles",
+            &[
+                ("phone", RESIDENT),
+                ("region_id", "二期"),
+                ("role", "owner"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422, "a region number that is not a number");
+    assert!(r.body.contains("表单填写不完整"));
     assert_eq!(
         app.count("role_grants").await,
         grants + 1,

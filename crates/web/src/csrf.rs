@@ -122,7 +122,7 @@ fn decode(s: &[u8]) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn refuse(
+pub(crate) fn refuse(
     state: &AppState,
     headers: &axum::http::HeaderMap,
     status: StatusCode,

@@ -7,6 +7,7 @@ mod api;
 mod csrf;
 mod ctx;
 mod error;
+mod extract;
 pub mod i18n;
 mod metrics;
 mod pages;

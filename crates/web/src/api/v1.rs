@@ -2,6 +2,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::{ApiError, ApiErrorBody, OrPage};
+use crate::extract::ApiJson;
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
@@ -135,7 +136,7 @@ pub struct PhoneReq {
 async fn send_code(
     ctx: Ctx,
     State(s): State<AppState>,
-    Json(r): Json<PhoneReq>,
+    ApiJson(r): ApiJson<PhoneReq>,
 ) -> ApiResult<StatusCode> {
     acc::request_sms_code(s.db(), s.sms.as_ref(), &r.phone, ctx.lang.code())
         .await
@@ -165,7 +166,7 @@ pub struct Created {
 async fn register(
     ctx: Ctx,
     State(s): State<AppState>,
-    Json(r): Json<RegisterReq>,
+    ApiJson(r): ApiJson<RegisterReq>,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
     let input = RegisterInput {
         phone: &r.phone,
@@ -199,7 +200,7 @@ async fn login(
     ctx: Ctx,
     State(s): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    Json(r): Json<LoginReq>,
+    ApiJson(r): ApiJson<LoginReq>,
 ) -> ApiResult<(StatusCode, Json<LoginOut>)> {
     let (token, user) = acc::login(s.db(), &r.phone, &r.password, &addr.ip().to_string())
         .await
@@ -263,7 +264,7 @@ pub struct PrefsReq {
 async fn set_prefs(
     ctx: Ctx,
     State(s): State<AppState>,
-    Json(r): Json<PrefsReq>,
+    ApiJson(r): ApiJson<PrefsReq>,
 ) -> ApiResult<StatusCode> {
     let a = ctx.actor().api(&ctx)?;
     acc::set_prefs(s.db(), a, &r.lang, r.elderly)
@@ -284,7 +285,7 @@ pub struct JoinReq {
 async fn join_household(
     ctx: Ctx,
     State(s): State<AppState>,
-    Json(r): Json<JoinReq>,
+    ApiJson(r): ApiJson<JoinReq>,
 ) -> ApiResult<Json<MyHousehold>> {
     let a = ctx.actor().api(&ctx)?;
     Ok(Json(
@@ -386,7 +387,7 @@ async fn create_org(
     ctx: Ctx,
     State(s): State<AppState>,
     Path(id): Path<i64>,
-    Json(r): Json<NewOrgReq>,
+    ApiJson(r): ApiJson<NewOrgReq>,
 ) -> ApiResult<(StatusCode, Json<OrgRow>)> {
     let a = ctx.actor().api(&ctx)?;
     let input = NewOrg {
@@ -441,7 +442,7 @@ async fn set_member(
     ctx: Ctx,
     State(s): State<AppState>,
     Path(id): Path<i64>,
-    Json(r): Json<MemberReq>,
+    ApiJson(r): ApiJson<MemberReq>,
 ) -> ApiResult<StatusCode> {
     let a = ctx.actor().api(&ctx)?;
     orgs::set_member(s.db(), a, id, &r.phone, &r.role)
@@ -489,7 +490,7 @@ async fn create_invitation(
     ctx: Ctx,
     State(s): State<AppState>,
     Path(id): Path<i64>,
-    Json(r): Json<InviteReq>,
+    ApiJson(r): ApiJson<InviteReq>,
 ) -> ApiResult<(StatusCode, Json<InvitationRow>)> {
     let a = ctx.actor().api(&ctx)?;
     let inv = acc::create_invitation(s.db(), a, id, r.max_uses.unwrap_or(4))
@@ -546,7 +547,7 @@ pub struct GrantReq {
 async fn grant_role(
     ctx: Ctx,
     State(s): State<AppState>,
-    Json(r): Json<GrantReq>,
+    ApiJson(r): ApiJson<GrantReq>,
 ) -> ApiResult<(StatusCode, Json<GrantRow>)> {
     let a = ctx.actor().api(&ctx)?;
     Ok((

@@ -4,13 +4,14 @@
 use super::Pager;
 use crate::ctx::{Ctx, Layout};
 use crate::error::{OrPage, PageError};
+use crate::extract::PageForm;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Redirect;
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use linli_app::{Page, audit, roles};
 use linli_domain::accounts::Role;
 use linli_store::accounts::GrantRow;
@@ -109,7 +110,7 @@ struct GrantForm {
 async fn grant(
     ctx: Ctx,
     State(state): State<AppState>,
-    Form(f): Form<GrantForm>,
+    PageForm(f): PageForm<GrantForm>,
 ) -> Result<Redirect, PageError> {
     let actor = ctx.actor().page(&ctx)?;
     let g = roles::grant(state.db(), actor, &f.phone, f.region_id, &f.role)
@@ -130,7 +131,7 @@ async fn revoke(
     ctx: Ctx,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Form(f): Form<RevokeForm>,
+    PageForm(f): PageForm<RevokeForm>,
 ) -> Result<Redirect, PageError> {
     let actor = ctx.actor().page(&ctx)?;
     roles::revoke(state.db(), actor, id).await.page(&ctx)?;

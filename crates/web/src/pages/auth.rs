@@ -3,14 +3,15 @@
 
 use crate::ctx::{Ctx, ELDERLY_COOKIE, LANG_COOKIE, Layout, SESSION_COOKIE, set_cookie};
 use crate::error::{OrPage, PageError};
+use crate::extract::PageForm;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Router;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use linli_app::accounts::{self as acc, RegisterInput, SESSION_TTL_MS};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -68,7 +69,7 @@ async fn login(
     ctx: Ctx,
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    Form(f): Form<LoginForm>,
+    PageForm(f): PageForm<LoginForm>,
 ) -> Response {
     match acc::login(state.db(), &f.phone, &f.password, &addr.ip().to_string()).await {
         Ok((token, user)) => {
@@ -176,7 +177,7 @@ struct SendCodeForm {
 async fn send_code(
     ctx: Ctx,
     State(state): State<AppState>,
-    Form(f): Form<SendCodeForm>,
+    PageForm(f): PageForm<SendCodeForm>,
 ) -> Response {
     let invite = f.invite.clone().unwrap_or_default();
     match acc::request_sms_code(state.db(), state.sms.as_ref(), &f.phone, ctx.lang.code()).await {
@@ -214,7 +215,7 @@ async fn register(
     ctx: Ctx,
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    Form(f): Form<RegisterForm>,
+    PageForm(f): PageForm<RegisterForm>,
 ) -> Response {
     let input = RegisterInput {
         phone: &f.phone,
@@ -297,7 +298,7 @@ struct JoinForm {
 async fn join(
     ctx: Ctx,
     State(state): State<AppState>,
-    Form(f): Form<JoinForm>,
+    PageForm(f): PageForm<JoinForm>,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().page(&ctx)?;
     match acc::join_household(state.db(), actor, &f.code).await {
@@ -336,7 +337,7 @@ struct PrefsForm {
 async fn prefs(
     ctx: Ctx,
     State(state): State<AppState>,
-    Form(f): Form<PrefsForm>,
+    PageForm(f): PageForm<PrefsForm>,
 ) -> Result<Response, PageError> {
     let lang = f
         .lang

@@ -4,13 +4,14 @@
 use super::{PageQuery, Pager};
 use crate::ctx::{Ctx, Layout};
 use crate::error::{OrPage, PageError};
+use crate::extract::PageForm;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Redirect;
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use linli_app::Page;
 use linli_app::organizations::{self as app, NewOrg};
 use linli_domain::organizations::{MemberRole, OrgKind};
@@ -115,7 +116,7 @@ async fn create(
     ctx: Ctx,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Form(f): Form<NewForm>,
+    PageForm(f): PageForm<NewForm>,
 ) -> Result<Redirect, PageError> {
     let actor = ctx.actor().page(&ctx)?;
     let input = NewOrg {
@@ -199,7 +200,7 @@ async fn set_member(
     ctx: Ctx,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Form(f): Form<MemberForm>,
+    PageForm(f): PageForm<MemberForm>,
 ) -> Result<Redirect, PageError> {
     let actor = ctx.actor().page(&ctx)?;
     app::set_member(state.db(), actor, id, &f.phone, &f.role)

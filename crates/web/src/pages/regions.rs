@@ -4,13 +4,14 @@
 use super::{PageQuery, Pager};
 use crate::ctx::{Ctx, Layout};
 use crate::error::{OrPage, PageError};
+use crate::extract::PageForm;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Router};
 use linli_app::regions::RegionView;
 use linli_app::{Page, accounts as acc};
 use linli_store::accounts::InvitationRow;
@@ -141,7 +142,7 @@ async fn create_invitation(
     ctx: Ctx,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Form(f): Form<InviteForm>,
+    PageForm(f): PageForm<InviteForm>,
 ) -> Result<Redirect, PageError> {
     let actor = ctx.actor().page(&ctx)?;
     let inv = acc::create_invitation(state.db(), actor, id, f.max_uses.unwrap_or(4))

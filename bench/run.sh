@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Benchmark harness: starts `linli serve --demo` (release build) on a fresh database,
+# logs in as a demo resident, loads pages with wrk, and prints req/s, p50/p99 latency
+# and the server's peak RSS. Usage:
+#   bash bench/run.sh            # embedded SQLite
+#   BENCH_DB=postgres bash bench/run.sh   # PostgreSQL at 127.0.0.1:5432 (fresh database)
+# Options (env): DURATION (10s), CONNECTIONS (32), THREADS (2), PORT (18080).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-2}
+PORT=${PORT:-18080}
+BASE="http://127.0.0.1:$PORT"
+
+command -v wrk >/dev/null 2>&1 || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+cargo build --release -q -p linli
+BIN=target/release/linli
+
+DATA=$(mktemp -d /tmp/linli-bench.XXXXXX)
+export LINLI_LOG=warn
+if [ "${BENCH_DB:-sqlite}" = postgres ]; then
+  NAME="linli_bench_$$"
+  psql postgres://postgres@127.0.0.1:5432/test -qtAc "CREATE DATABASE $NAME" >/dev/null
+  export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$NAME"
+  BACKEND=PostgreSQL
+else
+  unset DATABASE_URL || true
+  BACKEND=SQLite
+fi
+
+"$BIN" --data "$DATA" serve --demo --listen "127.0.0.1:$PORT" >"$DATA/server.log" 2>&1 &
+PID=$!
+cleanup() {
+  kill "$PID" 2>/dev/null || true
+  wait "$PID" 2>/dev/null || true
+  if [ "${BENCH_DB:-sqlite}" = postgres ]; then
+    psql postgres://postgres@127.0.0.1:5432/test -qtAc "DROP DATABASE IF EXISTS $NAME WITH (FORCE)" >/dev/null || true
+  fi
+  rm -rf "$DATA"
+}
+trap cleanup EXIT
+for _ in $(seq 1 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.2; done
+
+# Log in as the demo resident (陈晓) through the API; pages accept the same token.
+TOKEN=$(curl -sf -H 'content-type: application/json' -d '{"phone":"13800000007","password":"linli2026"}' \
+  "$BASE/api/v1/sessions" | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
+ME=$(curl -sf -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/me")
+BUILDING=$(echo "$ME" | python3 -c 'import sys,json; print(json.load(sys.stdin)["household"]["building_id"])')
+COMMUNITY=$(curl -sf -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/regions/$BUILDING" | python3 -c 'import sys,json; print([a["id"] for a in json.load(sys.stdin)["ancestors"] if a["kind"]=="community"][0])')
+
+echo "Linli benchmark · $BACKEND · $(nproc) cores · wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
+printf '%-34s %10s %10s %10s %8s\n' page req/s p50 p99 errors
+run() {
+  local label=$1 path=$2
+  local out
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Cookie: linli_session=$TOKEN" "$BASE$path")
+  local rps p50 p99 errs
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+  errs=$(echo "$out" | awk '/Non-2xx/ {print $4}')
+  printf '%-34s %10s %10s %10s %8s\n' "$label" "$rps" "$p50" "$p99" "${errs:-0}"
+}
+run "home (logged in)" "/"
+run "building page (24 households)" "/regions/$BUILDING"
+run "community page" "/regions/$COMMUNITY"
+run "API region JSON" "/api/v1/regions/$BUILDING"
+echo "server peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$PID/status)"
