@@ -46,14 +46,26 @@ pub fn hash_password(p: &Password) -> AppResult<String> {
         .map_err(|e| AppError::Internal(format!("argon2: {e}")))
 }
 
-fn verify_password(stored: &str, typed: &str) -> bool {
-    PasswordHash::new(stored)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(typed.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
+/// Argon2 takes ~19 MiB and a few milliseconds of CPU per call; at most this many run at
+/// once, off the async workers, so a login flood cannot exhaust memory or starve pages.
+static ARGON2_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
+async fn verify_password(stored: &str, typed: &str) -> bool {
+    let Ok(_slot) = ARGON2_SLOTS.acquire().await else {
+        return false;
+    };
+    let (stored, typed) = (stored.to_string(), typed.to_string());
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&stored)
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(typed.as_bytes(), &h)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
 }
 
 /// The stored form of a session token: its BLAKE2s hash, so a copy of the database
@@ -129,11 +141,10 @@ pub async fn register(db: &Db, input: RegisterInput<'_>) -> AppResult<i64> {
     let sent = st::latest_sms_code(db, phone.as_str(), "register")
         .await?
         .ok_or(AppError::Invalid("sms_code_wrong"))?;
-    if sent.attempts >= SMS_MAX_ATTEMPTS {
+    if !st::take_sms_attempt(db, sent.id, SMS_MAX_ATTEMPTS).await? {
         return Err(AppError::TooMany("sms_code_locked"));
     }
     if sent.code != typed.as_str() {
-        st::bump_sms_attempts(db, sent.id).await?;
         return Err(AppError::Invalid("sms_code_wrong"));
     }
     let hash = hash_password(&password)?;
@@ -245,15 +256,20 @@ pub async fn login(
     {
         return Err(AppError::TooMany("login_throttled"));
     }
+    // Count the attempt as failed first and take it back on success, so a burst of
+    // parallel guesses cannot slip past the limit while the hashes are checked.
+    let phone_attempt = st::record_login_failure(db, &phone_key).await?;
+    let ip_attempt = st::record_login_failure(db, &ip_key).await?;
     let user = st::user_by_phone(db, phone.as_str()).await?;
-    let ok = user
-        .as_ref()
-        .is_some_and(|u| verify_password(&u.password_hash, password));
+    let ok = match &user {
+        Some(u) => verify_password(&u.password_hash, password).await,
+        None => false,
+    };
     let Some(user) = user.filter(|_| ok) else {
-        st::record_login_failure(db, &phone_key).await?;
-        st::record_login_failure(db, &ip_key).await?;
         return Err(AppError::Unauthorized("login_failed"));
     };
+    st::delete_login_failure(db, phone_attempt).await?;
+    st::delete_login_failure(db, ip_attempt).await?;
     st::clear_login_failures(db, &phone_key).await?;
     let token = random_token();
     st::insert_session(db, &session_key(&token), user.id, now_ms() + SESSION_TTL_MS).await?;

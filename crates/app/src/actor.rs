@@ -71,8 +71,11 @@ impl Actor {
         self.role_over(path, Role::sees_personal_data).is_some()
     }
 
+    /// A platform admin on a root node reads the whole platform, including entries that
+    /// belong to no node.
     pub fn is_platform_admin(&self) -> bool {
-        self.roles().any(|(r, _)| r == Role::PlatformAdmin)
+        self.roles()
+            .any(|(r, g)| r == Role::PlatformAdmin && g.region_path.matches('/').count() == 2)
     }
 
     /// Grants held by this user whose role administers, widest first.

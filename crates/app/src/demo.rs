@@ -355,6 +355,7 @@ pub async fn seed(db: &Db) -> AppResult<Vec<DemoLogin>> {
         }
     }
     tx.commit().await?;
+    regions::analyze(db).await?;
     Ok(logins)
 }
 

@@ -126,9 +126,45 @@ async fn manages(db: &Db, actor: &Actor, org: &OrgRow) -> AppResult<bool> {
             .is_some_and(MemberRole::manages))
 }
 
+/// Whether the actor may hand out or take away leadership (leader, deputy): the
+/// leader and the node's administrators. Deputies manage ordinary members only.
+async fn leads(db: &Db, actor: &Actor, org: &OrgRow) -> AppResult<bool> {
+    Ok(actor.administers(&org.region_path)
+        || my_role(db, actor, org).await? == Some(MemberRole::Leader))
+}
+
+fn is_leadership(role: &str) -> bool {
+    MemberRole::parse(role).is_ok_and(MemberRole::manages)
+}
+
+/// Writes a membership change to the audit log.
+async fn record_member(
+    tx: &mut Tx,
+    actor: &Actor,
+    org: &OrgRow,
+    user_id: i64,
+    action: &'static str,
+    detail: &str,
+) -> AppResult<()> {
+    audit::record(
+        tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action,
+            region_id: Some(org.region_id),
+            target: format!("org:{}/user:{user_id}", org.id),
+            detail: detail.into(),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// Adds a member by phone, or changes a member's role. Leaders, deputies and the
-/// node's administrators may do so; the person must live within the organization's
-/// reach.
+/// node's administrators may do so (only leaders and administrators touch leadership);
+/// the person must live within the organization's reach. Whether the number is not
+/// registered or belongs to someone elsewhere gets one answer, so the form cannot be
+/// used to find out who lives where.
 pub async fn set_member(
     db: &Db,
     actor: &Actor,
@@ -144,28 +180,55 @@ pub async fn set_member(
     }
     let user = st::user_by_phone(db, phone.as_str())
         .await?
-        .ok_or(AppError::Invalid("user_not_found"))?;
+        .ok_or(AppError::Invalid("user_not_reachable"))?;
     let target = crate::Actor {
         grants: st::grants_of_user(db, user.id).await?,
         user,
     };
     if !target.can_read(&org.region_path) {
-        return Err(AppError::Invalid("user_not_in_region"));
+        return Err(AppError::Invalid("user_not_reachable"));
     }
+    let leads = leads(db, actor, &org).await?;
     let mut tx = db.begin().await?;
+    orgs::lock(&mut tx, org.id).await?;
+    let current = orgs::member_role_tx(&mut tx, org.id, target.id()).await?;
+    if !leads && (role.manages() || current.as_deref().is_some_and(is_leadership)) {
+        return Err(AppError::Forbidden);
+    }
     orgs::upsert_member(&mut tx, org.id, target.id(), role.as_str()).await?;
     ensure_a_leader(&mut tx, org.id).await?;
-    audit::record(
+    record_member(
         &mut tx,
-        NewAudit {
-            actor_id: Some(actor.id()),
-            action: "org.member.set",
-            region_id: Some(org.region_id),
-            target: format!("org:{}/user:{}", org.id, target.id()),
-            detail: role.as_str().into(),
-        },
+        actor,
+        &org,
+        target.id(),
+        "org.member.set",
+        role.as_str(),
     )
     .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes a member (leaders, deputies, administrators; leadership only by leaders and
+/// administrators). The last leader cannot be removed.
+pub async fn remove_member(db: &Db, actor: &Actor, org_id: i64, user_id: i64) -> AppResult<()> {
+    let org = get(db, actor, org_id).await?;
+    if !manages(db, actor, &org).await? {
+        return Err(AppError::Forbidden);
+    }
+    let leads = leads(db, actor, &org).await?;
+    let mut tx = db.begin().await?;
+    orgs::lock(&mut tx, org.id).await?;
+    let current = orgs::member_role_tx(&mut tx, org.id, user_id)
+        .await?
+        .ok_or(AppError::Conflict("not_member"))?;
+    if !leads && is_leadership(&current) {
+        return Err(AppError::Forbidden);
+    }
+    orgs::remove_member(&mut tx, org.id, user_id).await?;
+    ensure_a_leader(&mut tx, org.id).await?;
+    record_member(&mut tx, actor, &org, user_id, "org.member.remove", &current).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -177,22 +240,12 @@ pub async fn join(db: &Db, actor: &Actor, org_id: i64) -> AppResult<()> {
     if !matches!(kind, OrgKind::Club | OrgKind::MutualAid) {
         return Err(AppError::Invalid("org_not_open"));
     }
-    if orgs::member_role(db, org.id, actor.id()).await?.is_some() {
+    let mut tx = db.begin().await?;
+    orgs::lock(&mut tx, org.id).await?;
+    if !orgs::insert_member(&mut tx, org.id, actor.id(), MemberRole::Member.as_str()).await? {
         return Err(AppError::Conflict("already_member"));
     }
-    let mut tx = db.begin().await?;
-    orgs::upsert_member(&mut tx, org.id, actor.id(), MemberRole::Member.as_str()).await?;
-    audit::record(
-        &mut tx,
-        NewAudit {
-            actor_id: Some(actor.id()),
-            action: "org.member.join",
-            region_id: Some(org.region_id),
-            target: format!("org:{}/user:{}", org.id, actor.id()),
-            detail: String::new(),
-        },
-    )
-    .await?;
+    record_member(&mut tx, actor, &org, actor.id(), "org.member.join", "").await?;
     tx.commit().await?;
     Ok(())
 }
@@ -201,21 +254,12 @@ pub async fn join(db: &Db, actor: &Actor, org_id: i64) -> AppResult<()> {
 pub async fn leave(db: &Db, actor: &Actor, org_id: i64) -> AppResult<()> {
     let org = get(db, actor, org_id).await?;
     let mut tx = db.begin().await?;
+    orgs::lock(&mut tx, org.id).await?;
     if !orgs::remove_member(&mut tx, org.id, actor.id()).await? {
         return Err(AppError::Conflict("not_member"));
     }
     ensure_a_leader(&mut tx, org.id).await?;
-    audit::record(
-        &mut tx,
-        NewAudit {
-            actor_id: Some(actor.id()),
-            action: "org.member.leave",
-            region_id: Some(org.region_id),
-            target: format!("org:{}/user:{}", org.id, actor.id()),
-            detail: String::new(),
-        },
-    )
-    .await?;
+    record_member(&mut tx, actor, &org, actor.id(), "org.member.leave", "").await?;
     tx.commit().await?;
     Ok(())
 }

@@ -25,14 +25,30 @@ pub struct RegionView {
     /// For a building: its households, a page at a time.
     pub households: Vec<HouseholdRow>,
     pub households_total: i64,
-    /// For a building: its representatives (楼栋代表).
-    pub representatives: Vec<GrantRow>,
+    /// For a building: its representatives (楼栋代表), names only.
+    pub representatives: Vec<PersonRef>,
     /// Whether the viewer may see the residents' roster.
     pub can_see_roster: bool,
     /// Whether the viewer may issue invitation codes here.
     pub can_invite: bool,
     /// Whether the viewer may grant roles here.
     pub can_admin: bool,
+}
+
+/// A person named on a public page: no contact details.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct PersonRef {
+    pub user_id: i64,
+    pub name: String,
+}
+
+impl From<GrantRow> for PersonRef {
+    fn from(g: GrantRow) -> Self {
+        Self {
+            user_id: g.user_id,
+            name: g.user_name,
+        }
+    }
 }
 
 /// Loads a node the actor may read.
@@ -65,7 +81,11 @@ pub async fn view(db: &Db, actor: &Actor, id: i64, page: Page) -> AppResult<Regi
             0,
             regions::households(db, id, page.size, page.offset()).await?,
             regions::count_households(db, id).await?,
-            st::holders_at(db, id, Role::BuildingRep.as_str()).await?,
+            st::holders_at(db, id, Role::BuildingRep.as_str())
+                .await?
+                .into_iter()
+                .map(PersonRef::from)
+                .collect(),
         )
     } else {
         (

@@ -120,6 +120,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                 loop {
                     tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
                     let _ = linli_store::accounts::delete_expired_sessions(&sweeper).await;
+                    let day_ago = linli_domain::time::now_ms() - 24 * 3600 * 1000;
+                    let _ =
+                        linli_store::accounts::delete_old_throttle_rows(&sweeper, day_ago).await;
                 }
             });
             let listener = tokio::net::TcpListener::bind(listen)

@@ -797,7 +797,277 @@ async fn admins_read_the_whole_tree_and_the_audit_log(app: &TestApp) {
     assert_eq!(audit.status, 200);
 }
 
+async fn nothing_of_another_community_is_reachable_by_any_route(app: &TestApp) {
+    let building = first_building(app).await;
+    let household = empty_household(app, building, 2).await;
+    let mut rep = app.api_client(BUILDING_REP, DEMO_PASSWORD).await;
+    let inv = rep
+        .json(
+            "POST",
+            &format!("/api/v1/households/{household}/invitations"),
+            json!({}),
+        )
+        .await
+        .json();
+    let code = inv["code"].as_str().unwrap().to_string();
+    let v = rep.get(&format!("/api/v1/regions/{building}")).await;
+    assert!(
+        v.body.contains("郑强") && !v.body.contains("13800000005"),
+        "representatives are named, their phones not shown"
+    );
+    let community = app.region_id("翠竹园社区").await;
+    let mut api = app.api_client(RESIDENT, DEMO_PASSWORD).await;
+    let orgs = api
+        .get(&format!(
+            "/api/v1/regions/{community}/organizations?kind=club"
+        ))
+        .await
+        .json();
+    let club = orgs["organizations"][0]["id"].as_i64().unwrap();
+
+    let mut stranger = app.login(OTHER_RESIDENT).await;
+    for path in [
+        format!("/regions/{building}"),
+        format!("/orgs/{club}"),
+        format!("/households/{household}/invitations"),
+        format!("/invitations/{code}"),
+        format!("/regions/{building}/roster"),
+    ] {
+        assert_eq!(stranger.get(&path).await.status, 403, "{path}");
+    }
+    assert_eq!(
+        stranger
+            .post_form(&format!("/orgs/{club}/join"), &[])
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        stranger
+            .post_form(&format!("/households/{household}/invitations"), &[])
+            .await
+            .status,
+        403
+    );
+    let other = app.region_id("清泉社区").await;
+    let mut officer = app.api_client(COMMUNITY_OFFICER, DEMO_PASSWORD).await;
+    assert_eq!(
+        officer
+            .get(&format!("/api/v1/audit?region={other}"))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        officer
+            .get(&format!("/api/v1/roles?region={other}"))
+            .await
+            .status,
+        403
+    );
+}
+
+async fn malformed_addresses_get_localized_errors(app: &TestApp) {
+    let mut api = app.api_client(RESIDENT, DEMO_PASSWORD).await;
+    let r = api.get("/api/v1/regions/abc").await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.json()["error"]["code"], "not_found");
+    let r = api.get("/api/v1/no-such-thing").await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.json()["error"]["message"], "找不到这个页面。");
+    let mut page = app.login(RESIDENT).await;
+    let r = page.get("/regions/1?page=many").await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("网址里的参数不对"));
+    let r = page.get("/nowhere").await;
+    assert_eq!(r.status, 404);
+    assert!(r.body.contains("找不到这个页面"));
+}
+
+async fn only_leaders_hand_out_leadership_and_members_can_be_removed(app: &TestApp) {
+    let community = app.region_id("翠竹园社区").await;
+    let mut leader = app.api_client(CLUB_LEADER, DEMO_PASSWORD).await;
+    let orgs = leader
+        .get(&format!(
+            "/api/v1/regions/{community}/organizations?kind=club"
+        ))
+        .await
+        .json();
+    let club = orgs["organizations"][0]["id"].as_i64().unwrap();
+    let set = |phone: &str, role: &str| json!({"phone": phone, "role": role});
+    let r = leader
+        .json(
+            "POST",
+            &format!("/api/v1/organizations/{club}/members"),
+            set(RESIDENT, "deputy_leader"),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let mut deputy = app.api_client(RESIDENT, DEMO_PASSWORD).await;
+    let r = deputy
+        .json(
+            "POST",
+            &format!("/api/v1/organizations/{club}/members"),
+            set(RESIDENT, "leader"),
+        )
+        .await;
+    assert_eq!(r.status, 403, "a deputy cannot make themselves leader");
+    let r = deputy
+        .json(
+            "POST",
+            &format!("/api/v1/organizations/{club}/members"),
+            set(CLUB_LEADER, "member"),
+        )
+        .await;
+    assert_eq!(r.status, 403, "nor demote the leader");
+    let r = deputy
+        .json(
+            "POST",
+            &format!("/api/v1/organizations/{club}/members"),
+            set("13999999999", "member"),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["error"]["code"], "user_not_reachable");
+    let r = deputy
+        .json(
+            "POST",
+            &format!("/api/v1/organizations/{club}/members"),
+            set(OTHER_RESIDENT, "member"),
+        )
+        .await;
+    assert_eq!(
+        r.json()["error"]["code"],
+        "user_not_reachable",
+        "unregistered and elsewhere look the same"
+    );
+
+    let leader_id = leader.get("/api/v1/me").await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let r = leader
+        .send(
+            "DELETE",
+            &format!("/api/v1/organizations/{club}/members/{leader_id}"),
+            None,
+            vec![],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 409, "the last leader cannot be removed");
+    let member_id = deputy.get("/api/v1/me").await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let r = leader
+        .send(
+            "DELETE",
+            &format!("/api/v1/organizations/{club}/members/{member_id}"),
+            None,
+            vec![],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    let removed = app
+        .count_where(
+            "SELECT COUNT(*) FROM audit_log WHERE action = $1",
+            "org.member.remove",
+        )
+        .await;
+    assert_eq!(removed, 1);
+}
+
+/// Store-level rules, checked directly against the database on both backends.
+async fn the_store_enforces_its_constraints(app: &TestApp) {
+    use linli_store::{accounts as st, regions};
+    let db = &app.db;
+    // The subtree range selects the node and its descendants only.
+    let compound = regions::get(db, app.region_id("翠竹园一期").await)
+        .await
+        .unwrap()
+        .unwrap();
+    let (lo, hi) = compound.region_path().subtree_bounds();
+    let stats = regions::stats(db, &lo, &hi).await.unwrap();
+    assert_eq!(
+        stats.households,
+        11 * 24,
+        "eleven buildings of 24 households"
+    );
+    let other = regions::get(db, app.region_id("翠竹园二期").await)
+        .await
+        .unwrap()
+        .unwrap();
+    let (lo2, hi2) = other.region_path().subtree_bounds();
+    assert_eq!(
+        regions::stats(db, &lo2, &hi2).await.unwrap().households,
+        10 * 24
+    );
+    // One active grant of a role per user and node; after revoking, it may be granted again.
+    let user = st::user_by_phone(db, RESIDENT).await.unwrap().unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let id = st::insert_grant(&mut tx, user.id, compound.id, "expert", None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let dup = st::insert_grant(&mut tx, user.id, compound.id, "expert", None).await;
+    assert!(
+        dup.as_ref().is_err_and(linli_store::is_unique_violation),
+        "{dup:?}"
+    );
+    drop(tx);
+    let mut tx = db.begin().await.unwrap();
+    assert!(st::revoke_grant(&mut tx, id, user.id).await.unwrap());
+    assert!(
+        !st::revoke_grant(&mut tx, id, user.id).await.unwrap(),
+        "revoked once only"
+    );
+    st::insert_grant(&mut tx, user.id, compound.id, "expert", None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // An invitation is never used past its places.
+    let household = empty_household(app, first_building(app).await, 3).await;
+    let mut tx = db.begin().await.unwrap();
+    let far = linli_domain::time::now_ms() + 60_000;
+    st::insert_invitation(&mut tx, "ABCDEFGH", household, compound.id, user.id, 1, far)
+        .await
+        .unwrap();
+    assert!(
+        st::use_invitation(&mut tx, "ABCDEFGH")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        st::use_invitation(&mut tx, "ABCDEFGH")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    tx.commit().await.unwrap();
+    // A household's floor area must be positive.
+    let mut tx = db.begin().await.unwrap();
+    let bad = regions::bulk_insert(
+        &mut tx,
+        &[],
+        &[regions::NewHousehold {
+            id: 999_999,
+            region_id: compound.id,
+            unit_label: "X".into(),
+            floor_area: 0,
+        }],
+        &[],
+    )
+    .await;
+    assert!(bad.is_err(), "a zero floor area is refused by the database");
+}
+
 on_both_databases!(
+    nothing_of_another_community_is_reachable_by_any_route,
+    malformed_addresses_get_localized_errors,
+    only_leaders_hand_out_leadership_and_members_can_be_removed,
+    the_store_enforces_its_constraints,
     a_neighbour_registers_with_an_invitation_code_and_sees_their_building,
     bad_registration_input_is_refused_with_a_clear_message_and_changes_nothing,
     a_resident_reads_their_own_community_and_nothing_of_another,

@@ -121,11 +121,13 @@ pub async fn latest_sms_code(
         .bind(phone).bind(purpose).bind(now_ms()).fetch_optional(p).await)
 }
 
-/// Counts a wrong guess against a code.
-pub async fn bump_sms_attempts(db: &Db, id: i64) -> StoreResult<()> {
-    on_db!(db, p => sqlx::query("UPDATE sms_codes SET attempts = attempts + 1 WHERE id = $1")
-        .bind(id).execute(p).await.map(|r| r.rows_affected()))?;
-    Ok(())
+/// Counts one verification attempt against a code, unless it has had `max` already;
+/// the conditional update makes the limit hold under parallel guesses.
+pub async fn take_sms_attempt(db: &Db, id: i64, max: i64) -> StoreResult<bool> {
+    let n = on_db!(db, p => sqlx::query(
+        "UPDATE sms_codes SET attempts = attempts + 1 WHERE id = $1 AND attempts < $2")
+        .bind(id).bind(max).execute(p).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
 }
 
 /// Marks a code used; false if another request used it first.
@@ -141,9 +143,25 @@ pub async fn count_sms_since(db: &Db, phone: &str, since: i64) -> StoreResult<i6
         .bind(phone).bind(since).fetch_one(p).await)
 }
 
-pub async fn record_login_failure(db: &Db, key: &str) -> StoreResult<()> {
-    on_db!(db, p => sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
-        .bind(key).bind(now_ms()).execute(p).await.map(|r| r.rows_affected()))?;
+/// Records a login attempt as failed (before the password is checked, so parallel
+/// guesses are all counted); returns its id so a success can take it back.
+pub async fn record_login_failure(db: &Db, key: &str) -> StoreResult<i64> {
+    on_db!(db, p => sqlx::query_scalar("INSERT INTO login_failures (key, at) VALUES ($1, $2) RETURNING id")
+        .bind(key).bind(now_ms()).fetch_one(p).await)
+}
+
+pub async fn delete_login_failure(db: &Db, id: i64) -> StoreResult<()> {
+    on_db!(db, p => sqlx::query("DELETE FROM login_failures WHERE id = $1")
+        .bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Forgets throttling records older than `before` (run with the session sweep).
+pub async fn delete_old_throttle_rows(db: &Db, before: i64) -> StoreResult<()> {
+    on_db!(db, p => sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        .bind(before).execute(p).await.map(|r| r.rows_affected()))?;
+    on_db!(db, p => sqlx::query("DELETE FROM sms_codes WHERE expires_at < $1")
+        .bind(before).execute(p).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 

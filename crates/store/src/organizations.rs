@@ -112,6 +112,37 @@ pub async fn upsert_member(tx: &mut Tx, org_id: i64, user_id: i64, role: &str) -
     Ok(())
 }
 
+/// Adds a member unless they already are one (never changes an existing role);
+/// false if they were a member already.
+pub async fn insert_member(
+    tx: &mut Tx,
+    org_id: i64,
+    user_id: i64,
+    role: &str,
+) -> StoreResult<bool> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "INSERT INTO org_members (org_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (org_id, user_id) DO NOTHING")
+        .bind(org_id).bind(user_id).bind(role).bind(now_ms()).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Takes the organization's row lock for the rest of the transaction, so membership
+/// changes of one organization run one after another (e.g. two leaders leaving at once
+/// cannot both see the other as the remaining leader). A no-op update locks the row on
+/// PostgreSQL; SQLite transactions already hold the database lock.
+pub async fn lock(tx: &mut Tx, org_id: i64) -> StoreResult<()> {
+    on_tx!(tx, c => sqlx::query("UPDATE organizations SET id = id WHERE id = $1")
+        .bind(org_id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// A member's role read inside a transaction (after `lock`).
+pub async fn member_role_tx(tx: &mut Tx, org_id: i64, user_id: i64) -> StoreResult<Option<String>> {
+    on_tx!(tx, c => sqlx::query_scalar("SELECT role FROM org_members WHERE org_id = $1 AND user_id = $2")
+        .bind(org_id).bind(user_id).fetch_optional(c).await)
+}
+
 /// Removes a member; false if they were not one.
 pub async fn remove_member(tx: &mut Tx, org_id: i64, user_id: i64) -> StoreResult<bool> {
     let n = on_tx!(tx, c => sqlx::query("DELETE FROM org_members WHERE org_id = $1 AND user_id = $2")

@@ -282,8 +282,8 @@ pub async fn bulk_insert(
     Ok(())
 }
 
-/// After inserting rows with explicit ids on PostgreSQL, move the identity sequences
-/// past them so later inserts do not collide.
+/// After a bulk load on PostgreSQL: move the identity sequences past the explicit ids
+/// so later inserts do not collide.
 pub async fn reset_sequences(tx: &mut Tx) -> StoreResult<()> {
     if let Tx::Postgres(t) = tx {
         for table in ["regions", "households"] {
@@ -295,6 +295,15 @@ pub async fn reset_sequences(tx: &mut Tx) -> StoreResult<()> {
                 .execute(&mut **t)
                 .await?;
         }
+    }
+    Ok(())
+}
+
+/// Refreshes the planner's statistics after a bulk load (PostgreSQL). Without it the
+/// planner guesses table sizes and scans whole tables until autovacuum catches up.
+pub async fn analyze(db: &Db) -> StoreResult<()> {
+    if let Db::Postgres(p) = db {
+        sqlx::query("ANALYZE").execute(p).await?;
     }
     Ok(())
 }

@@ -272,13 +272,16 @@ impl Client {
         let status = res.status().as_u16();
         let headers = res.headers().clone();
         for v in headers.get_all("set-cookie") {
-            if let Some((kv, _)) = v.to_str().unwrap_or("").split_once(';') {
-                if let Some((k, v)) = kv.split_once('=') {
-                    if v.is_empty() {
-                        self.jar.remove(k);
-                    } else {
-                        self.jar.insert(k.to_string(), v.to_string());
-                    }
+            if let Some((k, v)) = v
+                .to_str()
+                .unwrap_or("")
+                .split_once(';')
+                .and_then(|(kv, _)| kv.split_once('='))
+            {
+                if v.is_empty() {
+                    self.jar.remove(k);
+                } else {
+                    self.jar.insert(k.to_string(), v.to_string());
                 }
             }
         }

@@ -42,6 +42,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
                     return refuse(
                         &state,
                         &parts.headers,
+                        parts.uri.path(),
                         StatusCode::PAYLOAD_TOO_LARGE,
                         "error.body_too_large",
                     );
@@ -64,6 +65,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
             return refuse(
                 &state,
                 &parts.headers,
+                parts.uri.path(),
                 StatusCode::FORBIDDEN,
                 "error.csrf_failed",
             );
@@ -75,7 +77,12 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     parts.extensions.insert(CsrfToken(token.clone()));
     let mut res = next.run(Request::from_parts(parts, body)).await;
     if existing.is_none() {
-        let v = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
+        let secure = if state.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        };
+        let v = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}");
         if let Ok(v) = HeaderValue::from_str(&v) {
             res.headers_mut().append(header::SET_COOKIE, v);
         }
@@ -122,9 +129,12 @@ fn decode(s: &[u8]) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// A refusal made before any handler runs, in the caller's language: JSON for the
+/// API (or a JSON request), a small page otherwise.
 pub(crate) fn refuse(
     state: &AppState,
     headers: &axum::http::HeaderMap,
+    path: &str,
     status: StatusCode,
     key: &str,
 ) -> Response {
@@ -141,10 +151,11 @@ pub(crate) fn refuse(
     let cat = state.catalogs.get(lang);
     let msg = lookup(&cat, key).to_string();
     let code = key.trim_start_matches("error.");
-    let wants_json = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"))
+    let wants_json = path.starts_with("/api/")
+        || headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("application/json"))
         || headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())

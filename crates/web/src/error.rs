@@ -35,7 +35,7 @@ struct ErrorPage {
 /// An error on a page route.
 pub struct PageError {
     err: AppError,
-    layout: Option<Layout>,
+    layout: Option<Box<Layout>>,
     message: String,
 }
 
@@ -44,7 +44,7 @@ impl PageError {
         let message = ctx.t(&format!("error.{}", err.code())).to_string();
         Self {
             err,
-            layout: Some(ctx.layout()),
+            layout: Some(Box::new(ctx.layout())),
             message,
         }
     }
@@ -78,7 +78,7 @@ impl IntoResponse for PageError {
         match self.layout {
             Some(l) => {
                 let page = ErrorPage {
-                    l,
+                    l: *l,
                     status: st.as_u16(),
                     message: self.message,
                 };

@@ -4,8 +4,9 @@
 
 use crate::csrf::refuse;
 use crate::state::AppState;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::Response;
 use serde::de::DeserializeOwned;
 
@@ -17,6 +18,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
         let headers = req.headers().clone();
+        let path = req
+            .extensions()
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| req.uri().path().to_string(), |u| u.path().to_string());
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(Self(v)),
             Err(e) => {
@@ -26,7 +31,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
                 } else {
                     StatusCode::BAD_REQUEST
                 };
-                Err(refuse(state, &headers, status, "error.bad_request"))
+                Err(refuse(state, &headers, &path, status, "error.bad_request"))
             }
         }
     }
@@ -40,6 +45,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for PageForm<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
         let headers = req.headers().clone();
+        let path = req
+            .extensions()
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| req.uri().path().to_string(), |u| u.path().to_string());
         match axum::Form::<T>::from_request(req, state).await {
             Ok(axum::Form(v)) => Ok(Self(v)),
             Err(e) => {
@@ -47,10 +56,73 @@ impl<T: DeserializeOwned> FromRequest<AppState> for PageForm<T> {
                 Err(refuse(
                     state,
                     &headers,
+                    &path,
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "error.bad_form",
                 ))
             }
         }
     }
+}
+
+/// `axum::extract::Path` with localized rejections (e.g. `/regions/abc`).
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for Path<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Self(v)),
+            Err(_) => Err(refuse(
+                state,
+                &parts.headers,
+                &full_path(parts),
+                StatusCode::NOT_FOUND,
+                "error.not_found",
+            )),
+        }
+    }
+}
+
+/// `axum::extract::Query` with localized rejections (e.g. `?page=x`).
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequestParts<AppState> for Query<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Self(v)),
+            Err(_) => Err(refuse(
+                state,
+                &parts.headers,
+                &full_path(parts),
+                StatusCode::BAD_REQUEST,
+                "error.bad_query",
+            )),
+        }
+    }
+}
+
+/// Unknown routes: a localized 404 (JSON under `/api/`).
+pub async fn not_found(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+) -> Response {
+    refuse(
+        &state,
+        req.headers(),
+        req.uri().path(),
+        StatusCode::NOT_FOUND,
+        "error.not_found",
+    )
+}
+
+/// The path as the client sent it (nested routers see it without their prefix).
+fn full_path(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or_else(|| parts.uri.path().to_string(), |u| u.path().to_string())
 }

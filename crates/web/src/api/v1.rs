@@ -3,14 +3,15 @@
 use crate::ctx::Ctx;
 use crate::error::{ApiError, ApiErrorBody, OrPage};
 use crate::extract::ApiJson;
+use crate::extract::{Path, Query};
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use linli_app::accounts::{self as acc, RegisterInput};
 use linli_app::organizations::{self as orgs, NewOrg};
-use linli_app::regions::RegionView;
+use linli_app::regions::{PersonRef, RegionView};
 use linli_app::{Page, audit, roles};
 use linli_store::accounts::{GrantRow, InvitationRow, MyHousehold};
 use linli_store::audit::AuditRow;
@@ -39,6 +40,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/organizations/{id}", get(org))
         .route("/organizations/{id}/members", post(set_member))
+        .route(
+            "/organizations/{id}/members/{user_id}",
+            delete(remove_member),
+        )
         .route(
             "/organizations/{id}/membership",
             post(join_org).delete(leave_org),
@@ -88,6 +93,7 @@ pub fn router() -> Router<AppState> {
         PrefsReq,
         JoinReq,
         RegionView,
+        PersonRef,
         RegionRow,
         RegionStats,
         ChildRow,
@@ -446,6 +452,21 @@ async fn set_member(
 ) -> ApiResult<StatusCode> {
     let a = ctx.actor().api(&ctx)?;
     orgs::set_member(s.db(), a, id, &r.phone, &r.role)
+        .await
+        .api(&ctx)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes a member (leaders, deputies and administrators).
+#[utoipa::path(delete, path = "/api/v1/organizations/{id}/members/{user_id}", params(("id" = i64, Path), ("user_id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
+async fn remove_member(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path((id, user_id)): Path<(i64, i64)>,
+) -> ApiResult<StatusCode> {
+    let a = ctx.actor().api(&ctx)?;
+    orgs::remove_member(s.db(), a, id, user_id)
         .await
         .api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)

@@ -4,11 +4,12 @@
 use crate::ctx::{Ctx, ELDERLY_COOKIE, LANG_COOKIE, Layout, SESSION_COOKIE, set_cookie};
 use crate::error::{OrPage, PageError};
 use crate::extract::PageForm;
+use crate::extract::Query;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::header::SET_COOKIE;
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -30,8 +31,33 @@ pub fn router() -> Router<AppState> {
 /// Only same-site paths may be redirected to after logging in.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n[1..].starts_with(['/', '\\'])
+                && !n.chars().any(|c| c == '\\' || c.is_control()) =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_same_site_paths_are_followed_after_login() {
+        assert_eq!(safe_next(Some("/regions/7")), "/regions/7");
+        for bad in [
+            "//evil.cn",
+            "/\\evil.cn",
+            "https://evil.cn",
+            "/a\nb",
+            "evil",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+        }
     }
 }
 

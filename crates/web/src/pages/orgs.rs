@@ -5,11 +5,12 @@ use super::{PageQuery, Pager};
 use crate::ctx::{Ctx, Layout};
 use crate::error::{OrPage, PageError};
 use crate::extract::PageForm;
+use crate::extract::{Path, Query};
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Redirect;
 use axum::routing::{get, post};
 use linli_app::Page;
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{id}/join", post(join))
         .route("/orgs/{id}/leave", post(leave))
         .route("/orgs/{id}/members", post(set_member))
+        .route("/orgs/{id}/members/{user_id}/remove", post(remove_member))
 }
 
 fn kinds() -> Vec<&'static str> {
@@ -204,6 +206,18 @@ async fn set_member(
 ) -> Result<Redirect, PageError> {
     let actor = ctx.actor().page(&ctx)?;
     app::set_member(state.db(), actor, id, &f.phone, &f.role)
+        .await
+        .page(&ctx)?;
+    Ok(Redirect::to(&format!("/orgs/{id}")))
+}
+
+async fn remove_member(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path((id, user_id)): Path<(i64, i64)>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    app::remove_member(state.db(), actor, id, user_id)
         .await
         .page(&ctx)?;
     Ok(Redirect::to(&format!("/orgs/{id}")))
