@@ -1082,3 +1082,51 @@ on_both_databases!(
     health_metrics_and_assets_are_served_by_linli_itself,
     admins_read_the_whole_tree_and_the_audit_log,
 );
+
+/// The command line: help, migrate, demo and a consistent online backup on SQLite.
+#[tokio::test]
+async fn the_command_line_migrates_seeds_and_backs_up() {
+    let bin = env!("CARGO_BIN_EXE_linli");
+    let dir = std::env::temp_dir().join(format!("linli-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let run = |args: &[&str]| {
+        std::process::Command::new(bin)
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env("LINLI_LOG", "warn")
+            .output()
+            .expect("run linli")
+    };
+    let help = run(&["--help"]);
+    assert!(help.status.success());
+    let help = String::from_utf8_lossy(&help.stdout);
+    for cmd in ["serve", "migrate", "demo", "backup"] {
+        assert!(help.contains(cmd), "--help lists {cmd}");
+    }
+    let data = dir.to_string_lossy().to_string();
+    assert!(run(&["--data", &data, "migrate"]).status.success());
+    let demo = run(&["--data", &data, "demo"]);
+    assert!(
+        String::from_utf8_lossy(&demo.stdout).contains("13800000000"),
+        "demo prints the logins"
+    );
+    let copy = dir.join("copy.db");
+    let out = run(&["--data", &data, "backup", &copy.to_string_lossy()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let db = linli_store::Db::connect(&format!("sqlite://{}", copy.display()))
+        .await
+        .unwrap();
+    let stats = linli_store::regions::stats(&db, "/", "0").await.unwrap();
+    assert_eq!(stats.households, 2976, "the copy holds the whole demo");
+    db.close().await;
+    let again = run(&["--data", &data, "backup", &copy.to_string_lossy()]);
+    assert!(
+        !again.status.success(),
+        "an existing file is never overwritten"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -165,19 +165,40 @@ impl TestApp {
     pub async fn finish(self) {
         self.server.abort();
         self.db.close().await;
+        // Drop removes the files or the PostgreSQL database.
+    }
+}
+
+impl Drop for TestApp {
+    /// Runs on success and when a test panics, so no test database is left behind.
+    fn drop(&mut self) {
+        self.server.abort();
         match &self.cleanup {
             Cleanup::Dir(d) => {
                 let _ = std::fs::remove_dir_all(d);
             }
             Cleanup::PgDatabase { admin_url, name } => {
-                if let Ok(admin) = sqlx::PgPool::connect(admin_url).await {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                    )))
-                    .execute(&admin)
-                    .await;
-                    admin.close().await;
-                }
+                let (url, sql) = (
+                    admin_url.clone(),
+                    format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                );
+                // Drop cannot await: run the statement on a runtime of its own thread.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .ok()?;
+                    rt.block_on(async {
+                        let admin = sqlx::PgPool::connect(&url).await.ok()?;
+                        sqlx::query(sqlx::AssertSqlSafe(sql))
+                            .execute(&admin)
+                            .await
+                            .ok()?;
+                        admin.close().await;
+                        Some(())
+                    })
+                })
+                .join();
             }
         }
     }
