@@ -228,6 +228,37 @@ async fn a_neighbour_registers_with_an_invitation_switches_to_elderly_mode_and_s
     assert!(page.contains("郑强") && page.contains("class=\"elderly\""));
     shot(&b, "building-elderly.png").await;
     b.close().await.ok();
+
+    // The residents' committee makes the newcomer a building representative, on the page.
+    let officer = browser(port, &profile.join("officer")).await;
+    login(&officer, &app, "13800000003", linli_testkit::DEMO_PASSWORD).await;
+    officer.goto(&app.url("/admin/roles")).await.unwrap();
+    fill(&officer, "input[name=phone]", "13987654321").await;
+    let building_id = page_building_id(&page);
+    fill(&officer, "input[name=region_id]", &building_id).await;
+    officer
+        .find(Locator::Css("select[name=role] option[value=building_rep]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click(&officer, "form.form button[type=submit]").await;
+    let roles = wait_for_text(&officer, "林小雨").await;
+    assert!(roles.contains("楼栋代表"));
+    shot(&officer, "roles-admin.png").await;
+    officer.goto(&app.url("/admin/audit")).await.unwrap();
+    wait_for_text(&officer, "授予角色").await;
+    shot(&officer, "audit-log.png").await;
+    officer.close().await.ok();
     let _ = std::fs::remove_dir_all(&profile);
     app.finish().await;
+}
+
+/// The building's id from its page (the link to its roster or households fragment).
+fn page_building_id(html: &str) -> String {
+    let i = html.find("/regions/").expect("a region link");
+    let rest = &html[i + "/regions/".len()..];
+    let id: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    id
 }

@@ -125,30 +125,21 @@ async fn bad_registration_input_is_refused_with_a_clear_message_and_changes_noth
         ("password", "neighbour-2026"),
     ];
 
-    let mut malformed = base.to_vec();
-    malformed.push(("invite", "NOT-A-CODE!"));
-    let r = c.post_form("/register", &malformed).await;
-    assert_eq!(r.status, 422);
-    assert!(r.body.contains("邀请码格式不对"), "{}", r.body);
-
-    let mut unknown = base.to_vec();
-    unknown.push(("invite", "ZZZZ-ZZZZ"));
-    let r = c.post_form("/register", &unknown).await;
-    assert_eq!(r.status, 422);
-    assert!(r.body.contains("没有这个邀请码"));
-
     let long_name = "名".repeat(41);
-    let mut oversized = base.to_vec();
-    oversized[2] = ("name", long_name.as_str());
-    let r = c.post_form("/register", &oversized).await;
-    assert_eq!(r.status, 422);
-    assert!(r.body.contains("太长"));
-
-    let mut wrong_code = base.to_vec();
-    wrong_code[1] = ("code", "000000");
-    let r = c.post_form("/register", &wrong_code).await;
-    assert_eq!(r.status, 422);
-    assert!(r.body.contains("验证码不对"));
+    let cases: [(&str, &str, &str); 4] = [
+        ("invite", "NOT-A-CODE!", "邀请码格式不对"),
+        ("invite", "ZZZZ-ZZZZ", "没有这个邀请码"),
+        ("name", &long_name, "太长"),
+        ("code", "000000", "验证码不对"),
+    ];
+    for (field, value, message) in cases {
+        let mut form: Vec<(&str, &str)> =
+            base.iter().filter(|(k, _)| *k != field).copied().collect();
+        form.push((field, value));
+        let r = c.post_form("/register", &form).await;
+        assert_eq!(r.status, 422, "{field}={value}");
+        assert!(r.body.contains(message), "{field}={value}: {}", r.body);
+    }
 
     let r = c.post_form("/register/code", &[("phone", RESIDENT)]).await;
     assert_eq!(r.status, 409, "a registered number cannot register again");
@@ -158,7 +149,6 @@ async fn bad_registration_input_is_refused_with_a_clear_message_and_changes_noth
     assert_eq!(r.status, 422);
     assert!(r.body.contains("手机号格式不对"));
 
-    c.lang = Some("en-US,en;q=0.9");
     let mut en = app.client();
     en.lang = Some("en");
     let r = en.json("POST", "/api/v1/users", json!({"phone": "13700001111", "code": "12", "name": "x", "password": "neighbour-2026"})).await;
@@ -169,25 +159,6 @@ async fn bad_registration_input_is_refused_with_a_clear_message_and_changes_noth
             .as_str()
             .unwrap()
             .contains("6 digits")
-    );
-
-    let mut raw = app.client();
-    let r = raw
-        .send(
-            "POST",
-            "/api/v1/users",
-            Some("application/json"),
-            b"{not json".to_vec(),
-            &[],
-        )
-        .await;
-    assert_eq!(r.status, 400);
-    assert_eq!(r.json()["error"]["code"], "bad_request");
-    assert!(
-        r.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("请求格式不正确")
     );
 
     let mut raw = app.client();
