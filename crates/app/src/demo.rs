@@ -5,11 +5,14 @@
 
 use crate::accounts::hash_password;
 use crate::{AppError, AppResult};
+use chrono::Datelike;
 use linli_domain::accounts::{Password, Role};
+use linli_domain::money::Day;
 use linli_domain::organizations::{MemberRole, OrgKind};
 use linli_domain::regions::{RegionId, RegionKind, RegionPath};
 use linli_store::Db;
 use linli_store::accounts as st;
+use linli_store::money;
 use linli_store::organizations as orgs;
 use linli_store::regions::{self, NewHousehold, NewRegion, NewResident};
 use rand::rngs::StdRng;
@@ -329,6 +332,7 @@ pub async fn seed(db: &Db) -> AppResult<Vec<DemoLogin>> {
             1,
         ),
     ];
+    let mut reading_club = None;
     for (name, kind, node_name, intro, leader) in org_specs {
         let region_id = named.resolve(node_name);
         let org = orgs::insert(
@@ -340,6 +344,10 @@ pub async fn seed(db: &Db) -> AppResult<Vec<DemoLogin>> {
             user_ids[leader],
         )
         .await?;
+        let ledger = money::create_ledger(&mut tx, org, region_id).await?;
+        if name == "翠竹园读书会" {
+            reading_club = Some(ledger);
+        }
         orgs::upsert_member(&mut tx, org, user_ids[leader], MemberRole::Leader.as_str()).await?;
         if kind == OrgKind::Club {
             for (i, m) in [5usize, 6, 7].iter().enumerate() {
@@ -354,9 +362,168 @@ pub async fn seed(db: &Db) -> AppResult<Vec<DemoLogin>> {
             }
         }
     }
+    if let Some(ledger) = reading_club {
+        seed_club_books(&mut tx, ledger, user_ids[5]).await?;
+    }
     tx.commit().await?;
     regions::analyze(db).await?;
     Ok(logins)
+}
+
+/// A tiny image standing in for a photographed receipt in the demo.
+const DEMO_RECEIPT: &[u8] = include_bytes!("demo_receipt.png");
+
+/// Three months of a reading club's books, kept by its treasurer: an opening balance,
+/// AA fees, a donation, books, tea and a venue, each expense with its receipt.
+async fn seed_club_books(
+    tx: &mut linli_store::Tx,
+    ledger_id: i64,
+    treasurer: i64,
+) -> AppResult<()> {
+    let today = chrono::NaiveDate::parse_from_str(Day::today().as_str(), "%Y-%m-%d")
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let first = today.with_day(1).unwrap_or(today);
+    let month = |back: u32, day: u32| -> String {
+        let m = first
+            .checked_sub_months(chrono::Months::new(back))
+            .unwrap_or(first);
+        m.with_day(day.min(28))
+            .unwrap_or(m)
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let today_s = today.format("%Y-%m-%d").to_string();
+    let lines: [(u32, u32, &str, &str, &str, i64, bool); 10] = [
+        (
+            2,
+            1,
+            "opening",
+            "期初结余（上届移交现金）",
+            "cash|opening",
+            30_000,
+            false,
+        ),
+        (
+            2,
+            6,
+            "manual",
+            "九月共读 AA 费（12 人 × 15 元）",
+            "wallet|income_fees",
+            18_000,
+            false,
+        ),
+        (
+            2,
+            8,
+            "manual",
+            "购书《乡土中国》6 本",
+            "expense_materials|wallet",
+            16_800,
+            true,
+        ),
+        (
+            1,
+            3,
+            "manual",
+            "十月共读 AA 费（15 人 × 15 元）",
+            "wallet|income_fees",
+            22_500,
+            false,
+        ),
+        (
+            1,
+            10,
+            "manual",
+            "茶水与点心",
+            "expense_food|cash",
+            6_450,
+            true,
+        ),
+        (
+            1,
+            20,
+            "donation",
+            "捐赠 沈芳（书架一组折现）",
+            "cash|income_donations",
+            20_000,
+            false,
+        ),
+        (
+            0,
+            1,
+            "manual",
+            "本月共读 AA 费（16 人 × 15 元）",
+            "wallet|income_fees",
+            24_000,
+            false,
+        ),
+        (
+            0,
+            1,
+            "manual",
+            "社区活动室半天场地费",
+            "expense_venue|wallet",
+            10_000,
+            true,
+        ),
+        (
+            0,
+            1,
+            "manual",
+            "购书《看见》8 本",
+            "expense_materials|wallet",
+            31_200,
+            true,
+        ),
+        (
+            0,
+            1,
+            "manual",
+            "打印读书笔记",
+            "expense_other|cash",
+            1_850,
+            true,
+        ),
+    ];
+    for (back, day, kind, memo, accounts, amount, receipt) in lines {
+        let on = month(back, day);
+        if on > today_s {
+            continue;
+        }
+        let (debit, credit) = accounts.split_once('|').unwrap_or(("cash", "opening"));
+        let voucher = if receipt {
+            Some(
+                money::insert_voucher(
+                    tx,
+                    ledger_id,
+                    "receipt.png",
+                    "image/png",
+                    DEMO_RECEIPT,
+                    treasurer,
+                )
+                .await?,
+            )
+        } else {
+            None
+        };
+        let head = money::lock(tx, ledger_id).await?;
+        let entries = [(debit.to_string(), amount), (credit.to_string(), -amount)];
+        money::append(
+            tx,
+            &head,
+            money::NewTxn {
+                occurred_on: &on,
+                kind,
+                memo,
+                reverses_id: None,
+                voucher_id: voucher,
+                created_by: treasurer,
+                entries: &entries,
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Ids of the named nodes, to hang accounts and organizations on.

@@ -45,6 +45,7 @@ pub async fn create(db: &Db, actor: &Actor, input: NewOrg<'_>) -> AppResult<OrgR
         .await
         .map_err(unique_as("org_name_taken"))?;
     orgs::upsert_member(&mut tx, id, actor.id(), MemberRole::Leader.as_str()).await?;
+    linli_store::money::create_ledger(&mut tx, id, region.id).await?;
     audit::record(
         &mut tx,
         NewAudit {

@@ -22,6 +22,14 @@ pub enum DomainError {
     UnknownMemberRole,
     #[error("field_too_long")]
     FieldTooLong,
+    #[error("invalid_amount")]
+    InvalidAmount,
+    #[error("invalid_date")]
+    InvalidDate,
+    #[error("unknown_account")]
+    UnknownAccount,
+    #[error("unbalanced")]
+    Unbalanced,
 }
 
 impl DomainError {
@@ -37,6 +45,10 @@ impl DomainError {
             Self::UnknownOrgKind => "unknown_org_kind",
             Self::UnknownMemberRole => "unknown_member_role",
             Self::FieldTooLong => "field_too_long",
+            Self::InvalidAmount => "invalid_amount",
+            Self::InvalidDate => "invalid_date",
+            Self::UnknownAccount => "unknown_account",
+            Self::Unbalanced => "unbalanced",
         }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod error;
+pub mod money;
 pub mod organizations;
 pub mod regions;
 pub mod time;

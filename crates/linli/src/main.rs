@@ -50,6 +50,8 @@ enum Command {
     /// Writes a consistent copy of the running database to FILE (SQLite: VACUUM INTO;
     /// PostgreSQL: pg_dump custom format).
     Backup { file: PathBuf },
+    /// Checks every ledger's hash chain and balances; exits 1 if any was tampered with.
+    VerifyLedger,
 }
 
 fn database_url(cli: &Cli) -> Result<String, String> {
@@ -99,6 +101,30 @@ async fn run(cli: Cli) -> Result<(), String> {
             print_logins(&seed(&db).await?);
         }
         Command::Backup { file } => backup(&cli, file).await?,
+        Command::VerifyLedger => {
+            let (db, _) = open(&cli).await?;
+            let reports = linli_app::money::verify_all(&db)
+                .await
+                .map_err(|e| format!("verify: {e}"))?;
+            let broken: Vec<_> = reports.iter().filter(|r| !r.ok).collect();
+            for r in &reports {
+                match (&r.problem, r.first_bad_seq) {
+                    (Some(p), Some(seq)) => println!(
+                        "ledger {}: BROKEN at #{seq} ({p}); {} transactions read",
+                        r.ledger_id, r.checked
+                    ),
+                    _ => println!("ledger {}: intact, {} transactions", r.ledger_id, r.checked),
+                }
+            }
+            if !broken.is_empty() {
+                return Err(format!(
+                    "{} of {} ledgers failed the check",
+                    broken.len(),
+                    reports.len()
+                ));
+            }
+            println!("all {} ledgers intact", reports.len());
+        }
         Command::Serve {
             listen,
             demo,

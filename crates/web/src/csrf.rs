@@ -51,6 +51,14 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
             let sent = form_field(&bytes, "_csrf");
             body = Body::from(bytes);
             matches!((&existing, sent), (Some(c), Some(s)) if !c.is_empty() && *c == s)
+        } else if is_multipart(&parts.headers) {
+            // File uploads from pages: the token rides in the query string, since the
+            // middleware does not buffer multi-megabyte bodies to find a field.
+            let sent = parts
+                .uri
+                .query()
+                .and_then(|q| form_field(q.as_bytes(), "_csrf"));
+            matches!((&existing, sent), (Some(c), Some(s)) if !c.is_empty() && *c == s)
         } else if cookie(&parts.headers, SESSION_COOKIE).is_some() {
             let sent = parts
                 .headers
@@ -88,6 +96,13 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         }
     }
     res
+}
+
+fn is_multipart(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"))
 }
 
 /// The value of one field of an urlencoded body.

@@ -194,6 +194,11 @@ impl Layout {
         linli_domain::time::format_shanghai(*ms)
     }
 
+    /// An amount in fen as yuan, `1,234.50`.
+    pub fn yuan(&self, fen: &i64) -> String {
+        linli_domain::money::display_fen(*fen)
+    }
+
     /// A floor area in m².
     pub fn area(&self, cm2: &i64) -> String {
         linli_domain::regions::AreaCm2(*cm2).display()

@@ -3,6 +3,7 @@
 //! Authentication: `POST /api/v1/sessions` returns a token to send as
 //! `Authorization: Bearer <token>`; browser sessions work too, with `X-CSRF-Token`.
 
+mod money;
 mod v1;
 
 use crate::state::AppState;
@@ -12,10 +13,12 @@ use utoipa::OpenApi;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .nest("/api/v1", v1::router())
+        .nest("/api/v1", v1::router().merge(money::router()))
         .route("/api/openapi.json", get(openapi))
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(v1::ApiDoc::openapi())
+    let mut doc = v1::ApiDoc::openapi();
+    doc.merge(money::MoneyDoc::openapi());
+    Json(doc)
 }

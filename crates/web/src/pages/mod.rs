@@ -3,6 +3,7 @@
 mod admin;
 mod auth;
 mod home;
+mod money;
 mod orgs;
 mod regions;
 
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .merge(regions::router())
         .merge(orgs::router())
         .merge(admin::router())
+        .merge(money::router())
         .route("/static/{file}", get(static_file))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))

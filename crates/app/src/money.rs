@@ -1,0 +1,928 @@
+//! Money everyone can see: every organization's double-entry ledger, postings and
+//! reversals (the ledger is append-only), closing periods, vouchers, monthly public
+//! statements, reimbursement of advance payments, donations, and the hash-chain check.
+//!
+//! Who keeps the books: the organization's leader and treasurer. Who reads them:
+//! everyone who can read the organization's node — transparency is the point.
+
+use crate::{Actor, AppError, AppResult, Page};
+use linli_domain::DomainError;
+use linli_domain::accounts::bounded_text;
+use linli_domain::money::{self as m, AccountKind, Balanced, ChainLink, Day, Entry, Fen};
+use linli_domain::organizations::MemberRole;
+use linli_store::audit::{self, NewAudit};
+use linli_store::money::{
+    self as st, AccountRow, ClaimRow, DonationRow, EntryRow, LedgerRow, NewTxn, TxnRow,
+};
+use linli_store::organizations::{self as orgs, OrgRow};
+use linli_store::{Db, Tx};
+use std::collections::HashMap;
+
+/// Largest voucher accepted (a phone photo of a receipt, or a PDF).
+pub const VOUCHER_MAX_BYTES: usize = 5 * 1024 * 1024;
+const VOUCHER_TYPES: [&str; 5] = [
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/gif",
+    "application/pdf",
+];
+
+/// The organization's ledger, created with the standard chart on first use.
+pub async fn ensure_ledger(db: &Db, org: &OrgRow) -> AppResult<LedgerRow> {
+    if let Some(l) = st::ledger_of_org(db, org.id).await? {
+        return Ok(l);
+    }
+    let mut tx = db.begin().await?;
+    match st::create_ledger(&mut tx, org.id, org.region_id).await {
+        Ok(_) => tx.commit().await?,
+        // Another request created it first: use theirs.
+        Err(e) if linli_store::is_unique_violation(&e) => drop(tx),
+        Err(e) => return Err(e.into()),
+    }
+    st::ledger_of_org(db, org.id)
+        .await?
+        .ok_or(AppError::Internal("ledger vanished".into()))
+}
+
+/// Whether the actor keeps this organization's books (leader or treasurer).
+pub async fn keeps_books(db: &Db, actor: &Actor, org: &OrgRow) -> AppResult<bool> {
+    Ok(matches!(
+        orgs::member_role(db, org.id, actor.id())
+            .await?
+            .as_deref()
+            .map(MemberRole::parse),
+        Some(Ok(MemberRole::Leader | MemberRole::Treasurer))
+    ))
+}
+
+async fn bookkeeper_org(db: &Db, actor: &Actor, org_id: i64) -> AppResult<(OrgRow, LedgerRow)> {
+    let org = crate::organizations::get(db, actor, org_id).await?;
+    if !keeps_books(db, actor, &org).await? {
+        return Err(AppError::Forbidden);
+    }
+    let ledger = ensure_ledger(db, &org).await?;
+    Ok((org, ledger))
+}
+
+/// An account with its balance on its normal side.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct AccountView {
+    pub code: String,
+    pub kind: String,
+    pub balance: i64,
+}
+
+fn shown(a: &AccountRow) -> AccountView {
+    let kind = m::account_kind(&a.code).unwrap_or(AccountKind::Asset);
+    AccountView {
+        code: a.code.clone(),
+        kind: a.kind.clone(),
+        balance: kind.shown(a.balance),
+    }
+}
+
+/// A transaction with its lines.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct TxnView {
+    #[serde(flatten)]
+    pub txn: TxnRow,
+    pub entries: Vec<EntryRow>,
+}
+
+async fn with_entries(db: &Db, txns: Vec<TxnRow>) -> AppResult<Vec<TxnView>> {
+    let ids: Vec<i64> = txns.iter().map(|t| t.id).collect();
+    let mut by_txn: HashMap<i64, Vec<EntryRow>> = HashMap::new();
+    for e in st::entries_of(db, &ids).await? {
+        by_txn.entry(e.txn_id).or_default().push(e);
+    }
+    Ok(txns
+        .into_iter()
+        .map(|t| TxnView {
+            entries: by_txn.remove(&t.id).unwrap_or_default(),
+            txn: t,
+        })
+        .collect())
+}
+
+/// Everything a ledger's page shows.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct LedgerView {
+    pub org: OrgRow,
+    pub ledger: LedgerRow,
+    pub accounts: Vec<AccountView>,
+    /// Cash + bank + WeChat/Alipay.
+    pub money: i64,
+    pub txns: Vec<TxnView>,
+    pub can_post: bool,
+}
+
+pub async fn ledger(db: &Db, actor: &Actor, org_id: i64, page: Page) -> AppResult<LedgerView> {
+    let org = crate::organizations::get(db, actor, org_id).await?;
+    let ledger = ensure_ledger(db, &org).await?;
+    let accounts: Vec<AccountView> = st::accounts(db, ledger.id)
+        .await?
+        .iter()
+        .map(shown)
+        .collect();
+    let money = accounts
+        .iter()
+        .filter(|a| m::is_money_account(&a.code))
+        .map(|a| a.balance)
+        .sum();
+    let txns = with_entries(db, st::txns(db, ledger.id, page.size, page.offset()).await?).await?;
+    Ok(LedgerView {
+        can_post: keeps_books(db, actor, &org).await?,
+        org,
+        ledger,
+        accounts,
+        money,
+        txns,
+    })
+}
+
+/// A receipt that comes with a posting or claim: none, one uploaded before, or a file
+/// uploaded with it (stored in the same transaction, so a refused posting leaves no
+/// orphan file behind).
+pub enum VoucherInput<'a> {
+    None,
+    Existing(i64),
+    Upload {
+        filename: &'a str,
+        mime: &'a str,
+        data: &'a [u8],
+    },
+}
+
+/// A posting as entered, still raw.
+pub struct Posting<'a> {
+    pub occurred_on: &'a str,
+    pub memo: &'a str,
+    pub entries: Vec<Entry>,
+    pub voucher: VoucherInput<'a>,
+}
+
+/// Posts a balanced transaction. Refused: unbalanced or unknown accounts, a date in a
+/// closed period, an expense without a voucher, a voucher of another ledger.
+pub async fn post(db: &Db, actor: &Actor, org_id: i64, p: Posting<'_>) -> AppResult<TxnRow> {
+    let (org, ledger) = bookkeeper_org(db, actor, org_id).await?;
+    let day = Day::parse(p.occurred_on)?;
+    let memo = bounded_text(p.memo, 200, DomainError::InvalidName).map_err(|e| match e {
+        DomainError::InvalidName => AppError::Invalid("memo_required"),
+        e => e.into(),
+    })?;
+    let entries = Balanced::new(p.entries)?;
+    check_voucher(db, &ledger, &p.voucher, entries.debits_expense()).await?;
+    let mut tx = db.begin().await?;
+    let voucher_id = store_voucher(&mut tx, actor, &ledger, &p.voucher).await?;
+    let id = append(
+        &mut tx, actor, &org, ledger.id, &day, "manual", &memo, None, voucher_id, &entries,
+    )
+    .await?;
+    tx.commit().await?;
+    txn_row(db, id).await
+}
+
+async fn check_voucher(
+    db: &Db,
+    ledger: &LedgerRow,
+    voucher: &VoucherInput<'_>,
+    required: bool,
+) -> AppResult<()> {
+    match voucher {
+        VoucherInput::None if required => Err(AppError::Invalid("voucher_required")),
+        VoucherInput::None => Ok(()),
+        VoucherInput::Existing(v) => match st::voucher_ledger(db, *v).await? {
+            Some(l) if l == ledger.id => Ok(()),
+            _ => Err(AppError::Invalid("voucher_not_found")),
+        },
+        VoucherInput::Upload { mime, data, .. } => check_file(mime, data),
+    }
+}
+
+fn check_file(mime: &str, data: &[u8]) -> AppResult<()> {
+    if data.is_empty() {
+        return Err(AppError::Invalid("voucher_empty"));
+    }
+    if data.len() > VOUCHER_MAX_BYTES {
+        return Err(AppError::Invalid("voucher_too_large"));
+    }
+    if !VOUCHER_TYPES.contains(&mime) || !sniff_matches(mime, data) {
+        return Err(AppError::Invalid("voucher_type"));
+    }
+    Ok(())
+}
+
+fn clean_filename(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+        .take(100)
+        .collect()
+}
+
+/// The voucher id to link, storing an uploaded file inside the caller's transaction.
+async fn store_voucher(
+    tx: &mut Tx,
+    actor: &Actor,
+    ledger: &LedgerRow,
+    v: &VoucherInput<'_>,
+) -> AppResult<Option<i64>> {
+    Ok(match v {
+        VoucherInput::None => None,
+        VoucherInput::Existing(id) => Some(*id),
+        VoucherInput::Upload {
+            filename,
+            mime,
+            data,
+        } => Some(
+            st::insert_voucher(
+                tx,
+                ledger.id,
+                &clean_filename(filename),
+                mime,
+                data,
+                actor.id(),
+            )
+            .await?,
+        ),
+    })
+}
+
+/// Stores a receipt (image or PDF) for the organization's ledger; any member may. Its
+/// id is then given with a posting or claim (the API's two-step upload).
+pub async fn upload_voucher(
+    db: &Db,
+    actor: &Actor,
+    org_id: i64,
+    filename: &str,
+    mime: &str,
+    data: &[u8],
+) -> AppResult<i64> {
+    let org = crate::organizations::get(db, actor, org_id).await?;
+    if orgs::member_role(db, org.id, actor.id()).await?.is_none() {
+        return Err(AppError::Forbidden);
+    }
+    check_file(mime, data)?;
+    let ledger = ensure_ledger(db, &org).await?;
+    let mut tx = db.begin().await?;
+    let id = st::insert_voucher(
+        &mut tx,
+        ledger.id,
+        &clean_filename(filename),
+        mime,
+        data,
+        actor.id(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Appends under the ledger lock, refusing closed periods, and audits the posting.
+#[allow(clippy::too_many_arguments)]
+async fn append(
+    tx: &mut Tx,
+    actor: &Actor,
+    org: &OrgRow,
+    ledger_id: i64,
+    day: &Day,
+    kind: &str,
+    memo: &str,
+    reverses_id: Option<i64>,
+    voucher_id: Option<i64>,
+    entries: &Balanced,
+) -> AppResult<i64> {
+    let ledger = st::lock(tx, ledger_id).await?;
+    if ledger
+        .closed_through
+        .as_deref()
+        .is_some_and(|c| day.as_str() <= c)
+    {
+        return Err(AppError::Invalid("period_closed"));
+    }
+    let lines: Vec<(String, i64)> = entries
+        .entries()
+        .iter()
+        .map(|e| (e.account.clone(), e.amount))
+        .collect();
+    let id = st::append(
+        tx,
+        &ledger,
+        NewTxn {
+            occurred_on: day.as_str(),
+            kind,
+            memo,
+            reverses_id,
+            voucher_id,
+            created_by: actor.id(),
+            entries: &lines,
+        },
+    )
+    .await
+    .map_err(crate::error::unique_as("already_reversed"))?;
+    let total: i64 = lines.iter().filter(|(_, a)| *a > 0).map(|(_, a)| a).sum();
+    audit::record(
+        tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "ledger.post",
+            region_id: Some(org.region_id),
+            target: format!("org:{}/txn:{id}", org.id),
+            detail: format!("{kind} {} {memo}", m::display_fen(total)),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+async fn txn_row(db: &Db, id: i64) -> AppResult<TxnRow> {
+    st::txn(db, id)
+        .await?
+        .ok_or(AppError::Internal("posted transaction vanished".into()))
+}
+
+/// Corrects a transaction with a reversing one dated today; the original stays.
+pub async fn reverse(db: &Db, actor: &Actor, txn_id: i64, reason: &str) -> AppResult<TxnRow> {
+    let t = st::txn(db, txn_id)
+        .await?
+        .ok_or(AppError::NotFound("txn_not_found"))?;
+    let org_id = st::ledger_org(db, t.ledger_id)
+        .await?
+        .ok_or(AppError::NotFound("txn_not_found"))?;
+    let (org, ledger) = bookkeeper_org(db, actor, org_id).await?;
+    if t.reverses_id.is_some() {
+        return Err(AppError::Invalid("cannot_reverse_reversal"));
+    }
+    if t.reversed {
+        return Err(AppError::Conflict("already_reversed"));
+    }
+    let reason = bounded_text(reason, 200, DomainError::InvalidName)
+        .map_err(|_| AppError::Invalid("reason_required"))?;
+    let stored: Vec<Entry> = st::entries_of(db, &[t.id])
+        .await?
+        .into_iter()
+        .map(|e| Entry {
+            account: e.account,
+            amount: -e.amount,
+        })
+        .collect();
+    let entries = Balanced::new(stored)?;
+    let memo = format!("冲销 #{}: {reason}", t.seq);
+    let mut tx = db.begin().await?;
+    let id = append(
+        &mut tx,
+        actor,
+        &org,
+        ledger.id,
+        &Day::today(),
+        "reversal",
+        &memo,
+        Some(t.id),
+        None,
+        &entries,
+    )
+    .await?;
+    tx.commit().await?;
+    txn_row(db, id).await
+}
+
+/// Closes the books through `day`: nothing dated on or before it may be posted.
+pub async fn close_through(db: &Db, actor: &Actor, org_id: i64, day: &str) -> AppResult<()> {
+    let (org, ledger) = bookkeeper_org(db, actor, org_id).await?;
+    let day = Day::parse(day)?;
+    let mut tx = db.begin().await?;
+    let locked = st::lock(&mut tx, ledger.id).await?;
+    if locked
+        .closed_through
+        .as_deref()
+        .is_some_and(|c| day.as_str() < c)
+    {
+        return Err(AppError::Invalid("close_backwards"));
+    }
+    st::set_closed_through(&mut tx, ledger.id, day.as_str()).await?;
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "ledger.close",
+            region_id: Some(org.region_id),
+            target: format!("org:{}", org.id),
+            detail: day.as_str().into(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A month's public statement (财务公示).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Statement {
+    pub org: OrgRow,
+    pub month: String,
+    pub opening_money: i64,
+    pub closing_money: i64,
+    /// (account code, amount) both shown positive.
+    pub income: Vec<(String, i64)>,
+    pub expense: Vec<(String, i64)>,
+    pub total_income: i64,
+    pub total_expense: i64,
+    /// Transactions in the ledger so far (the verify page checks all of them).
+    pub txn_count: i64,
+}
+
+pub async fn statement(db: &Db, actor: &Actor, org_id: i64, month: &str) -> AppResult<Statement> {
+    let org = crate::organizations::get(db, actor, org_id).await?;
+    let (from, to) = m::month_bounds(month)?;
+    let ledger = ensure_ledger(db, &org).await?;
+    let before = st::sums(db, ledger.id, "0000-00-00", &from).await?;
+    let during = st::sums(db, ledger.id, &from, &to).await?;
+    let money = |rows: &[st::AccountSum]| -> i64 {
+        rows.iter()
+            .filter(|r| m::is_money_account(&r.code))
+            .map(|r| r.total)
+            .sum()
+    };
+    let opening_money = money(&before);
+    let pick = |kind: AccountKind| -> Vec<(String, i64)> {
+        during
+            .iter()
+            .filter(|r| r.kind == kind.as_str() && r.total != 0)
+            .map(|r| (r.code.clone(), kind.shown(r.total)))
+            .collect()
+    };
+    let income = pick(AccountKind::Income);
+    let expense = pick(AccountKind::Expense);
+    Ok(Statement {
+        month: from[..7].to_string(),
+        closing_money: opening_money + money(&during),
+        total_income: income.iter().map(|(_, a)| a).sum(),
+        total_expense: expense.iter().map(|(_, a)| a).sum(),
+        income,
+        expense,
+        opening_money,
+        txn_count: ledger.head_seq,
+        org,
+    })
+}
+
+/// The result of checking a ledger's hash chain and balances.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ChainReport {
+    pub ledger_id: i64,
+    pub checked: i64,
+    pub ok: bool,
+    /// The first transaction (by sequence number) that does not match, if any.
+    pub first_bad_seq: Option<i64>,
+    /// What did not match: gap, prev_hash, unbalanced, hash, head, balance.
+    pub problem: Option<String>,
+}
+
+const CHAIN_PAGE: i64 = 5000;
+
+/// Recomputes every transaction's hash from the stored rows, in order, and compares it
+/// with the stored hash and the next transaction's link; then compares the stored
+/// balances with the sum of the entries. Any edited, removed or inserted row shows.
+pub async fn verify(db: &Db, ledger_id: i64) -> AppResult<ChainReport> {
+    let ledger = st::ledger_by_id(db, ledger_id)
+        .await?
+        .ok_or(AppError::NotFound("ledger_not_found"))?;
+    let mut report = ChainReport {
+        ledger_id,
+        checked: 0,
+        ok: true,
+        first_bad_seq: None,
+        problem: None,
+    };
+    let fail = |r: &mut ChainReport, seq: i64, what: &str| {
+        if r.ok {
+            r.ok = false;
+            r.first_bad_seq = Some(seq);
+            r.problem = Some(what.to_string());
+        }
+    };
+    let (mut last_seq, mut head) = (0i64, String::new());
+    loop {
+        let rows = st::chain_page(db, ledger_id, last_seq, CHAIN_PAGE).await?;
+        let Some(upto) = rows.last().map(|r| r.seq) else {
+            break;
+        };
+        let mut lines: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
+        for e in st::chain_entries(db, ledger_id, last_seq, upto).await? {
+            lines
+                .entry(e.txn_id)
+                .or_default()
+                .push((e.account, e.amount));
+        }
+        for r in &rows {
+            let entries = lines.remove(&r.id).unwrap_or_default();
+            if r.seq != last_seq + 1 {
+                fail(&mut report, last_seq + 1, "gap");
+            } else if r.prev_hash != head {
+                fail(&mut report, r.seq, "prev_hash");
+            } else if entries.iter().map(|(_, a)| a).sum::<i64>() != 0 || entries.len() < 2 {
+                fail(&mut report, r.seq, "unbalanced");
+            }
+            let expect = ChainLink {
+                prev_hash: &r.prev_hash,
+                ledger_id,
+                seq: r.seq,
+                occurred_on: &r.occurred_on,
+                kind: &r.kind,
+                memo: &r.memo,
+                reverses_id: r.reverses_id,
+                voucher_id: r.voucher_id,
+                created_by: r.created_by,
+                posted_at: r.posted_at,
+                entries: &entries,
+            }
+            .hash();
+            if expect != r.hash {
+                fail(&mut report, r.seq, "hash");
+            }
+            report.checked += 1;
+            last_seq = r.seq;
+            head = r.hash.clone();
+        }
+        if rows.len() < CHAIN_PAGE as usize {
+            break;
+        }
+    }
+    if report.ok && (last_seq != ledger.head_seq || head != ledger.head_hash) {
+        fail(&mut report, last_seq + 1, "head");
+    }
+    if report.ok {
+        let stored = st::accounts(db, ledger_id).await?;
+        let sums = st::recomputed_balances(db, ledger_id).await?;
+        let bad = stored.len() != sums.len()
+            || stored
+                .iter()
+                .zip(&sums)
+                .any(|(a, (id, sum))| a.id != *id || a.balance != *sum);
+        if bad {
+            fail(&mut report, last_seq, "balance");
+        }
+    }
+    Ok(report)
+}
+
+/// Checks every ledger (the `linli verify-ledger` command).
+pub async fn verify_all(db: &Db) -> AppResult<Vec<ChainReport>> {
+    let mut out = vec![];
+    for id in st::all_ledger_ids(db).await? {
+        out.push(verify(db, id).await?);
+    }
+    Ok(out)
+}
+
+/// The chain report of an organization's ledger, for anyone who reads the organization.
+pub async fn verify_org(db: &Db, actor: &Actor, org_id: i64) -> AppResult<(OrgRow, ChainReport)> {
+    let org = crate::organizations::get(db, actor, org_id).await?;
+    let ledger = ensure_ledger(db, &org).await?;
+    Ok((org, verify(db, ledger.id).await?))
+}
+
+/// The first bytes must match the declared type, so a page cannot be served as a receipt.
+fn sniff_matches(mime: &str, d: &[u8]) -> bool {
+    match mime {
+        "image/jpeg" => d.starts_with(&[0xFF, 0xD8, 0xFF]),
+        "image/png" => d.starts_with(b"\x89PNG"),
+        "image/gif" => d.starts_with(b"GIF8"),
+        "image/webp" => d.len() > 12 && &d[..4] == b"RIFF" && &d[8..12] == b"WEBP",
+        "application/pdf" => d.starts_with(b"%PDF"),
+        _ => false,
+    }
+}
+
+/// A voucher, for those who read the organization.
+pub async fn voucher(db: &Db, actor: &Actor, id: i64) -> AppResult<st::VoucherRow> {
+    let v = st::voucher(db, id)
+        .await?
+        .ok_or(AppError::NotFound("voucher_not_found"))?;
+    let org_id = st::ledger_org(db, v.ledger_id)
+        .await?
+        .ok_or(AppError::NotFound("voucher_not_found"))?;
+    crate::organizations::get(db, actor, org_id).await?;
+    Ok(v)
+}
+
+// ---- reimbursement of advance payments (垫付报销) -------------------------------------
+
+pub struct NewClaim<'a> {
+    pub amount: Fen,
+    pub category: &'a str,
+    pub purpose: &'a str,
+    pub spent_on: &'a str,
+    pub voucher: VoucherInput<'a>,
+}
+
+fn expense_category(code: &str) -> AppResult<&str> {
+    match m::account_kind(code) {
+        Ok(AccountKind::Expense) => Ok(code),
+        _ => Err(AppError::Invalid("unknown_account")),
+    }
+}
+
+/// A member files a claim for money they advanced, with the receipt.
+pub async fn file_claim(
+    db: &Db,
+    actor: &Actor,
+    org_id: i64,
+    c: NewClaim<'_>,
+) -> AppResult<ClaimRow> {
+    let org = crate::organizations::get(db, actor, org_id).await?;
+    if orgs::member_role(db, org.id, actor.id()).await?.is_none() {
+        return Err(AppError::Forbidden);
+    }
+    let category = expense_category(c.category)?;
+    let purpose = bounded_text(c.purpose, 200, DomainError::InvalidName)
+        .map_err(|_| AppError::Invalid("purpose_required"))?;
+    let day = Day::parse(c.spent_on)?;
+    let ledger = ensure_ledger(db, &org).await?;
+    check_voucher(db, &ledger, &c.voucher, true).await?;
+    let mut tx = db.begin().await?;
+    let voucher_id = store_voucher(&mut tx, actor, &ledger, &c.voucher)
+        .await?
+        .unwrap_or_default();
+    let id = st::insert_claim(
+        &mut tx,
+        st::NewClaim {
+            org_id: org.id,
+            region_id: org.region_id,
+            claimant_id: actor.id(),
+            amount: c.amount.0,
+            category,
+            purpose: &purpose,
+            spent_on: day.as_str(),
+            voucher_id,
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "claim.file",
+            region_id: Some(org.region_id),
+            target: format!("org:{}/claim:{id}", org.id),
+            detail: m::display_fen(c.amount.0),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    st::claim(db, id)
+        .await?
+        .ok_or(AppError::Internal("claim vanished".into()))
+}
+
+pub async fn claims(
+    db: &Db,
+    actor: &Actor,
+    org_id: i64,
+    page: Page,
+) -> AppResult<(OrgRow, Vec<ClaimRow>)> {
+    let org = crate::organizations::get(db, actor, org_id).await?;
+    let rows = st::claims(db, org.id, page.size, page.offset()).await?;
+    Ok((org, rows))
+}
+
+/// The treasurer (or leader) approves or rejects a claim; never their own; a rejection
+/// carries a reason.
+pub async fn decide_claim(
+    db: &Db,
+    actor: &Actor,
+    claim_id: i64,
+    approve: bool,
+    reason: &str,
+) -> AppResult<ClaimRow> {
+    let c = st::claim(db, claim_id)
+        .await?
+        .ok_or(AppError::NotFound("claim_not_found"))?;
+    let (org, _) = bookkeeper_org(db, actor, c.org_id).await?;
+    if c.claimant_id == actor.id() {
+        return Err(AppError::Invalid("own_claim"));
+    }
+    let reason = reason.trim();
+    if !approve && reason.is_empty() {
+        return Err(AppError::Invalid("reason_required"));
+    }
+    if reason.chars().count() > 200 {
+        return Err(AppError::Invalid("field_too_long"));
+    }
+    let to = if approve { "approved" } else { "rejected" };
+    let mut tx = db.begin().await?;
+    if !st::move_claim(&mut tx, c.id, "filed", to, actor.id(), reason, None).await? {
+        return Err(AppError::Conflict("claim_already_decided"));
+    }
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: if approve {
+                "claim.approve"
+            } else {
+                "claim.reject"
+            },
+            region_id: Some(org.region_id),
+            target: format!("org:{}/claim:{}", org.id, c.id),
+            detail: reason.into(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    st::claim(db, c.id)
+        .await?
+        .ok_or(AppError::Internal("claim vanished".into()))
+}
+
+/// Pays an approved claim from a money account: posts the expense with the claim's
+/// voucher and marks the claim paid, in one transaction.
+pub async fn pay_claim(
+    db: &Db,
+    actor: &Actor,
+    claim_id: i64,
+    from_account: &str,
+) -> AppResult<ClaimRow> {
+    let c = st::claim(db, claim_id)
+        .await?
+        .ok_or(AppError::NotFound("claim_not_found"))?;
+    let (org, ledger) = bookkeeper_org(db, actor, c.org_id).await?;
+    if c.claimant_id == actor.id() {
+        return Err(AppError::Invalid("own_claim"));
+    }
+    if !m::is_money_account(from_account) {
+        return Err(AppError::Invalid("unknown_account"));
+    }
+    let entries = Balanced::pair(&c.category, from_account, Fen(c.amount))?;
+    let memo = format!("报销 #{} {}: {}", c.id, c.claimant_name, c.purpose);
+    let mut tx = db.begin().await?;
+    let txn = append(
+        &mut tx,
+        actor,
+        &org,
+        ledger.id,
+        &Day::today(),
+        "reimbursement",
+        &memo,
+        None,
+        Some(c.voucher_id),
+        &entries,
+    )
+    .await?;
+    if !st::move_claim(
+        &mut tx,
+        c.id,
+        "approved",
+        "paid",
+        actor.id(),
+        &c.reason,
+        Some(txn),
+    )
+    .await?
+    {
+        return Err(AppError::Conflict("claim_not_approved"));
+    }
+    tx.commit().await?;
+    st::claim(db, c.id)
+        .await?
+        .ok_or(AppError::Internal("claim vanished".into()))
+}
+
+// ---- donations -----------------------------------------------------------------------
+
+/// A donation as recorded by the treasurer: money (posted to the ledger), goods (kept
+/// for the charity shop) or time (volunteer hours pledged).
+pub struct NewDonation<'a> {
+    pub kind: &'a str,
+    pub donor_name: &'a str,
+    pub anonymous: bool,
+    pub amount: Option<Fen>,
+    pub into_account: &'a str,
+    pub goods: &'a str,
+    pub quantity: i64,
+    pub hours: i64,
+}
+
+pub async fn record_donation(
+    db: &Db,
+    actor: &Actor,
+    org_id: i64,
+    d: NewDonation<'_>,
+) -> AppResult<DonationRow> {
+    let (org, ledger) = bookkeeper_org(db, actor, org_id).await?;
+    let donor = bounded_text(d.donor_name, 60, DomainError::InvalidName)?;
+    let receipt_no = format!(
+        "{}-{}",
+        Day::today().as_str().replace('-', ""),
+        &crate::accounts::random_token()[..8].to_uppercase()
+    );
+    let mut tx = db.begin().await?;
+    let (amount, goods, quantity, hours, txn) = match d.kind {
+        "money" => {
+            let amount = d.amount.ok_or(AppError::Invalid("invalid_amount"))?;
+            if !m::is_money_account(d.into_account) {
+                return Err(AppError::Invalid("unknown_account"));
+            }
+            let entries = Balanced::pair(d.into_account, "income_donations", amount)?;
+            let shown = if d.anonymous {
+                "匿名".to_string()
+            } else {
+                donor.clone()
+            };
+            let memo = format!("捐赠 {receipt_no} {shown}");
+            let txn = append(
+                &mut tx,
+                actor,
+                &org,
+                ledger.id,
+                &Day::today(),
+                "donation",
+                &memo,
+                None,
+                None,
+                &entries,
+            )
+            .await?;
+            (amount.0, String::new(), 0, 0, Some(txn))
+        }
+        "goods" => {
+            let goods = bounded_text(d.goods, 200, DomainError::InvalidName)
+                .map_err(|_| AppError::Invalid("goods_required"))?;
+            if !(1..=100_000).contains(&d.quantity) {
+                return Err(AppError::Invalid("invalid_quantity"));
+            }
+            (0, goods, d.quantity, 0, None)
+        }
+        "time" => {
+            if !(1..=10_000).contains(&d.hours) {
+                return Err(AppError::Invalid("invalid_hours"));
+            }
+            (0, String::new(), 0, d.hours, None)
+        }
+        _ => return Err(AppError::Invalid("unknown_donation_kind")),
+    };
+    let id = st::insert_donation(
+        &mut tx,
+        st::NewDonation {
+            org_id: org.id,
+            region_id: org.region_id,
+            kind: d.kind,
+            donor_name: &donor,
+            anonymous: d.anonymous,
+            amount,
+            goods: &goods,
+            quantity,
+            hours,
+            receipt_no: &receipt_no,
+            txn_id: txn,
+            recorded_by: actor.id(),
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "donation.record",
+            region_id: Some(org.region_id),
+            target: format!("org:{}/donation:{id}", org.id),
+            detail: format!("{} {receipt_no}", d.kind),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    st::donation(db, id)
+        .await?
+        .ok_or(AppError::Internal("donation vanished".into()))
+}
+
+/// Donations for the public list: anonymous donors' names are hidden from everyone but
+/// the organization's bookkeepers.
+pub async fn donations(
+    db: &Db,
+    actor: &Actor,
+    org_id: i64,
+    page: Page,
+) -> AppResult<(OrgRow, Vec<DonationRow>)> {
+    let org = crate::organizations::get(db, actor, org_id).await?;
+    let books = keeps_books(db, actor, &org).await?;
+    let mut rows = st::donations(db, org.id, page.size, page.offset()).await?;
+    if !books {
+        for d in rows.iter_mut().filter(|d| d.anonymous) {
+            d.donor_name = "匿名".into();
+        }
+    }
+    Ok((org, rows))
+}
+
+/// A donation's receipt, for the organization's bookkeepers.
+pub async fn donation_receipt(db: &Db, actor: &Actor, id: i64) -> AppResult<(OrgRow, DonationRow)> {
+    let d = st::donation(db, id)
+        .await?
+        .ok_or(AppError::NotFound("donation_not_found"))?;
+    let org = crate::organizations::get(db, actor, d.org_id).await?;
+    if !keeps_books(db, actor, &org).await? {
+        return Err(AppError::Forbidden);
+    }
+    Ok((org, d))
+}
