@@ -350,6 +350,46 @@ impl Client {
         .await
     }
 
+    /// Posts a multipart form as a page does: the CSRF token in the query string, text
+    /// fields, and an optional file `(field, filename, content type, bytes)`.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &str, &[u8])>,
+        with_token: bool,
+    ) -> Resp {
+        if self.csrf().is_empty() {
+            self.get("/").await;
+        }
+        let boundary = "----linli-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body: Vec<u8> = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        if let Some((field, filename, mime, data)) = file {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: {mime}\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(data);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let url = if with_token {
+            format!("{path}{sep}_csrf={}", self.csrf())
+        } else {
+            path.to_string()
+        };
+        let ct = format!("multipart/form-data; boundary={boundary}");
+        self.send("POST", &url, Some(&ct), body, &[]).await
+    }
+
     /// Sends JSON (with the CSRF header when a browser session is used).
     pub async fn json(&mut self, method: &str, path: &str, body: serde_json::Value) -> Resp {
         let csrf = self.csrf();
@@ -429,6 +469,16 @@ impl TestApp {
                 .await
                 .unwrap(),
         }
+    }
+
+    /// Runs one statement directly on the database (tests that tamper with stored rows).
+    pub async fn exec(&self, sql: &str) {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        match &self.db {
+            Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+            Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        }
+        .unwrap_or_else(|e| panic!("{e}"));
     }
 
     /// A count from a query with one text parameter.

@@ -1,0 +1,737 @@
+//! Money through HTTP on SQLite and PostgreSQL: postings, refusals that change nothing,
+//! reversals, closed periods, vouchers, the public statement, tamper evidence, postings
+//! under concurrency, reimbursements and donations.
+
+use linli_testkit::{DEMO_PASSWORD, TestApp, on_both_databases};
+use serde_json::{Value, json};
+
+const TREASURER: &str = "13800000005";
+const LEADER: &str = "13800000008";
+const MEMBER: &str = "13800000007";
+const OUTSIDER: &str = "13800000015";
+/// A real (1×1) PNG, as a phone photo of a receipt would be.
+const PNG: &[u8] = include_bytes!("../../app/src/demo_receipt.png");
+
+/// The demo reading club (its treasurer is the building representative 郑强).
+async fn club(app: &TestApp) -> i64 {
+    let community = app.region_id("翠竹园社区").await;
+    let mut c = app.api_client(MEMBER, DEMO_PASSWORD).await;
+    let list = c
+        .get(&format!(
+            "/api/v1/regions/{community}/organizations?kind=club"
+        ))
+        .await
+        .json();
+    list["organizations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "翠竹园读书会")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+fn today() -> String {
+    linli_domain::money::Day::today().as_str().to_string()
+}
+
+fn balance(ledger: &Value, code: &str) -> i64 {
+    ledger["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["code"] == code)
+        .unwrap()["balance"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn upload(c: &mut linli_testkit::Client, org: i64) -> i64 {
+    let r = c
+        .send(
+            "POST",
+            &format!("/api/v1/organizations/{org}/vouchers?filename=receipt.png"),
+            Some("image/png"),
+            PNG.to_vec(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()["id"].as_i64().unwrap()
+}
+
+fn pair(debit: &str, credit: &str, fen: i64) -> Value {
+    json!([{"account": debit, "debit_fen": fen}, {"account": credit, "credit_fen": fen}])
+}
+
+async fn a_treasurer_posts_and_the_public_statement_adds_up(app: &TestApp) {
+    let org = club(app).await;
+    let mut t = app.api_client(TREASURER, DEMO_PASSWORD).await;
+    let month = &today()[..7];
+    let before = t
+        .get(&format!(
+            "/api/v1/organizations/{org}/ledger/statement?month={month}"
+        ))
+        .await
+        .json();
+    let r = t
+        .json("POST", &format!("/api/v1/organizations/{org}/ledger/transactions"),
+              json!({"occurred_on": today(), "memo": "AA 费", "entries": pair("wallet", "income_fees", 5000)}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let voucher = upload(&mut t, org).await;
+    let r = t
+        .json("POST", &format!("/api/v1/organizations/{org}/ledger/transactions"),
+              json!({"occurred_on": today(), "memo": "茶叶", "entries": pair("expense_food", "cash", 1234), "voucher_id": voucher}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let after = t
+        .get(&format!(
+            "/api/v1/organizations/{org}/ledger/statement?month={month}"
+        ))
+        .await
+        .json();
+    let n = |v: &Value, k: &str| v[k].as_i64().unwrap();
+    assert_eq!(n(&after, "total_income"), n(&before, "total_income") + 5000);
+    assert_eq!(
+        n(&after, "total_expense"),
+        n(&before, "total_expense") + 1234
+    );
+    assert_eq!(
+        n(&after, "closing_money"),
+        n(&before, "closing_money") + 5000 - 1234
+    );
+    assert_eq!(
+        n(&after, "closing_money") - n(&after, "opening_money"),
+        n(&after, "total_income") - n(&after, "total_expense"),
+        "money moved only through income and expenses this month"
+    );
+
+    // Any resident of the community reads the statement page, with its chart; others do not.
+    let mut member = app.login(MEMBER).await;
+    let page = member
+        .get(&format!("/orgs/{org}/statement?month={month}"))
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<svg class=\"chart\"") && page.body.contains("餐饮支出"));
+    let mut outsider = app.login(OUTSIDER).await;
+    assert_eq!(
+        outsider.get(&format!("/orgs/{org}/statement")).await.status,
+        403
+    );
+    assert_eq!(
+        outsider.get(&format!("/vouchers/{voucher}")).await.status,
+        403
+    );
+    let v = member.get(&format!("/vouchers/{voucher}")).await;
+    assert_eq!(v.status, 200);
+    assert_eq!(v.headers["content-type"], "image/png");
+    assert_eq!(v.headers["x-content-type-options"], "nosniff");
+}
+
+async fn bad_postings_are_refused_with_a_reason_and_change_nothing(app: &TestApp) {
+    let org = club(app).await;
+    let mut t = app.api_client(TREASURER, DEMO_PASSWORD).await;
+    let url = format!("/api/v1/organizations/{org}/ledger/transactions");
+    let seq = |l: &Value| l["ledger"]["head_seq"].as_i64().unwrap();
+    let ledger = t
+        .get(&format!("/api/v1/organizations/{org}/ledger"))
+        .await
+        .json();
+    let entries = app.count("ledger_entries").await;
+    let vouchers = app.count("vouchers").await;
+    let post = |memo: &'static str, entries: Value| json!({"occurred_on": today(), "memo": memo, "entries": entries});
+    let cases = [
+        (
+            post(
+                "不平",
+                json!([{"account": "cash", "debit_fen": 100}, {"account": "income_fees", "credit_fen": 99}]),
+            ),
+            "unbalanced",
+        ),
+        (
+            post(
+                "负数",
+                json!([{"account": "cash", "debit_fen": -5}, {"account": "income_fees", "credit_fen": -5}]),
+            ),
+            "invalid_amount",
+        ),
+        (
+            post(
+                "小数",
+                json!([{"account": "cash", "debit_fen": 12.5}, {"account": "income_fees", "credit_fen": 12.5}]),
+            ),
+            "invalid_amount",
+        ),
+        (
+            post(
+                "两边",
+                json!([{"account": "cash", "debit_fen": 1, "credit_fen": 1}, {"account": "bank", "credit_fen": 1}]),
+            ),
+            "invalid_amount",
+        ),
+        (post("科目", pair("gold", "cash", 100)), "unknown_account"),
+        (
+            post("无凭证", pair("expense_food", "cash", 100)),
+            "voucher_required",
+        ),
+        (
+            json!({"occurred_on": "2026-02-30", "memo": "日期", "entries": pair("cash", "income_fees", 100)}),
+            "invalid_date",
+        ),
+        (post("", pair("cash", "income_fees", 100)), "memo_required"),
+    ];
+    for (body, code) in cases {
+        let r = t.json("POST", &url, body.clone()).await;
+        assert_eq!(r.status, 422, "{body}: {}", r.body);
+        assert_eq!(r.json()["error"]["code"], code, "{body}");
+    }
+    // A closed period refuses postings dated in it.
+    let r = t
+        .json(
+            "POST",
+            &format!("/api/v1/organizations/{org}/ledger/close"),
+            json!({"through": "2026-01-31"}),
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    let r = t.json("POST", &url, json!({"occurred_on": "2026-01-15", "memo": "补记", "entries": pair("cash", "income_fees", 100)})).await;
+    assert_eq!(r.json()["error"]["code"], "period_closed");
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("结账")
+    );
+    let r = t
+        .json(
+            "POST",
+            &format!("/api/v1/organizations/{org}/ledger/close"),
+            json!({"through": "2025-12-31"}),
+        )
+        .await;
+    assert_eq!(r.json()["error"]["code"], "close_backwards");
+    // Members who do not keep the books post nothing; a voucher of another ledger is refused.
+    let mut member = app.api_client(MEMBER, DEMO_PASSWORD).await;
+    assert_eq!(
+        member
+            .json("POST", &url, post("越权", pair("cash", "income_fees", 100)))
+            .await
+            .status,
+        403
+    );
+    let after = t
+        .get(&format!("/api/v1/organizations/{org}/ledger"))
+        .await
+        .json();
+    assert_eq!(seq(&after), seq(&ledger), "nothing was posted");
+    assert_eq!(app.count("ledger_entries").await, entries);
+    assert_eq!(balance(&after, "cash"), balance(&ledger, "cash"));
+
+    // The page form refuses a negative amount with the message on the page.
+    let mut page = app.login(TREASURER).await;
+    let r = page
+        .post_multipart(
+            &format!("/orgs/{org}/ledger"),
+            &[
+                ("occurred_on", &today()),
+                ("memo", "x"),
+                ("amount", "-5"),
+                ("debit", "cash"),
+                ("credit", "income_fees"),
+            ],
+            None,
+            true,
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("金额不对"));
+    let r = page
+        .post_multipart(
+            &format!("/orgs/{org}/ledger"),
+            &[
+                ("occurred_on", &today()),
+                ("memo", "x"),
+                ("amount", "5"),
+                ("debit", "cash"),
+                ("credit", "income_fees"),
+            ],
+            None,
+            false,
+        )
+        .await;
+    assert_eq!(
+        r.status, 403,
+        "an upload form without the CSRF token is refused"
+    );
+    let r = page
+        .post_multipart(
+            &format!("/orgs/{org}/ledger"),
+            &[
+                ("occurred_on", &today()),
+                ("memo", "收据是网页"),
+                ("amount", "5"),
+                ("debit", "expense_food"),
+                ("credit", "cash"),
+            ],
+            Some((
+                "voucher",
+                "x.png",
+                "image/png",
+                b"<html><script>alert(1)</script>",
+            )),
+            true,
+        )
+        .await;
+    assert_eq!(
+        r.status, 422,
+        "a file that is not what it claims is refused"
+    );
+    assert_eq!(
+        app.count("vouchers").await,
+        vouchers,
+        "no orphan voucher was stored"
+    );
+}
+
+async fn the_page_form_posts_an_expense_with_its_receipt(app: &TestApp) {
+    let org = club(app).await;
+    let mut page = app.login(TREASURER).await;
+    let r = page
+        .post_multipart(
+            &format!("/orgs/{org}/ledger"),
+            &[
+                ("occurred_on", &today()),
+                ("memo", "横幅制作"),
+                ("amount", "88.50"),
+                ("debit", "expense_materials"),
+                ("credit", "cash"),
+            ],
+            Some(("voucher", "banner.png", "image/png", PNG)),
+            true,
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let ledger = page.get(&format!("/orgs/{org}/ledger")).await;
+    assert!(
+        ledger.body.contains("横幅制作")
+            && ledger.body.contains("88.50")
+            && ledger.body.contains("查看凭证")
+    );
+}
+
+async fn reversals_correct_without_erasing(app: &TestApp) {
+    let org = club(app).await;
+    let mut t = app.api_client(TREASURER, DEMO_PASSWORD).await;
+    let before = t
+        .get(&format!("/api/v1/organizations/{org}/ledger"))
+        .await
+        .json();
+    let r = t
+        .json("POST", &format!("/api/v1/organizations/{org}/ledger/transactions"),
+              json!({"occurred_on": today(), "memo": "记错了", "entries": pair("cash", "income_other", 777)}))
+        .await;
+    let id = r.json()["id"].as_i64().unwrap();
+    let r = t
+        .json(
+            "POST",
+            &format!("/api/v1/transactions/{id}/reversal"),
+            json!({"reason": "金额记错"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let reversal = r.json()["id"].as_i64().unwrap();
+    assert_eq!(r.json()["kind"], "reversal");
+    let after = t
+        .get(&format!("/api/v1/organizations/{org}/ledger"))
+        .await
+        .json();
+    assert_eq!(
+        balance(&after, "cash"),
+        balance(&before, "cash"),
+        "the balance is back"
+    );
+    assert_eq!(
+        after["ledger"]["head_seq"].as_i64().unwrap(),
+        before["ledger"]["head_seq"].as_i64().unwrap() + 2,
+        "both stay in the ledger"
+    );
+    let r = t
+        .json(
+            "POST",
+            &format!("/api/v1/transactions/{id}/reversal"),
+            json!({"reason": "再来"}),
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    let r = t
+        .json(
+            "POST",
+            &format!("/api/v1/transactions/{reversal}/reversal"),
+            json!({"reason": "再来"}),
+        )
+        .await;
+    assert_eq!(r.json()["error"]["code"], "cannot_reverse_reversal");
+    let v = t
+        .get(&format!("/api/v1/organizations/{org}/ledger/verify"))
+        .await
+        .json();
+    assert_eq!(v["ok"], true);
+}
+
+/// Editing any stored row — an amount, a memo, a date, an account, a balance, a hash —
+/// is detected by the chain check, and undoing the edit makes the ledger whole again.
+async fn editing_any_stored_row_is_detected(app: &TestApp) {
+    let org = club(app).await;
+    let mut reader = app.api_client(MEMBER, DEMO_PASSWORD).await;
+    let verify = format!("/api/v1/organizations/{org}/ledger/verify");
+    assert_eq!(reader.get(&verify).await.json()["ok"], true);
+    let ledger = reader
+        .get(&format!("/api/v1/organizations/{org}/ledger?per_page=200"))
+        .await
+        .json();
+    let txns = ledger["txns"].as_array().unwrap();
+    let middle = &txns[txns.len() / 2];
+    let (tid, seq) = (
+        middle["id"].as_i64().unwrap(),
+        middle["seq"].as_i64().unwrap(),
+    );
+    let tampers: [(String, String, &str); 6] = [
+        (
+            format!(
+                "UPDATE ledger_entries SET amount = amount + 1 WHERE id = (SELECT MIN(id) FROM ledger_entries WHERE txn_id = {tid})"
+            ),
+            format!(
+                "UPDATE ledger_entries SET amount = amount - 1 WHERE id = (SELECT MIN(id) FROM ledger_entries WHERE txn_id = {tid})"
+            ),
+            "unbalanced",
+        ),
+        (
+            format!("UPDATE ledger_txns SET memo = memo || '改' WHERE id = {tid}"),
+            format!(
+                "UPDATE ledger_txns SET memo = SUBSTR(memo, 1, LENGTH(memo) - 1) WHERE id = {tid}"
+            ),
+            "hash",
+        ),
+        (
+            format!(
+                "UPDATE ledger_txns SET occurred_on = '2000-01-01', posted_at = posted_at + 1 WHERE id = {tid}"
+            ),
+            format!(
+                "UPDATE ledger_txns SET occurred_on = '{}', posted_at = posted_at - 1 WHERE id = {tid}",
+                middle["occurred_on"].as_str().unwrap()
+            ),
+            "hash",
+        ),
+        (
+            format!("UPDATE ledger_txns SET hash = 'f' || hash WHERE id = {tid}"),
+            format!("UPDATE ledger_txns SET hash = SUBSTR(hash, 2) WHERE id = {tid}"),
+            "hash",
+        ),
+        (
+            format!(
+                "UPDATE ledger_accounts SET balance = balance + 100 WHERE code = 'cash' AND ledger_id = {}",
+                ledger["ledger"]["id"]
+            ),
+            format!(
+                "UPDATE ledger_accounts SET balance = balance - 100 WHERE code = 'cash' AND ledger_id = {}",
+                ledger["ledger"]["id"]
+            ),
+            "balance",
+        ),
+        (
+            format!("UPDATE ledger_txns SET seq = seq + 1000 WHERE id = {tid}"),
+            format!("UPDATE ledger_txns SET seq = seq - 1000 WHERE id = {tid}"),
+            "gap",
+        ),
+    ];
+    for (tamper, undo, problem) in &tampers {
+        app.exec(tamper).await;
+        let v = reader.get(&verify).await.json();
+        assert_eq!(v["ok"], false, "{tamper}");
+        assert_eq!(v["problem"], *problem, "{tamper}");
+        if *problem != "balance" && *problem != "gap" {
+            assert_eq!(v["first_bad_seq"], seq, "{tamper}");
+        }
+        let page = app
+            .login(MEMBER)
+            .await
+            .get(&format!("/orgs/{org}/ledger/verify"))
+            .await;
+        assert!(page.body.contains("校验未通过"), "the public page shows it");
+        app.exec(undo).await;
+        assert_eq!(
+            reader.get(&verify).await.json()["ok"],
+            true,
+            "undone: {undo}"
+        );
+    }
+}
+
+async fn simultaneous_postings_never_lose_an_entry(app: &TestApp) {
+    let org = club(app).await;
+    let mut t = app.api_client(TREASURER, DEMO_PASSWORD).await;
+    let before = t
+        .get(&format!("/api/v1/organizations/{org}/ledger"))
+        .await
+        .json();
+    let token = t.bearer.clone();
+    let n = 40i64;
+    let tasks: Vec<_> = (1..=n)
+        .map(|i| {
+            let mut c = app.client();
+            c.bearer = token.clone();
+            tokio::spawn(async move {
+                c.json("POST", &format!("/api/v1/organizations/{org}/ledger/transactions"),
+                       json!({"occurred_on": today(), "memo": format!("并发 {i}"), "entries": pair("cash", "income_fees", i)}))
+                    .await
+                    .status
+            })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 201);
+    }
+    let after = t
+        .get(&format!("/api/v1/organizations/{org}/ledger"))
+        .await
+        .json();
+    assert_eq!(
+        balance(&after, "cash"),
+        balance(&before, "cash") + n * (n + 1) / 2,
+        "every posting counted, exactly"
+    );
+    assert_eq!(
+        balance(&after, "income_fees"),
+        balance(&before, "income_fees") + n * (n + 1) / 2
+    );
+    assert_eq!(
+        after["ledger"]["head_seq"].as_i64().unwrap(),
+        before["ledger"]["head_seq"].as_i64().unwrap() + n
+    );
+    let v = t
+        .get(&format!("/api/v1/organizations/{org}/ledger/verify"))
+        .await
+        .json();
+    assert_eq!(v["ok"], true, "{v}");
+}
+
+async fn advance_payments_are_claimed_approved_by_someone_else_and_paid(app: &TestApp) {
+    let org = club(app).await;
+    let mut member = app.api_client(MEMBER, DEMO_PASSWORD).await;
+    let voucher = upload(&mut member, org).await;
+    let claim = |amount: Value| json!({"amount_fen": amount, "category": "expense_food", "purpose": "读书会茶点", "spent_on": today(), "voucher_id": voucher});
+    let r = member
+        .json(
+            "POST",
+            &format!("/api/v1/organizations/{org}/claims"),
+            claim(json!(-100)),
+        )
+        .await;
+    assert_eq!(r.json()["error"]["code"], "invalid_amount");
+    let r = member
+        .json(
+            "POST",
+            &format!("/api/v1/organizations/{org}/claims"),
+            claim(json!(4560)),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap();
+    assert_eq!(
+        member
+            .json(
+                "POST",
+                &format!("/api/v1/claims/{id}/decision"),
+                json!({"approve": true})
+            )
+            .await
+            .status,
+        403
+    );
+
+    // The treasurer's own claim must be approved by someone else.
+    let mut t = app.api_client(TREASURER, DEMO_PASSWORD).await;
+    let tv = upload(&mut t, org).await;
+    let own = t.json("POST", &format!("/api/v1/organizations/{org}/claims"),
+        json!({"amount_fen": 999, "category": "expense_materials", "purpose": "胶带", "spent_on": today(), "voucher_id": tv})).await.json();
+    let r = t
+        .json(
+            "POST",
+            &format!("/api/v1/claims/{}/decision", own["id"]),
+            json!({"approve": true}),
+        )
+        .await;
+    assert_eq!(r.json()["error"]["code"], "own_claim");
+    let mut leader = app.api_client(LEADER, DEMO_PASSWORD).await;
+    let r = leader
+        .json(
+            "POST",
+            &format!("/api/v1/claims/{}/decision", own["id"]),
+            json!({"approve": false}),
+        )
+        .await;
+    assert_eq!(r.json()["error"]["code"], "reason_required");
+    let r = leader
+        .json(
+            "POST",
+            &format!("/api/v1/claims/{}/decision", own["id"]),
+            json!({"approve": false, "reason": "已由物业提供"}),
+        )
+        .await;
+    assert_eq!(r.json()["status"], "rejected");
+
+    let before = t
+        .get(&format!("/api/v1/organizations/{org}/ledger"))
+        .await
+        .json();
+    let r = t
+        .json(
+            "POST",
+            &format!("/api/v1/claims/{id}/payment"),
+            json!({"from_account": "cash"}),
+        )
+        .await;
+    assert_eq!(r.status, 409, "not approved yet");
+    assert_eq!(
+        t.json(
+            "POST",
+            &format!("/api/v1/claims/{id}/decision"),
+            json!({"approve": true})
+        )
+        .await
+        .json()["status"],
+        "approved"
+    );
+    let r = t
+        .json(
+            "POST",
+            &format!("/api/v1/claims/{id}/payment"),
+            json!({"from_account": "cash"}),
+        )
+        .await;
+    assert_eq!(r.json()["status"], "paid", "{}", r.body);
+    assert_eq!(
+        t.json(
+            "POST",
+            &format!("/api/v1/claims/{id}/payment"),
+            json!({"from_account": "cash"})
+        )
+        .await
+        .status,
+        409,
+        "paid once"
+    );
+    let after = t
+        .get(&format!("/api/v1/organizations/{org}/ledger"))
+        .await
+        .json();
+    assert_eq!(balance(&after, "cash"), balance(&before, "cash") - 4560);
+    assert_eq!(
+        balance(&after, "expense_food"),
+        balance(&before, "expense_food") + 4560
+    );
+    assert_eq!(after["txns"][0]["kind"], "reimbursement");
+    assert_eq!(
+        after["txns"][0]["voucher_id"], voucher,
+        "the payment carries the claim's receipt"
+    );
+    for action in ["claim.file", "claim.approve", "claim.reject"] {
+        assert!(
+            app.count_where("SELECT COUNT(*) FROM audit_log WHERE action = $1", action)
+                .await
+                >= 1,
+            "{action} audited"
+        );
+    }
+}
+
+async fn donations_of_money_goods_and_time_are_recorded(app: &TestApp) {
+    let org = club(app).await;
+    let mut t = app.api_client(TREASURER, DEMO_PASSWORD).await;
+    let before = t
+        .get(&format!("/api/v1/organizations/{org}/ledger"))
+        .await
+        .json();
+    let url = format!("/api/v1/organizations/{org}/donations");
+    let r = t.json("POST", &url, json!({"kind": "money", "donor_name": "王阿姨", "anonymous": true, "amount_fen": 20000, "into_account": "wallet"})).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let money = r.json();
+    assert!(money["txn_id"].is_i64());
+    let r = t
+        .json(
+            "POST",
+            &url,
+            json!({"kind": "goods", "donor_name": "李叔叔", "goods": "儿童绘本", "quantity": 30}),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    assert!(
+        r.json()["txn_id"].is_null(),
+        "goods go to the charity shop, not the ledger"
+    );
+    let r = t
+        .json(
+            "POST",
+            &url,
+            json!({"kind": "time", "donor_name": "陈老师", "hours": 12}),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    let r = t
+        .json(
+            "POST",
+            &url,
+            json!({"kind": "money", "donor_name": "x", "amount_fen": 0}),
+        )
+        .await;
+    assert_eq!(r.json()["error"]["code"], "invalid_amount");
+    let after = t
+        .get(&format!("/api/v1/organizations/{org}/ledger"))
+        .await
+        .json();
+    assert_eq!(
+        balance(&after, "wallet"),
+        balance(&before, "wallet") + 20000
+    );
+    assert_eq!(
+        balance(&after, "income_donations"),
+        balance(&before, "income_donations") + 20000
+    );
+
+    let mut member = app.login(MEMBER).await;
+    let list = member.get(&format!("/orgs/{org}/donations")).await;
+    assert!(
+        list.body.contains("匿名") && !list.body.contains("王阿姨"),
+        "anonymous donors stay anonymous in public"
+    );
+    assert!(list.body.contains("儿童绘本") && list.body.contains("12 小时"));
+    assert_eq!(
+        member
+            .get(&format!("/donations/{}/receipt", money["id"]))
+            .await
+            .status,
+        403
+    );
+    let mut page = app.login(TREASURER).await;
+    let receipt = page
+        .get(&format!("/donations/{}/receipt", money["id"]))
+        .await;
+    assert!(
+        receipt.body.contains("王阿姨")
+            && receipt.body.contains("200.00")
+            && receipt.body.contains(money["receipt_no"].as_str().unwrap())
+    );
+}
+
+on_both_databases!(
+    a_treasurer_posts_and_the_public_statement_adds_up,
+    bad_postings_are_refused_with_a_reason_and_change_nothing,
+    the_page_form_posts_an_expense_with_its_receipt,
+    reversals_correct_without_erasing,
+    editing_any_stored_row_is_detected,
+    simultaneous_postings_never_lose_an_entry,
+    advance_payments_are_claimed_approved_by_someone_else_and_paid,
+    donations_of_money_goods_and_time_are_recorded,
+);
