@@ -320,8 +320,8 @@ pub async fn seed(db: &Db) -> AppResult<Vec<DemoLogin>> {
         (
             "翠竹社区基金",
             OrgKind::Foundation,
-            "翠竹街道",
-            "街道层面的专项资金池，资助社区微项目。",
+            "翠竹园社区",
+            "社区专项资金池：街道拨款与居民捐赠，以小额资金资助居民自组织的微项目。",
             12,
         ),
         (
@@ -333,6 +333,7 @@ pub async fn seed(db: &Db) -> AppResult<Vec<DemoLogin>> {
         ),
     ];
     let mut reading_club = None;
+    let mut fund = None;
     for (name, kind, node_name, intro, leader) in org_specs {
         let region_id = named.resolve(node_name);
         let org = orgs::insert(
@@ -347,6 +348,15 @@ pub async fn seed(db: &Db) -> AppResult<Vec<DemoLogin>> {
         let ledger = money::create_ledger(&mut tx, org, region_id).await?;
         if name == "翠竹园读书会" {
             reading_club = Some(ledger);
+        }
+        if kind == OrgKind::Foundation {
+            // The fund's committee: its leader, the residents' committee and the social worker.
+            for m in [3usize, 4] {
+                orgs::upsert_member(&mut tx, org, user_ids[m], MemberRole::Member.as_str()).await?;
+            }
+            linli_store::grants::upsert_rule(&mut tx, org, 100_000, 2).await?;
+            linli_store::grants::upsert_rule(&mut tx, org, 500_000, 3).await?;
+            fund = Some((ledger, user_ids[leader]));
         }
         orgs::upsert_member(&mut tx, org, user_ids[leader], MemberRole::Leader.as_str()).await?;
         if kind == OrgKind::Club {
@@ -364,6 +374,28 @@ pub async fn seed(db: &Db) -> AppResult<Vec<DemoLogin>> {
     }
     if let Some(ledger) = reading_club {
         seed_club_books(&mut tx, ledger, user_ids[5]).await?;
+    }
+    if let Some((ledger, by)) = fund {
+        let head = money::lock(&mut tx, ledger).await?;
+        let first = format!("{}-01", &Day::today().as_str()[..7]);
+        let entries = [
+            ("bank".to_string(), 5_000_000),
+            ("income_donations".to_string(), -5_000_000),
+        ];
+        money::append(
+            &mut tx,
+            &head,
+            money::NewTxn {
+                occurred_on: &first,
+                kind: "donation",
+                memo: "街道拨入社区基金（专项资金池）",
+                reverses_id: None,
+                voucher_id: None,
+                created_by: by,
+                entries: &entries,
+            },
+        )
+        .await?;
     }
     tx.commit().await?;
     regions::analyze(db).await?;

@@ -8,6 +8,7 @@ pub mod actor;
 pub mod audit;
 pub mod demo;
 pub mod error;
+pub mod grants;
 pub mod money;
 pub mod organizations;
 pub mod regions;

@@ -183,7 +183,7 @@ pub async fn post(db: &Db, actor: &Actor, org_id: i64, p: Posting<'_>) -> AppRes
     txn_row(db, id).await
 }
 
-async fn check_voucher(
+pub(crate) async fn check_voucher(
     db: &Db,
     ledger: &LedgerRow,
     voucher: &VoucherInput<'_>,
@@ -221,7 +221,7 @@ fn clean_filename(name: &str) -> String {
 }
 
 /// The voucher id to link, storing an uploaded file inside the caller's transaction.
-async fn store_voucher(
+pub(crate) async fn store_voucher(
     tx: &mut Tx,
     actor: &Actor,
     ledger: &LedgerRow,
@@ -280,7 +280,7 @@ pub async fn upload_voucher(
 
 /// Appends under the ledger lock, refusing closed periods, and audits the posting.
 #[allow(clippy::too_many_arguments)]
-async fn append(
+pub(crate) async fn append(
     tx: &mut Tx,
     actor: &Actor,
     org: &OrgRow,

@@ -725,7 +725,227 @@ async fn donations_of_money_goods_and_time_are_recorded(app: &TestApp) {
     );
 }
 
+/// The demo fund (翠竹社区基金) and its committee: 韩磊 leads, 周红 and 吴静 sit on it.
+async fn fund(app: &TestApp) -> i64 {
+    let community = app.region_id("翠竹园社区").await;
+    let mut c = app.api_client(MEMBER, DEMO_PASSWORD).await;
+    let list = c
+        .get(&format!(
+            "/api/v1/regions/{community}/organizations?kind=foundation"
+        ))
+        .await
+        .json();
+    list["organizations"][0]["id"].as_i64().unwrap()
+}
+
+const FUND_LEADER: &str = "13800000012";
+const COMMITTEE: [&str; 2] = ["13800000003", "13800000004"];
+
+async fn a_micro_grant_goes_from_application_to_closing_on_both_ledgers(app: &TestApp) {
+    let (fund, club) = (fund(app).await, club(app).await);
+    let mut leader = app.api_client(LEADER, DEMO_PASSWORD).await;
+    let apply = |lines: Value| json!({"applicant_org_id": club, "title": "共读《乡土中国》", "purpose": "每月一次共读与分享", "lines": lines});
+    let r = leader.json("POST", &format!("/api/v1/organizations/{fund}/grants"),
+        apply(json!([{"item": "购书", "amount_fen": 300000}, {"item": "场地", "amount_fen": 300000}]))).await;
+    assert_eq!(
+        r.json()["error"]["code"],
+        "over_fund_limit",
+        "6,000 yuan is above the fund's 5,000 rule"
+    );
+    let mut member = app.api_client(MEMBER, DEMO_PASSWORD).await;
+    let r = member
+        .json(
+            "POST",
+            &format!("/api/v1/organizations/{fund}/grants"),
+            apply(json!([{"item": "购书", "amount_fen": 100}])),
+        )
+        .await;
+    assert_eq!(r.status, 403, "only the club's leaders apply");
+    let r = leader.json("POST", &format!("/api/v1/organizations/{fund}/grants"),
+        apply(json!([{"item": "购书", "amount_fen": 60000}, {"item": "茶点", "amount_fen": 40000}]))).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap();
+    assert_eq!(r.json()["amount"], 100000);
+    assert_eq!(
+        leader
+            .json(
+                "POST",
+                &format!("/api/v1/grants/{id}/comments"),
+                json!({"body": "书单已附"})
+            )
+            .await
+            .status,
+        204
+    );
+
+    // The committee votes: two approvals are needed up to 1,000 yuan.
+    let mut c1 = app.api_client(COMMITTEE[0], DEMO_PASSWORD).await;
+    let r = c1
+        .json(
+            "POST",
+            &format!("/api/v1/grants/{id}/votes"),
+            json!({"approve": true, "reason": "很好"}),
+        )
+        .await;
+    assert_eq!(r.json()["status"], "applied", "{}", r.body);
+    assert_eq!(
+        c1.json(
+            "POST",
+            &format!("/api/v1/grants/{id}/votes"),
+            json!({"approve": true})
+        )
+        .await
+        .status,
+        409,
+        "one vote each"
+    );
+    assert_eq!(
+        member
+            .json(
+                "POST",
+                &format!("/api/v1/grants/{id}/votes"),
+                json!({"approve": true})
+            )
+            .await
+            .status,
+        403
+    );
+    let mut fl = app.api_client(FUND_LEADER, DEMO_PASSWORD).await;
+    assert_eq!(
+        fl.json(
+            "POST",
+            &format!("/api/v1/grants/{id}/disbursement"),
+            json!({"from_account": "bank"})
+        )
+        .await
+        .status,
+        409,
+        "not approved yet"
+    );
+    let mut c2 = app.api_client(COMMITTEE[1], DEMO_PASSWORD).await;
+    let r = c2
+        .json(
+            "POST",
+            &format!("/api/v1/grants/{id}/votes"),
+            json!({"approve": true}),
+        )
+        .await;
+    assert_eq!(r.json()["status"], "approved");
+
+    let fund_before = fl
+        .get(&format!("/api/v1/organizations/{fund}/ledger"))
+        .await
+        .json();
+    let club_before = leader
+        .get(&format!("/api/v1/organizations/{club}/ledger"))
+        .await
+        .json();
+    let r = fl
+        .json(
+            "POST",
+            &format!("/api/v1/grants/{id}/disbursement"),
+            json!({"from_account": "bank"}),
+        )
+        .await;
+    assert_eq!(r.json()["status"], "disbursed", "{}", r.body);
+    let fund_after = fl
+        .get(&format!("/api/v1/organizations/{fund}/ledger"))
+        .await
+        .json();
+    let club_after = leader
+        .get(&format!("/api/v1/organizations/{club}/ledger"))
+        .await
+        .json();
+    assert_eq!(
+        balance(&fund_after, "bank"),
+        balance(&fund_before, "bank") - 100000
+    );
+    assert_eq!(
+        balance(&club_after, "cash"),
+        balance(&club_before, "cash") + 100000
+    );
+    assert_eq!(balance(&club_after, "income_grants"), 100000);
+
+    // The club's treasurer reports spending with receipts, never more than was given.
+    let mut t = app.api_client(TREASURER, DEMO_PASSWORD).await;
+    let voucher = upload(&mut t, club).await;
+    let report = |fen: i64| json!({"item": "购书 6 本", "amount_fen": fen, "category": "expense_materials", "voucher_id": voucher});
+    assert_eq!(
+        t.json(
+            "POST",
+            &format!("/api/v1/grants/{id}/reports"),
+            report(100001)
+        )
+        .await
+        .json()["error"]["code"],
+        "report_exceeds_grant"
+    );
+    let r = t
+        .json(
+            "POST",
+            &format!("/api/v1/grants/{id}/reports"),
+            report(60000),
+        )
+        .await;
+    assert_eq!(r.json()["spent"], 60000, "{}", r.body);
+    let r = t
+        .json("POST", &format!("/api/v1/grants/{id}/closing"), json!({}))
+        .await;
+    assert_eq!(r.json()["status"], "closed", "{}", r.body);
+    assert_eq!(r.json()["returned"], 40000, "the unused part goes back");
+    let club_end = leader
+        .get(&format!("/api/v1/organizations/{club}/ledger"))
+        .await
+        .json();
+    assert_eq!(balance(&club_end, "income_grants"), 60000);
+    assert_eq!(
+        balance(&club_end, "cash"),
+        balance(&club_before, "cash") + 100000 - 60000 - 40000
+    );
+    let fund_end = fl
+        .get(&format!("/api/v1/organizations/{fund}/ledger"))
+        .await
+        .json();
+    assert_eq!(balance(&fund_end, "expense_grants"), 60000);
+    for org in [fund, club] {
+        assert_eq!(
+            fl.get(&format!("/api/v1/organizations/{org}/ledger/verify"))
+                .await
+                .json()["ok"],
+            true
+        );
+    }
+    let v = leader.get(&format!("/api/v1/grants/{id}")).await.json();
+    let kinds: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "applied",
+            "comment",
+            "vote_yes",
+            "vote_yes",
+            "approved",
+            "disbursed",
+            "report",
+            "returned",
+            "closed"
+        ]
+    );
+    assert_eq!(
+        t.json("POST", &format!("/api/v1/grants/{id}/closing"), json!({}))
+            .await
+            .status,
+        409
+    );
+}
+
 on_both_databases!(
+    a_micro_grant_goes_from_application_to_closing_on_both_ledgers,
     a_treasurer_posts_and_the_public_statement_adds_up,
     bad_postings_are_refused_with_a_reason_and_change_nothing,
     the_page_form_posts_an_expense_with_its_receipt,

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 mod db;
+pub mod grants;
 pub mod money;
 pub mod organizations;
 pub mod regions;

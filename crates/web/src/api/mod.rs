@@ -3,6 +3,7 @@
 //! Authentication: `POST /api/v1/sessions` returns a token to send as
 //! `Authorization: Bearer <token>`; browser sessions work too, with `X-CSRF-Token`.
 
+mod grants;
 mod money;
 mod v1;
 
@@ -13,12 +14,16 @@ use utoipa::OpenApi;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .nest("/api/v1", v1::router().merge(money::router()))
+        .nest(
+            "/api/v1",
+            v1::router().merge(money::router()).merge(grants::router()),
+        )
         .route("/api/openapi.json", get(openapi))
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     let mut doc = v1::ApiDoc::openapi();
     doc.merge(money::MoneyDoc::openapi());
+    doc.merge(grants::GrantsDoc::openapi());
     Json(doc)
 }

@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod grants;
 mod home;
 mod money;
 mod orgs;
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(orgs::router())
         .merge(admin::router())
         .merge(money::router())
+        .merge(grants::router())
         .route("/static/{file}", get(static_file))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))

@@ -1,0 +1,284 @@
+//! Micro-grant pages: a fund's grants and spending rules with the application form, and
+//! each grant's page with its budget, votes, timeline and the next step's form.
+
+use super::PageQuery;
+use crate::ctx::{Ctx, Layout};
+use crate::error::{OrPage, PageError};
+use crate::extract::{PageForm, Path, Query};
+use crate::state::AppState;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::response::Redirect;
+use axum::routing::{get, post};
+use linli_app::grants::{self as app, Application, GrantView, ReportLine};
+use linli_app::money::VoucherInput;
+use linli_app::{AppError, Page};
+use linli_domain::money::{self as m, Fen};
+use linli_store::grants::{GrantRow, RuleRow};
+use linli_store::organizations::OrgRow;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/orgs/{id}/grants", get(list_page).post(apply))
+        .route("/orgs/{id}/fund-rules", post(set_rule))
+        .route("/grants/{id}", get(grant_page))
+        .route("/grants/{id}/comment", post(comment))
+        .route("/grants/{id}/vote", post(vote))
+        .route("/grants/{id}/disburse", post(disburse))
+        .route(
+            "/grants/{id}/report",
+            post(report).layer(DefaultBodyLimit::max(
+                linli_app::money::VOUCHER_MAX_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/grants/{id}/close", post(close))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "money/grants.html")]
+struct ListPage {
+    l: Layout,
+    org: OrgRow,
+    grants: Vec<GrantRow>,
+    rules: Vec<RuleRow>,
+    is_fund: bool,
+    applicants: Vec<OrgRow>,
+    rows: Vec<i64>,
+}
+
+async fn list_page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<PageQuery>,
+) -> Result<ListPage, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let (org, grants, rules) = app::list(state.db(), actor, id, Page::new(q.page, None, 30))
+        .await
+        .page(&ctx)?;
+    let applicants = app::applicants(state.db(), actor)
+        .await
+        .page(&ctx)?
+        .into_iter()
+        .filter(|o| o.id != org.id)
+        .collect();
+    Ok(ListPage {
+        l: ctx.layout(),
+        is_fund: matches!(org.kind.as_str(), "foundation" | "mutual_aid"),
+        org,
+        grants,
+        rules,
+        applicants,
+        rows: (1..=5).collect(),
+    })
+}
+
+/// The application form sends `title`, `purpose`, `applicant`, and budget lines as
+/// `item1`/`amount1` … `item5`/`amount5` (empty rows skipped).
+async fn apply(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<HashMap<String, String>>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
+    let mut lines = vec![];
+    for i in 1..=20 {
+        let (item, amount) = (
+            get(&format!("item{i}")).trim(),
+            get(&format!("amount{i}")).trim(),
+        );
+        if item.is_empty() && amount.is_empty() {
+            continue;
+        }
+        lines.push((
+            item.to_string(),
+            Fen::parse_yuan(amount).map_err(AppError::from).page(&ctx)?,
+        ));
+    }
+    let applicant = get("applicant").parse().unwrap_or(0);
+    let a = Application {
+        applicant_org_id: applicant,
+        title: get("title"),
+        purpose: get("purpose"),
+        lines,
+    };
+    let g = app::apply(state.db(), actor, id, a).await.page(&ctx)?;
+    Ok(Redirect::to(&format!("/grants/{}", g.id)))
+}
+
+#[derive(Deserialize)]
+struct RuleForm {
+    max_amount: String,
+    approvals: i64,
+}
+
+async fn set_rule(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<RuleForm>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let max = Fen::parse_yuan(&f.max_amount)
+        .map_err(AppError::from)
+        .page(&ctx)?;
+    app::set_rule(state.db(), actor, id, max, f.approvals)
+        .await
+        .page(&ctx)?;
+    Ok(Redirect::to(&format!("/orgs/{id}/grants")))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "money/grant.html")]
+struct GrantPage {
+    l: Layout,
+    v: GrantView,
+    expense_codes: Vec<&'static str>,
+    steps: Vec<&'static str>,
+}
+
+async fn grant_page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<GrantPage, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let v = app::view(state.db(), actor, id).await.page(&ctx)?;
+    Ok(GrantPage {
+        l: ctx.layout(),
+        v,
+        expense_codes: m::CHART
+            .iter()
+            .filter(|(_, k)| *k == m::AccountKind::Expense)
+            .map(|(c, _)| *c)
+            .collect(),
+        steps: vec!["applied", "approved", "disbursed", "closed"],
+    })
+}
+
+#[derive(Deserialize)]
+struct CommentForm {
+    body: String,
+}
+
+async fn comment(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<CommentForm>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    app::comment(state.db(), actor, id, &f.body)
+        .await
+        .page(&ctx)?;
+    Ok(Redirect::to(&format!("/grants/{id}")))
+}
+
+#[derive(Deserialize)]
+struct VoteForm {
+    approve: String,
+    reason: Option<String>,
+}
+
+async fn vote(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<VoteForm>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    app::vote(
+        state.db(),
+        actor,
+        id,
+        f.approve == "1",
+        f.reason.as_deref().unwrap_or(""),
+    )
+    .await
+    .page(&ctx)?;
+    Ok(Redirect::to(&format!("/grants/{id}")))
+}
+
+#[derive(Deserialize)]
+struct DisburseForm {
+    from: String,
+}
+
+async fn disburse(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<DisburseForm>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    app::disburse(state.db(), actor, id, &f.from)
+        .await
+        .page(&ctx)?;
+    Ok(Redirect::to(&format!("/grants/{id}")))
+}
+
+async fn report(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let mut mp = mp.map_err(|_| AppError::Invalid("bad_form")).page(&ctx)?;
+    let (mut fields, mut file) = (HashMap::new(), None);
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|_| AppError::Invalid("voucher_too_large"))
+        .page(&ctx)?
+    {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "voucher" {
+            let filename = field.file_name().unwrap_or("receipt").to_string();
+            let mime = field.content_type().unwrap_or("").to_string();
+            let data = field
+                .bytes()
+                .await
+                .map_err(|_| AppError::Invalid("voucher_too_large"))
+                .page(&ctx)?;
+            file = Some((filename, mime, data.to_vec()));
+        } else {
+            fields.insert(name, field.text().await.unwrap_or_default());
+        }
+    }
+    let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
+    let voucher = match &file {
+        Some((filename, mime, data)) if !data.is_empty() => VoucherInput::Upload {
+            filename,
+            mime,
+            data,
+        },
+        _ => VoucherInput::None,
+    };
+    let line = ReportLine {
+        item: get("item"),
+        amount: Fen::parse_yuan(get("amount"))
+            .map_err(AppError::from)
+            .page(&ctx)?,
+        category: get("category"),
+        voucher,
+    };
+    app::report(state.db(), actor, id, line).await.page(&ctx)?;
+    Ok(Redirect::to(&format!("/grants/{id}")))
+}
+
+async fn close(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    app::close(state.db(), actor, id).await.page(&ctx)?;
+    Ok(Redirect::to(&format!("/grants/{id}")))
+}
