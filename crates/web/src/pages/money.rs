@@ -326,7 +326,7 @@ async fn statement_page(
         .collect();
     Ok(StatementPage {
         l: ctx.layout(),
-        chart_height: (bars.len() as i64 * 14).max(14),
+        chart_height: (bars.len() as i64 * 20).max(20),
         prev: shift_month(&s.month, -1),
         next: shift_month(&s.month, 1),
         bars,
