@@ -58,7 +58,7 @@ CREATE TABLE ledger_entries (
     occurred_on TEXT NOT NULL
 );
 CREATE INDEX ledger_entries_txn ON ledger_entries(txn_id);
-CREATE INDEX ledger_entries_ledger_date ON ledger_entries(ledger_id, occurred_on, account_id);
+CREATE INDEX ledger_entries_ledger_date ON ledger_entries(ledger_id, occurred_on, account_id, amount);
 
 CREATE TABLE reimbursements (
     id          INTEGER PRIMARY KEY,

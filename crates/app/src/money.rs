@@ -435,7 +435,9 @@ pub async fn statement(db: &Db, actor: &Actor, org_id: i64, month: &str) -> AppR
     let org = crate::organizations::get(db, actor, org_id).await?;
     let (from, to) = m::month_bounds(month)?;
     let ledger = ensure_ledger(db, &org).await?;
-    let before = st::sums(db, ledger.id, "0000-00-00", &from).await?;
+    // The opening balance is today's stored balance minus everything dated from the
+    // month's first day on: only recent entries are read, however long the ledger is.
+    let since = st::sums(db, ledger.id, &from, "9999-12-31").await?;
     let during = st::sums(db, ledger.id, &from, &to).await?;
     let money = |rows: &[st::AccountSum]| -> i64 {
         rows.iter()
@@ -443,7 +445,13 @@ pub async fn statement(db: &Db, actor: &Actor, org_id: i64, month: &str) -> AppR
             .map(|r| r.total)
             .sum()
     };
-    let opening_money = money(&before);
+    let now: i64 = st::accounts(db, ledger.id)
+        .await?
+        .iter()
+        .filter(|a| m::is_money_account(&a.code))
+        .map(|a| a.balance)
+        .sum();
+    let opening_money = now - money(&since);
     let pick = |kind: AccountKind| -> Vec<(String, i64)> {
         during
             .iter()
@@ -925,4 +933,55 @@ pub async fn donation_receipt(db: &Db, actor: &Actor, id: i64) -> AppResult<(Org
         return Err(AppError::Forbidden);
     }
     Ok((org, d))
+}
+
+/// Appends `count` synthetic transactions to an organization's ledger, spread over the
+/// twelve months before today, in transactions of 1,000 postings: load for the
+/// benchmark harness (`linli fill-ledger`), never used by the pages.
+pub async fn fill_for_load_test(db: &Db, org_id: i64, count: i64) -> AppResult<i64> {
+    let org = orgs::get(db, org_id)
+        .await?
+        .ok_or(AppError::NotFound("org_not_found"))?;
+    let ledger = ensure_ledger(db, &org).await?;
+    let by = orgs::members(db, org.id, 1, 0)
+        .await?
+        .first()
+        .map(|m| m.user_id)
+        .ok_or(AppError::NotFound("org_not_found"))?;
+    let today = chrono::NaiveDate::parse_from_str(Day::today().as_str(), "%Y-%m-%d")
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let kinds = [
+        ("wallet", "income_fees"),
+        ("expense_food", "cash"),
+        ("cash", "income_donations"),
+        ("expense_materials", "wallet"),
+    ];
+    let mut done = 0;
+    while done < count {
+        let mut tx = db.begin().await?;
+        for _ in 0..1000.min(count - done) {
+            let head = st::lock(&mut tx, ledger.id).await?;
+            let day = today - chrono::Days::new((365 - (done * 365 / count.max(1))) as u64);
+            let (debit, credit) = kinds[(done % 4) as usize];
+            let amount = 100 + (done * 37) % 20_000;
+            let entries = [(debit.to_string(), amount), (credit.to_string(), -amount)];
+            st::append(
+                &mut tx,
+                &head,
+                NewTxn {
+                    occurred_on: &day.format("%Y-%m-%d").to_string(),
+                    kind: "manual",
+                    memo: "load test",
+                    reverses_id: None,
+                    voucher_id: None,
+                    created_by: by,
+                    entries: &entries,
+                },
+            )
+            .await?;
+            done += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(done)
 }

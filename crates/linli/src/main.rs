@@ -52,6 +52,13 @@ enum Command {
     Backup { file: PathBuf },
     /// Checks every ledger's hash chain and balances; exits 1 if any was tampered with.
     VerifyLedger,
+    /// Load testing only: appends COUNT synthetic transactions to organization ORG's ledger.
+    FillLedger {
+        #[arg(long)]
+        org: i64,
+        #[arg(long, default_value_t = 100_000)]
+        count: i64,
+    },
 }
 
 fn database_url(cli: &Cli) -> Result<String, String> {
@@ -101,6 +108,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             print_logins(&seed(&db).await?);
         }
         Command::Backup { file } => backup(&cli, file).await?,
+        Command::FillLedger { org, count } => {
+            let (db, _) = open(&cli).await?;
+            let started = std::time::Instant::now();
+            let n = linli_app::money::fill_for_load_test(&db, *org, *count)
+                .await
+                .map_err(|e| format!("fill: {e}"))?;
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "appended {n} transactions in {secs:.1} s ({:.0} postings/s, 1,000 per commit)",
+                n as f64 / secs
+            );
+        }
         Command::VerifyLedger => {
             let (db, _) = open(&cli).await?;
             let reports = linli_app::money::verify_all(&db)

@@ -272,10 +272,24 @@ async fn a_club_applies_for_a_micro_grant_and_closes_it_with_receipts() {
     let (_driver, port) = start_driver().await;
     let profile = std::env::temp_dir().join(format!("linli-chromium-grant-{}", std::process::id()));
     let community = app.region_id("翠竹园社区").await;
-    let mut api = app.api_client("13800000007", linli_testkit::DEMO_PASSWORD).await;
-    let orgs = api.get(&format!("/api/v1/regions/{community}/organizations?per_page=50")).await.json();
+    let mut api = app
+        .api_client("13800000007", linli_testkit::DEMO_PASSWORD)
+        .await;
+    let orgs = api
+        .get(&format!(
+            "/api/v1/regions/{community}/organizations?per_page=50"
+        ))
+        .await
+        .json();
     let find = |name: &str| -> i64 {
-        orgs["organizations"].as_array().unwrap().iter().find(|o| o["name"] == name).unwrap()["id"].as_i64().unwrap()
+        orgs["organizations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == name)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
     };
     let (fund, club) = (find("翠竹社区基金"), find("翠竹园读书会"));
     let receipt = profile.join("receipt.png");
@@ -292,9 +306,16 @@ async fn a_club_applies_for_a_micro_grant_and_closes_it_with_receipts() {
     };
 
     switch_to("13800000008").await;
-    b.goto(&app.url(&format!("/orgs/{fund}/grants"))).await.unwrap();
+    b.goto(&app.url(&format!("/orgs/{fund}/grants")))
+        .await
+        .unwrap();
     fill(&b, "#apply-grant input[name=title]", "共读《乡土中国》").await;
-    fill(&b, "#apply-grant textarea[name=purpose]", "每月一次共读，邀请老人讲村里的故事").await;
+    fill(
+        &b,
+        "#apply-grant textarea[name=purpose]",
+        "每月一次共读，邀请老人讲村里的故事",
+    )
+    .await;
     fill(&b, "#apply-grant input[name=item1]", "购书 10 本").await;
     fill(&b, "#apply-grant input[name=amount1]", "560").await;
     fill(&b, "#apply-grant input[name=item2]", "茶点").await;
@@ -323,22 +344,37 @@ async fn a_club_applies_for_a_micro_grant_and_closes_it_with_receipts() {
     b.goto(&app.url(&grant)).await.unwrap();
     fill(&b, "#report-form input[name=item]", "购书 10 本").await;
     fill(&b, "#report-form input[name=amount]", "560").await;
-    let file = b.find(Locator::Css("#report-form input[type=file]")).await.unwrap();
+    let file = b
+        .find(Locator::Css("#report-form input[type=file]"))
+        .await
+        .unwrap();
     file.send_keys(&receipt.to_string_lossy()).await.unwrap();
     click(&b, "#report-form button").await;
     wait_for_text(&b, "¥560.00</b><span>已报告支出").await;
     click(&b, "#close-form button").await;
     let page = wait_for_text(&b, "¥240.00</b><span>已退回").await;
-    for step in ["提交申请", "投票同意", "批准", "拨付", "报告支出", "退回结余", "结项"] {
+    for step in [
+        "提交申请",
+        "投票同意",
+        "批准",
+        "拨付",
+        "报告支出",
+        "退回结余",
+        "结项",
+    ] {
         assert!(page.contains(step), "the timeline shows {step}");
     }
     shot(&b, "grant-closed.png").await;
 
-    b.goto(&app.url(&format!("/orgs/{club}/statement"))).await.unwrap();
+    b.goto(&app.url(&format!("/orgs/{club}/statement")))
+        .await
+        .unwrap();
     let statement = wait_for_text(&b, "资助收入").await;
     assert!(statement.contains("<svg class=\"chart\""));
     shot(&b, "statement.png").await;
-    b.goto(&app.url(&format!("/orgs/{club}/ledger"))).await.unwrap();
+    b.goto(&app.url(&format!("/orgs/{club}/ledger")))
+        .await
+        .unwrap();
     wait_for_text(&b, "小额资金 #").await;
     shot(&b, "ledger.png").await;
     b.close().await.ok();
