@@ -172,6 +172,9 @@ pub async fn post(db: &Db, actor: &Actor, org_id: i64, p: Posting<'_>) -> AppRes
         e => e.into(),
     })?;
     let entries = Balanced::new(p.entries)?;
+    if entries.debits_expense() {
+        follows_fund_rules(db, &org).await?;
+    }
     check_voucher(db, &ledger, &p.voucher, entries.debits_expense()).await?;
     let mut tx = db.begin().await?;
     let voucher_id = store_voucher(&mut tx, actor, &ledger, &p.voucher).await?;
@@ -276,6 +279,16 @@ pub async fn upload_voucher(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// A fund with spending rules pays out only through grants its committee approved by
+/// those rules; a bookkeeper alone cannot spend from it.
+async fn follows_fund_rules(db: &Db, org: &OrgRow) -> AppResult<()> {
+    let is_fund = matches!(org.kind.as_str(), "foundation" | "mutual_aid");
+    if is_fund && !linli_store::grants::rules(db, org.id).await?.is_empty() {
+        return Err(AppError::Invalid("fund_spending_needs_approval"));
+    }
+    Ok(())
 }
 
 /// Appends under the ledger lock, refusing closed periods, and audits the posting.
@@ -415,11 +428,15 @@ pub async fn close_through(db: &Db, actor: &Actor, org_id: i64, day: &str) -> Ap
     Ok(())
 }
 
-/// A month's public statement (财务公示).
+/// A public statement (财务公示) of a month or any period.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Statement {
     pub org: OrgRow,
+    /// `2026-11` for a monthly statement; the month the period starts in otherwise.
     pub month: String,
+    /// First and last day of the period (inclusive).
+    pub from: String,
+    pub to: String,
     pub opening_money: i64,
     pub closing_money: i64,
     /// (account code, amount) both shown positive.
@@ -431,9 +448,38 @@ pub struct Statement {
     pub txn_count: i64,
 }
 
+/// The statement of a month, `2026-11`.
 pub async fn statement(db: &Db, actor: &Actor, org_id: i64, month: &str) -> AppResult<Statement> {
-    let org = crate::organizations::get(db, actor, org_id).await?;
     let (from, to) = m::month_bounds(month)?;
+    statement_between(db, actor, org_id, from, to).await
+}
+
+/// The statement of any period, `from` and `to` both inclusive.
+pub async fn statement_for_period(
+    db: &Db,
+    actor: &Actor,
+    org_id: i64,
+    from: &str,
+    to: &str,
+) -> AppResult<Statement> {
+    let (from, to) = m::period_bounds(from, to)?;
+    statement_between(db, actor, org_id, from, to).await
+}
+
+/// `[from, to)` as dates.
+async fn statement_between(
+    db: &Db,
+    actor: &Actor,
+    org_id: i64,
+    from: String,
+    to: String,
+) -> AppResult<Statement> {
+    let org = crate::organizations::get(db, actor, org_id).await?;
+    let last_day = chrono::NaiveDate::parse_from_str(&to, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.pred_opt())
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| to.clone());
     let ledger = ensure_ledger(db, &org).await?;
     // The opening balance is today's stored balance minus everything dated from the
     // month's first day on: only recent entries are read, however long the ledger is.
@@ -463,6 +509,7 @@ pub async fn statement(db: &Db, actor: &Actor, org_id: i64, month: &str) -> AppR
     let expense = pick(AccountKind::Expense);
     Ok(Statement {
         month: from[..7].to_string(),
+        to: last_day,
         closing_money: opening_money + money(&during),
         total_income: income.iter().map(|(_, a)| a).sum(),
         total_expense: expense.iter().map(|(_, a)| a).sum(),
@@ -471,6 +518,7 @@ pub async fn statement(db: &Db, actor: &Actor, org_id: i64, month: &str) -> AppR
         opening_money,
         txn_count: ledger.head_seq,
         org,
+        from,
     })
 }
 
@@ -762,6 +810,7 @@ pub async fn pay_claim(
         return Err(AppError::Invalid("unknown_account"));
     }
     let entries = Balanced::pair(&c.category, from_account, Fen(c.amount))?;
+    follows_fund_rules(db, &org).await?;
     let memo = format!("报销 #{} {}: {}", c.id, c.claimant_name, c.purpose);
     let mut tx = db.begin().await?;
     let txn = append(
@@ -983,5 +1032,7 @@ pub async fn fill_for_load_test(db: &Db, org_id: i64, count: i64) -> AppResult<i
         }
         tx.commit().await?;
     }
+    // As autovacuum would after such a load: fresh planner statistics on PostgreSQL.
+    linli_store::regions::analyze(db).await?;
     Ok(done)
 }

@@ -243,6 +243,25 @@ pub fn month_bounds(raw: &str) -> Result<(String, String), DomainError> {
     ))
 }
 
+/// A period given by its first and last day (inclusive), as bounds `[from, to + 1 day)`.
+/// At most ten years, and not backwards.
+pub fn period_bounds(from: &str, to: &str) -> Result<(String, String), DomainError> {
+    let (a, b) = (Day::parse(from)?, Day::parse(to)?);
+    let parse = |d: &Day| {
+        chrono::NaiveDate::parse_from_str(d.as_str(), "%Y-%m-%d")
+            .map_err(|_| DomainError::InvalidDate)
+    };
+    let (a, b) = (parse(&a)?, parse(&b)?);
+    if b < a || (b - a).num_days() > 3660 {
+        return Err(DomainError::InvalidDate);
+    }
+    let end = b.succ_opt().ok_or(DomainError::InvalidDate)?;
+    Ok((
+        a.format("%Y-%m-%d").to_string(),
+        end.format("%Y-%m-%d").to_string(),
+    ))
+}
+
 /// What the hash of a transaction covers: everything that makes it what it is.
 pub struct ChainLink<'a> {
     pub prev_hash: &'a str,
@@ -331,6 +350,15 @@ mod tests {
         let t = Balanced::pair("expense_food", "cash", Fen(500)).unwrap();
         assert!(t.debits_expense());
         assert!(!t.reversed().debits_expense());
+    }
+
+    #[test]
+    fn periods_include_their_last_day() {
+        assert_eq!(
+            period_bounds("2026-01-01", "2026-03-31").unwrap(),
+            ("2026-01-01".into(), "2026-04-01".into())
+        );
+        assert!(period_bounds("2026-03-01", "2026-01-01").is_err());
     }
 
     #[test]

@@ -108,6 +108,24 @@ async fn a_treasurer_posts_and_the_public_statement_adds_up(app: &TestApp) {
         "money moved only through income and expenses this month"
     );
 
+    // Any period: from the first of the month to today gives the same figures.
+    let period = t
+        .get(&format!(
+            "/api/v1/organizations/{org}/ledger/statement?from={month}-01&to={}",
+            today()
+        ))
+        .await
+        .json();
+    assert_eq!(period["total_income"], after["total_income"]);
+    assert_eq!(period["closing_money"], after["closing_money"]);
+    let r = t
+        .get(&format!(
+            "/api/v1/organizations/{org}/ledger/statement?from={}&to=2000-01-01",
+            today()
+        ))
+        .await;
+    assert_eq!(r.status, 422, "a period that ends before it starts");
+
     // Any resident of the community reads the statement page, with its chart; others do not.
     let mut member = app.login(MEMBER).await;
     let page = member

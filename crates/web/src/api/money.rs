@@ -196,11 +196,14 @@ async fn close(
 
 #[derive(Deserialize, IntoParams)]
 pub struct MonthParams {
-    /// `YYYY-MM`.
-    month: String,
+    /// `YYYY-MM` for a month, or
+    month: Option<String>,
+    /// `from` and `to` (`YYYY-MM-DD`, inclusive) for any period.
+    from: Option<String>,
+    to: Option<String>,
 }
 
-/// The public monthly statement: opening and closing money, income and expenses by category.
+/// The public statement of a month or any period: opening and closing money, income and expenses by category.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/ledger/statement", params(("id" = i64, Path), MonthParams),
     responses((status = 200, body = Statement), (status = 422, body = ApiErrorBody)))]
 async fn statement(
@@ -210,9 +213,12 @@ async fn statement(
     Query(q): Query<MonthParams>,
 ) -> ApiResult<Json<Statement>> {
     let a = ctx.actor().api(&ctx)?;
-    Ok(Json(
-        app::statement(s.db(), a, id, &q.month).await.api(&ctx)?,
-    ))
+    let st = match (&q.from, &q.to, &q.month) {
+        (Some(f), Some(t), _) => app::statement_for_period(s.db(), a, id, f, t).await,
+        (_, _, Some(m)) => app::statement(s.db(), a, id, m).await,
+        _ => Err(AppError::Invalid("invalid_date")),
+    };
+    Ok(Json(st.api(&ctx)?))
 }
 
 /// Checks the ledger's hash chain and balances.

@@ -282,6 +282,8 @@ struct StatementPage {
 #[derive(Deserialize)]
 struct MonthQuery {
     month: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 }
 
 fn shift_month(month: &str, delta: i32) -> String {
