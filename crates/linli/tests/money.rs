@@ -133,6 +133,17 @@ async fn a_treasurer_posts_and_the_public_statement_adds_up(app: &TestApp) {
         .await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("<svg class=\"chart\"") && page.body.contains("餐饮支出"));
+    let page = member
+        .get(&format!(
+            "/orgs/{org}/statement?from={month}-01&to={}",
+            today()
+        ))
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains(&format!("{month}-01 — {}", today())),
+        "the page shows the chosen period"
+    );
     let mut outsider = app.login(OUTSIDER).await;
     assert_eq!(
         outsider.get(&format!("/orgs/{org}/statement")).await.status,

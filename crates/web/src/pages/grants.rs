@@ -13,7 +13,6 @@ use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::response::Redirect;
 use axum::routing::{get, post};
 use linli_app::grants::{self as app, Application, GrantView, ReportLine};
-use linli_app::money::VoucherInput;
 use linli_app::{AppError, Page};
 use linli_domain::money::{self as m, Fen};
 use linli_store::grants::{GrantRow, RuleRow};
@@ -230,44 +229,14 @@ async fn report(
     mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Redirect, PageError> {
     let actor = ctx.actor().page(&ctx)?;
-    let mut mp = mp.map_err(|_| AppError::Invalid("bad_form")).page(&ctx)?;
-    let (mut fields, mut file) = (HashMap::new(), None);
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|_| AppError::Invalid("voucher_too_large"))
-        .page(&ctx)?
-    {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "voucher" {
-            let filename = field.file_name().unwrap_or("receipt").to_string();
-            let mime = field.content_type().unwrap_or("").to_string();
-            let data = field
-                .bytes()
-                .await
-                .map_err(|_| AppError::Invalid("voucher_too_large"))
-                .page(&ctx)?;
-            file = Some((filename, mime, data.to_vec()));
-        } else {
-            fields.insert(name, field.text().await.unwrap_or_default());
-        }
-    }
-    let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
-    let voucher = match &file {
-        Some((filename, mime, data)) if !data.is_empty() => VoucherInput::Upload {
-            filename,
-            mime,
-            data,
-        },
-        _ => VoucherInput::None,
-    };
+    let up = super::money::read_upload(mp).await.page(&ctx)?;
     let line = ReportLine {
-        item: get("item"),
-        amount: Fen::parse_yuan(get("amount"))
+        item: up.get("item"),
+        amount: Fen::parse_yuan(up.get("amount"))
             .map_err(AppError::from)
             .page(&ctx)?,
-        category: get("category"),
-        voucher,
+        category: up.get("category"),
+        voucher: up.voucher(),
     };
     app::report(state.db(), actor, id, line).await.page(&ctx)?;
     Ok(Redirect::to(&format!("/grants/{id}")))

@@ -62,16 +62,16 @@ fn codes(kind: Option<m::AccountKind>) -> Vec<&'static str> {
 }
 
 /// Fields and an optional file (`voucher`) of a multipart form.
-struct Upload {
+pub(super) struct Upload {
     fields: HashMap<String, String>,
     file: Option<(String, String, Vec<u8>)>,
 }
 
 impl Upload {
-    fn get(&self, k: &str) -> &str {
+    pub(super) fn get(&self, k: &str) -> &str {
         self.fields.get(k).map(String::as_str).unwrap_or("")
     }
-    fn voucher(&self) -> VoucherInput<'_> {
+    pub(super) fn voucher(&self) -> VoucherInput<'_> {
         match &self.file {
             Some((name, mime, data)) if !data.is_empty() => VoucherInput::Upload {
                 filename: name,
@@ -83,7 +83,7 @@ impl Upload {
     }
 }
 
-async fn read_upload(
+pub(super) async fn read_upload(
     mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Upload, AppError> {
     let mut mp = mp.map_err(|_| AppError::Invalid("bad_form"))?;
@@ -300,12 +300,17 @@ async fn statement_page(
     Query(q): Query<MonthQuery>,
 ) -> Result<StatementPage, PageError> {
     let actor = ctx.actor().page(&ctx)?;
-    let month = q
-        .month
-        .unwrap_or_else(|| Day::today().as_str()[..7].to_string());
-    let s = app::statement(state.db(), actor, id, &month)
-        .await
-        .page(&ctx)?;
+    let s = match (&q.from, &q.to) {
+        (Some(from), Some(to)) => app::statement_for_period(state.db(), actor, id, from, to).await,
+        _ => {
+            let month = q
+                .month
+                .clone()
+                .unwrap_or_else(|| Day::today().as_str()[..7].to_string());
+            app::statement(state.db(), actor, id, &month).await
+        }
+    }
+    .page(&ctx)?;
     let max = s
         .income
         .iter()
