@@ -27,6 +27,7 @@ CREATE TABLE vouchers (
     filename    TEXT NOT NULL,
     mime        TEXT NOT NULL,
     size        BIGINT NOT NULL,
+    digest      TEXT NOT NULL,
     data        BLOB NOT NULL,
     uploaded_by BIGINT NOT NULL REFERENCES users(id),
     created_at  BIGINT NOT NULL
@@ -48,6 +49,8 @@ CREATE TABLE ledger_txns (
     UNIQUE (ledger_id, seq)
 );
 CREATE UNIQUE INDEX ledger_txns_one_reversal ON ledger_txns(reverses_id) WHERE reverses_id IS NOT NULL;
+-- A receipt backs one posting (a claim's payment reuses its claim's receipt).
+CREATE UNIQUE INDEX ledger_txns_one_voucher ON ledger_txns(voucher_id) WHERE voucher_id IS NOT NULL;
 
 CREATE TABLE ledger_entries (
     id          INTEGER PRIMARY KEY,
@@ -78,6 +81,7 @@ CREATE TABLE reimbursements (
     decided_at  BIGINT
 );
 CREATE INDEX reimbursements_org ON reimbursements(org_id, id);
+CREATE UNIQUE INDEX reimbursements_one_voucher ON reimbursements(voucher_id);
 
 CREATE TABLE donations (
     id          INTEGER PRIMARY KEY,

@@ -14,6 +14,7 @@ CREATE TABLE grants (
     disbursed      BIGINT NOT NULL DEFAULT 0,
     spent          BIGINT NOT NULL DEFAULT 0,
     returned       BIGINT NOT NULL DEFAULT 0,
+    paid_from      TEXT,
     created_by     BIGINT NOT NULL REFERENCES users(id),
     created_at     BIGINT NOT NULL
 );

@@ -352,7 +352,8 @@ pub async fn seed(db: &Db) -> AppResult<Vec<DemoLogin>> {
         if kind == OrgKind::Foundation {
             // The fund's committee: its leader, the residents' committee and the social worker.
             for m in [3usize, 4] {
-                orgs::upsert_member(&mut tx, org, user_ids[m], MemberRole::Member.as_str()).await?;
+                orgs::upsert_member(&mut tx, org, user_ids[m], MemberRole::Committee.as_str())
+                    .await?;
             }
             linli_store::grants::upsert_rule(&mut tx, org, 100_000, 2).await?;
             linli_store::grants::upsert_rule(&mut tx, org, 500_000, 3).await?;

@@ -90,8 +90,9 @@ pub async fn apply(
         ));
     }
     let total: i64 = lines.iter().map(|(_, a)| a).sum();
+    Fen::positive(total)?;
     let rules = st::rules(db, fund.id).await?;
-    let committee = st::committee_size(db, fund.id).await?;
+    let committee = st::committee(db, fund.id).await?.len() as i64;
     if needed(&rules, committee, total).is_none() {
         return Err(AppError::Invalid("over_fund_limit"));
     }
@@ -179,13 +180,16 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<GrantView> {
         votes.iter().filter(|(_, v)| v == "yes").count() as i64,
         votes.iter().filter(|(_, v)| v == "no").count() as i64,
     );
-    let committee = st::committee_size(db, fund.id).await?;
+    let committee = st::committee(db, fund.id).await?.len() as i64;
     let rules = st::rules(db, fund.id).await?;
     let my_vote = votes
         .iter()
         .find(|(u, _)| *u == actor.id())
         .map(|(_, v)| v.clone());
-    let on_committee = role_in(db, actor, fund.id).await?.is_some();
+    let on_committee = role_in(db, actor, fund.id)
+        .await?
+        .is_some_and(MemberRole::on_committee);
+    let in_applicant = role_in(db, actor, g.applicant_org_id).await?.is_some();
     let leads_applicant = role_in(db, actor, g.applicant_org_id)
         .await?
         .is_some_and(MemberRole::manages);
@@ -198,6 +202,7 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<GrantView> {
         committee,
         needed: needed(&rules, committee, g.amount).unwrap_or(committee),
         can_vote: on_committee
+            && !in_applicant
             && my_vote.is_none()
             && g.status == "applied"
             && g.created_by != actor.id(),
@@ -257,17 +262,21 @@ pub async fn vote(
 ) -> AppResult<GrantRow> {
     let g = get_row(db, id).await?;
     let fund = crate::organizations::get(db, actor, g.fund_org_id).await?;
-    if role_in(db, actor, fund.id).await?.is_none() {
+    if !role_in(db, actor, fund.id)
+        .await?
+        .is_some_and(MemberRole::on_committee)
+    {
         return Err(AppError::Forbidden);
     }
-    if g.created_by == actor.id() {
+    // Nobody decides on their own organization's application.
+    if g.created_by == actor.id() || role_in(db, actor, g.applicant_org_id).await?.is_some() {
         return Err(AppError::Invalid("own_application"));
     }
     let reason = reason.trim();
     if reason.chars().count() > 500 {
         return Err(AppError::Invalid("field_too_long"));
     }
-    let committee = st::committee_size(db, fund.id).await?;
+    let committee = st::committee(db, fund.id).await?.len() as i64;
     let rules = st::rules(db, fund.id).await?;
     let needed = needed(&rules, committee, g.amount).unwrap_or(committee + 1);
     let mut tx = db.begin().await?;
@@ -346,6 +355,8 @@ pub async fn disburse(db: &Db, actor: &Actor, id: i64, from_account: &str) -> Ap
     for l in ordered(fl.id, al.id) {
         ledgers::lock(&mut tx, l).await?;
     }
+    crate::money::enough_money(&mut tx, fl.id, from_account, amount.0).await?;
+    st::set_paid_from(&mut tx, id, from_account).await?;
     let today = Day::today();
     append(
         &mut tx,
@@ -433,7 +444,7 @@ pub async fn report(db: &Db, actor: &Actor, id: i64, r: ReportLine<'_>) -> AppRe
         &applicant,
         ledger.id,
         &Day::today(),
-        "manual",
+        "grant",
         &memo,
         None,
         voucher,
@@ -513,7 +524,11 @@ pub async fn close(db: &Db, actor: &Actor, id: i64) -> AppResult<GrantRow> {
             &memo,
             None,
             None,
-            &Balanced::pair("cash", "expense_grants", back)?,
+            &Balanced::pair(
+                locked.paid_from.as_deref().unwrap_or("cash"),
+                "expense_grants",
+                back,
+            )?,
         )
         .await?;
         st::add_amounts(&mut tx, id, 0, 0, unused).await?;
@@ -555,13 +570,15 @@ pub async fn set_rule(
     }
     let mut tx = db.begin().await?;
     st::upsert_rule(&mut tx, fund.id, max.0, approvals).await?;
-    record(
+    audit::record(
         &mut tx,
-        actor,
-        &fund,
-        0,
-        "fund.rule",
-        &format!("≤{} : {approvals}", m::display_fen(max.0)),
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "fund.rule",
+            region_id: Some(fund.region_id),
+            target: format!("org:{}", fund.id),
+            detail: format!("≤{} : {approvals}", m::display_fen(max.0)),
+        },
     )
     .await?;
     tx.commit().await?;

@@ -172,7 +172,7 @@ pub async fn post(db: &Db, actor: &Actor, org_id: i64, p: Posting<'_>) -> AppRes
         e => e.into(),
     })?;
     let entries = Balanced::new(p.entries)?;
-    if entries.debits_expense() {
+    if entries.debits_expense() || entries.moves_money_out() {
         follows_fund_rules(db, &org).await?;
     }
     check_voucher(db, &ledger, &p.voucher, entries.debits_expense()).await?;
@@ -281,6 +281,19 @@ pub async fn upload_voucher(
     Ok(id)
 }
 
+/// Refuses to pay more than a money account holds.
+pub(crate) async fn enough_money(
+    tx: &mut Tx,
+    ledger_id: i64,
+    account: &str,
+    amount: i64,
+) -> AppResult<()> {
+    if st::balance_of(tx, ledger_id, account).await? < amount {
+        return Err(AppError::Invalid("insufficient_funds"));
+    }
+    Ok(())
+}
+
 /// A fund with spending rules pays out only through grants its committee approved by
 /// those rules; a bookkeeper alone cannot spend from it.
 async fn follows_fund_rules(db: &Db, org: &OrgRow) -> AppResult<()> {
@@ -312,6 +325,12 @@ pub(crate) async fn append(
         .is_some_and(|c| day.as_str() <= c)
     {
         return Err(AppError::Invalid("period_closed"));
+    }
+    // Under the ledger lock, so two postings cannot both claim one receipt.
+    if let Some(v) = voucher_id
+        && st::voucher_used(tx, v).await?
+    {
+        return Err(AppError::Invalid("voucher_used"));
     }
     let lines: Vec<(String, i64)> = entries
         .entries()
@@ -366,6 +385,11 @@ pub async fn reverse(db: &Db, actor: &Actor, txn_id: i64, reason: &str) -> AppRe
     if t.reverses_id.is_some() {
         return Err(AppError::Invalid("cannot_reverse_reversal"));
     }
+    // Claims, donations and grants are corrected through their own steps, or their
+    // records would disagree with the ledger.
+    if !matches!(t.kind.as_str(), "manual" | "opening") {
+        return Err(AppError::Invalid("reverse_in_workflow"));
+    }
     if t.reversed {
         return Err(AppError::Conflict("already_reversed"));
     }
@@ -403,6 +427,9 @@ pub async fn reverse(db: &Db, actor: &Actor, txn_id: i64, reason: &str) -> AppRe
 pub async fn close_through(db: &Db, actor: &Actor, org_id: i64, day: &str) -> AppResult<()> {
     let (org, ledger) = bookkeeper_org(db, actor, org_id).await?;
     let day = Day::parse(day)?;
+    if day > Day::today() {
+        return Err(AppError::Invalid("close_future"));
+    }
     let mut tx = db.begin().await?;
     let locked = st::lock(&mut tx, ledger.id).await?;
     if locked
@@ -501,7 +528,7 @@ async fn statement_between(
     let pick = |kind: AccountKind| -> Vec<(String, i64)> {
         during
             .iter()
-            .filter(|r| r.kind == kind.as_str() && r.total != 0)
+            .filter(|r| m::account_kind(&r.code) == Ok(kind) && r.total != 0)
             .map(|r| (r.code.clone(), kind.shown(r.total)))
             .collect()
     };
@@ -537,10 +564,15 @@ pub struct ChainReport {
 const CHAIN_PAGE: i64 = 5000;
 
 /// Recomputes every transaction's hash from the stored rows, in order, and compares it
-/// with the stored hash and the next transaction's link; then compares the stored
-/// balances with the sum of the entries. Any edited, removed or inserted row shows.
+/// with the stored hash and the next transaction's link; checks that the copies the
+/// statements read (each entry's ledger and date, its account's ledger and kind) agree
+/// with the hashed originals, that every voucher file still has its recorded digest, and
+/// that the stored balances equal the sum of the entries. Any edited, removed or inserted
+/// row shows. Everything is read in one snapshot, so postings made meanwhile cannot
+/// look like tampering.
 pub async fn verify(db: &Db, ledger_id: i64) -> AppResult<ChainReport> {
-    let ledger = st::ledger_by_id(db, ledger_id)
+    let mut tx = db.begin_read().await?;
+    let ledger = st::ledger_in(&mut tx, ledger_id)
         .await?
         .ok_or(AppError::NotFound("ledger_not_found"))?;
     let mut report = ChainReport {
@@ -559,25 +591,34 @@ pub async fn verify(db: &Db, ledger_id: i64) -> AppResult<ChainReport> {
     };
     let (mut last_seq, mut head) = (0i64, String::new());
     loop {
-        let rows = st::chain_page(db, ledger_id, last_seq, CHAIN_PAGE).await?;
+        let rows = st::chain_page(&mut tx, ledger_id, last_seq, CHAIN_PAGE).await?;
         let Some(upto) = rows.last().map(|r| r.seq) else {
             break;
         };
-        let mut lines: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
-        for e in st::chain_entries(db, ledger_id, last_seq, upto).await? {
-            lines
-                .entry(e.txn_id)
-                .or_default()
-                .push((e.account, e.amount));
+        let mut lines: HashMap<i64, Vec<st::ChainEntry>> = HashMap::new();
+        for e in st::chain_entries(&mut tx, ledger_id, last_seq, upto).await? {
+            lines.entry(e.txn_id).or_default().push(e);
         }
         for r in &rows {
-            let entries = lines.remove(&r.id).unwrap_or_default();
+            let stored = lines.remove(&r.id).unwrap_or_default();
+            let entries: Vec<(String, i64)> = stored
+                .iter()
+                .map(|e| (e.account.clone(), e.amount))
+                .collect();
+            let copies_agree = stored.iter().all(|e| {
+                e.entry_ledger == ledger_id
+                    && e.account_ledger == ledger_id
+                    && e.entry_on == r.occurred_on
+                    && m::account_kind(&e.account).is_ok_and(|k| k.as_str() == e.account_kind)
+            });
             if r.seq != last_seq + 1 {
                 fail(&mut report, last_seq + 1, "gap");
             } else if r.prev_hash != head {
                 fail(&mut report, r.seq, "prev_hash");
             } else if entries.iter().map(|(_, a)| a).sum::<i64>() != 0 || entries.len() < 2 {
                 fail(&mut report, r.seq, "unbalanced");
+            } else if !copies_agree {
+                fail(&mut report, r.seq, "copy");
             }
             let expect = ChainLink {
                 prev_hash: &r.prev_hash,
@@ -588,6 +629,7 @@ pub async fn verify(db: &Db, ledger_id: i64) -> AppResult<ChainReport> {
                 memo: &r.memo,
                 reverses_id: r.reverses_id,
                 voucher_id: r.voucher_id,
+                voucher_digest: r.voucher_digest.as_deref(),
                 created_by: r.created_by,
                 posted_at: r.posted_at,
                 entries: &entries,
@@ -607,9 +649,12 @@ pub async fn verify(db: &Db, ledger_id: i64) -> AppResult<ChainReport> {
     if report.ok && (last_seq != ledger.head_seq || head != ledger.head_hash) {
         fail(&mut report, last_seq + 1, "head");
     }
+    if report.ok && st::stray_entries(&mut tx, ledger_id).await? > 0 {
+        fail(&mut report, last_seq, "copy");
+    }
     if report.ok {
-        let stored = st::accounts(db, ledger_id).await?;
-        let sums = st::recomputed_balances(db, ledger_id).await?;
+        let stored = st::accounts_in(&mut tx, ledger_id).await?;
+        let sums = st::recomputed_balances(&mut tx, ledger_id).await?;
         let bad = stored.len() != sums.len()
             || stored
                 .iter()
@@ -617,6 +662,21 @@ pub async fn verify(db: &Db, ledger_id: i64) -> AppResult<ChainReport> {
                 .any(|(a, (id, sum))| a.id != *id || a.balance != *sum);
         if bad {
             fail(&mut report, last_seq, "balance");
+        }
+    }
+    if report.ok {
+        let mut after = 0;
+        loop {
+            let page = st::voucher_page(&mut tx, ledger_id, after, 16).await?;
+            for (id, digest, data) in &page {
+                if m::digest(data) != *digest {
+                    fail(&mut report, last_seq, "voucher");
+                }
+                after = *id;
+            }
+            if page.len() < 16 {
+                break;
+            }
         }
     }
     Ok(report)
@@ -713,7 +773,8 @@ pub async fn file_claim(
             voucher_id,
         },
     )
-    .await?;
+    .await
+    .map_err(crate::error::unique_as("voucher_used"))?;
     audit::record(
         &mut tx,
         NewAudit {
@@ -809,10 +870,15 @@ pub async fn pay_claim(
     if !m::is_money_account(from_account) {
         return Err(AppError::Invalid("unknown_account"));
     }
+    if c.status != "approved" {
+        return Err(AppError::Conflict("claim_not_approved"));
+    }
     let entries = Balanced::pair(&c.category, from_account, Fen(c.amount))?;
     follows_fund_rules(db, &org).await?;
     let memo = format!("报销 #{} {}: {}", c.id, c.claimant_name, c.purpose);
     let mut tx = db.begin().await?;
+    st::lock(&mut tx, ledger.id).await?;
+    enough_money(&mut tx, ledger.id, from_account, c.amount).await?;
     let txn = append(
         &mut tx,
         actor,

@@ -193,12 +193,27 @@ impl Balanced {
         )
     }
 
+    /// Whether any line takes money out of cash, bank or WeChat/Alipay.
+    pub fn moves_money_out(&self) -> bool {
+        self.0
+            .iter()
+            .any(|e| e.amount < 0 && is_money_account(&e.account))
+    }
+
     /// Whether any line debits an expense account (such postings need a voucher).
     pub fn debits_expense(&self) -> bool {
         self.0
             .iter()
             .any(|e| e.amount > 0 && account_kind(&e.account) == Ok(AccountKind::Expense))
     }
+}
+
+/// BLAKE2s-256 of a file, hex: stored with each voucher and covered by the chain.
+pub fn digest(data: &[u8]) -> String {
+    Blake2s256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A calendar date in Asia/Shanghai, `2026-11-25`.
@@ -272,6 +287,8 @@ pub struct ChainLink<'a> {
     pub memo: &'a str,
     pub reverses_id: Option<i64>,
     pub voucher_id: Option<i64>,
+    /// The digest of the voucher file, so a swapped receipt breaks the chain too.
+    pub voucher_digest: Option<&'a str>,
     pub created_by: i64,
     pub posted_at: i64,
     /// (account code, amount) in the order stored.
@@ -294,6 +311,7 @@ impl ChainLink<'_> {
         field(self.memo);
         field(&format!("{:?}", self.reverses_id));
         field(&format!("{:?}", self.voucher_id));
+        field(self.voucher_digest.unwrap_or(""));
         field(&self.created_by.to_string());
         field(&self.posted_at.to_string());
         for (code, amount) in self.entries {
@@ -382,6 +400,7 @@ mod tests {
             memo,
             reverses_id: None,
             voucher_id: None,
+            voucher_digest: None,
             created_by: 1,
             posted_at: 0,
             entries,

@@ -75,15 +75,18 @@ pub enum MemberRole {
     DeputyLeader,
     Treasurer,
     Secretary,
+    /// 委员: sits on a fund's committee and votes on its grants.
+    Committee,
     Member,
 }
 
 impl MemberRole {
-    pub const ALL: [MemberRole; 5] = [
+    pub const ALL: [MemberRole; 6] = [
         Self::Leader,
         Self::DeputyLeader,
         Self::Treasurer,
         Self::Secretary,
+        Self::Committee,
         Self::Member,
     ];
 
@@ -93,6 +96,7 @@ impl MemberRole {
             Self::DeputyLeader => "deputy_leader",
             Self::Treasurer => "treasurer",
             Self::Secretary => "secretary",
+            Self::Committee => "committee",
             Self::Member => "member",
         }
     }
@@ -102,6 +106,11 @@ impl MemberRole {
             .into_iter()
             .find(|k| k.as_str() == s)
             .ok_or(DomainError::UnknownMemberRole)
+    }
+
+    /// Who decides a fund's grants: its leader, deputies and committee members.
+    pub fn on_committee(self) -> bool {
+        matches!(self, Self::Leader | Self::DeputyLeader | Self::Committee)
     }
 
     /// Leaders and deputies manage the membership.

@@ -426,7 +426,9 @@ async fn editing_any_stored_row_is_detected(app: &TestApp) {
         middle["id"].as_i64().unwrap(),
         middle["seq"].as_i64().unwrap(),
     );
-    let tampers: [(String, String, &str); 6] = [
+    let lid = ledger["ledger"]["id"].as_i64().unwrap();
+    let on = middle["occurred_on"].as_str().unwrap();
+    let tampers: [(String, String, &str); 9] = [
         (
             format!(
                 "UPDATE ledger_entries SET amount = amount + 1 WHERE id = (SELECT MIN(id) FROM ledger_entries WHERE txn_id = {tid})"
@@ -451,7 +453,7 @@ async fn editing_any_stored_row_is_detected(app: &TestApp) {
                 "UPDATE ledger_txns SET occurred_on = '{}', posted_at = posted_at - 1 WHERE id = {tid}",
                 middle["occurred_on"].as_str().unwrap()
             ),
-            "hash",
+            "copy",
         ),
         (
             format!("UPDATE ledger_txns SET hash = 'f' || hash WHERE id = {tid}"),
@@ -474,13 +476,40 @@ async fn editing_any_stored_row_is_detected(app: &TestApp) {
             format!("UPDATE ledger_txns SET seq = seq - 1000 WHERE id = {tid}"),
             "gap",
         ),
+        (
+            format!(
+                "UPDATE ledger_entries SET occurred_on = '2000-01-01' WHERE id = (SELECT MIN(id) FROM ledger_entries WHERE txn_id = {tid})"
+            ),
+            format!(
+                "UPDATE ledger_entries SET occurred_on = '{on}' WHERE id = (SELECT MIN(id) FROM ledger_entries WHERE txn_id = {tid})"
+            ),
+            "copy",
+        ),
+        (
+            format!(
+                "UPDATE ledger_entries SET ledger_id = ledger_id + 1 WHERE id = (SELECT MIN(id) FROM ledger_entries WHERE txn_id = {tid})"
+            ),
+            format!(
+                "UPDATE ledger_entries SET ledger_id = {lid} WHERE id = (SELECT MIN(id) FROM ledger_entries WHERE txn_id = {tid})"
+            ),
+            "copy",
+        ),
+        (
+            format!(
+                "UPDATE ledger_accounts SET kind = 'income' WHERE code = 'expense_food' AND ledger_id = {lid}"
+            ),
+            format!(
+                "UPDATE ledger_accounts SET kind = 'expense' WHERE code = 'expense_food' AND ledger_id = {lid}"
+            ),
+            "copy",
+        ),
     ];
     for (tamper, undo, problem) in &tampers {
         app.exec(tamper).await;
         let v = reader.get(&verify).await.json();
         assert_eq!(v["ok"], false, "{tamper}");
         assert_eq!(v["problem"], *problem, "{tamper}");
-        if *problem != "balance" && *problem != "gap" {
+        if !matches!(*problem, "balance" | "gap" | "copy") {
             assert_eq!(v["first_bad_seq"], seq, "{tamper}");
         }
         let page = app
@@ -496,6 +525,16 @@ async fn editing_any_stored_row_is_detected(app: &TestApp) {
             "undone: {undo}"
         );
     }
+    // A receipt photo swapped for other bytes is detected too.
+    app.exec(&format!("UPDATE vouchers SET data = CAST(digest AS {}) WHERE id = (SELECT MIN(id) FROM vouchers WHERE ledger_id = {lid})",
+        if app.backend == linli_testkit::Backend::Postgres { "BYTEA" } else { "BLOB" })).await;
+    assert_eq!(reader.get(&verify).await.json()["problem"], "voucher");
+    app.exec_bytes(
+        "UPDATE vouchers SET data = $1 WHERE id = (SELECT MIN(id) FROM vouchers)",
+        PNG,
+    )
+    .await;
+    assert_eq!(reader.get(&verify).await.json()["ok"], true);
 }
 
 async fn simultaneous_postings_never_lose_an_entry(app: &TestApp) {
@@ -973,7 +1012,69 @@ async fn a_micro_grant_goes_from_application_to_closing_on_both_ledgers(app: &Te
     );
 }
 
+async fn money_workflows_guard_their_records(app: &TestApp) {
+    let org = club(app).await;
+    let mut t = app.api_client(TREASURER, DEMO_PASSWORD).await;
+    let url = format!("/api/v1/organizations/{org}/ledger/transactions");
+    let voucher = upload(&mut t, org).await;
+    let body = json!({"occurred_on": today(), "memo": "茶", "entries": pair("expense_food", "cash", 300), "voucher_id": voucher});
+    assert_eq!(t.json("POST", &url, body.clone()).await.status, 201);
+    let r = t.json("POST", &url, body).await;
+    assert_eq!(
+        r.json()["error"]["code"],
+        "voucher_used",
+        "one receipt backs one posting"
+    );
+    let r = t
+        .json(
+            "POST",
+            &format!("/api/v1/organizations/{org}/ledger/close"),
+            json!({"through": "2099-12-31"}),
+        )
+        .await;
+    assert_eq!(r.json()["error"]["code"], "close_future");
+    let d = t
+        .json(
+            "POST",
+            &format!("/api/v1/organizations/{org}/donations"),
+            json!({"kind": "money", "donor_name": "赵", "amount_fen": 500}),
+        )
+        .await
+        .json();
+    let r = t
+        .json(
+            "POST",
+            &format!("/api/v1/transactions/{}/reversal", d["txn_id"]),
+            json!({"reason": "撤回"}),
+        )
+        .await;
+    assert_eq!(r.json()["error"]["code"], "reverse_in_workflow");
+    // A claim larger than the bank account holds is not paid; a receipt backs one claim.
+    let mut member = app.api_client(MEMBER, DEMO_PASSWORD).await;
+    let v = upload(&mut member, org).await;
+    let c = member.json("POST", &format!("/api/v1/organizations/{org}/claims"),
+        json!({"amount_fen": 99_999_999, "category": "expense_other", "purpose": "大额", "spent_on": today(), "voucher_id": v})).await.json();
+    let r = member.json("POST", &format!("/api/v1/organizations/{org}/claims"),
+        json!({"amount_fen": 100, "category": "expense_other", "purpose": "同一张收据", "spent_on": today(), "voucher_id": v})).await;
+    assert_eq!(r.json()["error"]["code"], "voucher_used");
+    t.json(
+        "POST",
+        &format!("/api/v1/claims/{}/decision", c["id"]),
+        json!({"approve": true}),
+    )
+    .await;
+    let r = t
+        .json(
+            "POST",
+            &format!("/api/v1/claims/{}/payment", c["id"]),
+            json!({"from_account": "bank"}),
+        )
+        .await;
+    assert_eq!(r.json()["error"]["code"], "insufficient_funds");
+}
+
 on_both_databases!(
+    money_workflows_guard_their_records,
     a_micro_grant_goes_from_application_to_closing_on_both_ledgers,
     a_treasurer_posts_and_the_public_statement_adds_up,
     bad_postings_are_refused_with_a_reason_and_change_nothing,

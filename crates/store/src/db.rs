@@ -76,6 +76,18 @@ impl Db {
         })
     }
 
+    /// Begins a read-only transaction that sees one snapshot of the database, so a
+    /// check that reads in several statements is not confused by writes in between.
+    pub async fn begin_read(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN").await?),
+            Db::Postgres(p) => Tx::Postgres(
+                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?,
+            ),
+        })
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> bool {
         let r: Result<i64, _> = crate::on_db!(self, p => sqlx::query_scalar("SELECT CAST(1 AS BIGINT)").fetch_one(p).await);

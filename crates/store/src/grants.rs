@@ -20,6 +20,8 @@ pub struct GrantRow {
     pub disbursed: i64,
     pub spent: i64,
     pub returned: i64,
+    /// The fund's account the grant was paid from (the unused part returns there).
+    pub paid_from: Option<String>,
     pub created_by: i64,
     pub created_at: i64,
 }
@@ -51,7 +53,7 @@ pub struct RuleRow {
 
 const GRANT_SELECT: &str = "SELECT g.id, g.fund_org_id, f.name AS fund_name, g.applicant_org_id, \
     a.name AS applicant_name, g.region_id, g.title, g.purpose, g.amount, g.status, g.disbursed, g.spent, \
-    g.returned, g.created_by, g.created_at FROM grants g \
+    g.returned, g.paid_from, g.created_by, g.created_at FROM grants g \
     JOIN organizations f ON f.id = g.fund_org_id JOIN organizations a ON a.id = g.applicant_org_id";
 
 pub struct NewGrant<'a> {
@@ -179,6 +181,19 @@ pub async fn add_amounts(
         "UPDATE grants SET disbursed = disbursed + $1, spent = spent + $2, returned = returned + $3 WHERE id = $4")
         .bind(disbursed).bind(spent).bind(returned).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+pub async fn set_paid_from(tx: &mut Tx, id: i64, account: &str) -> StoreResult<()> {
+    on_tx!(tx, c => sqlx::query("UPDATE grants SET paid_from = $1 WHERE id = $2")
+        .bind(account).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Members of a fund who sit on its committee (leader, deputies, committee members).
+pub async fn committee(db: &Db, org_id: i64) -> StoreResult<Vec<i64>> {
+    on_db!(db, p => sqlx::query_scalar(
+        "SELECT user_id FROM org_members WHERE org_id = $1 AND role IN ('leader', 'deputy_leader', 'committee')")
+        .bind(org_id).fetch_all(p).await)
 }
 
 pub async fn rules(db: &Db, org_id: i64) -> StoreResult<Vec<RuleRow>> {

@@ -109,6 +109,11 @@ pub struct NewTxn<'a> {
 pub async fn append(tx: &mut Tx, ledger: &LedgerRow, t: NewTxn<'_>) -> StoreResult<i64> {
     let seq = ledger.head_seq + 1;
     let posted_at = now_ms();
+    let voucher_digest: Option<String> = match t.voucher_id {
+        Some(v) => on_tx!(tx, c => sqlx::query_scalar("SELECT digest FROM vouchers WHERE id = $1")
+            .bind(v).fetch_optional(c).await)?,
+        None => None,
+    };
     let hash = ChainLink {
         prev_hash: &ledger.head_hash,
         ledger_id: ledger.id,
@@ -118,6 +123,7 @@ pub async fn append(tx: &mut Tx, ledger: &LedgerRow, t: NewTxn<'_>) -> StoreResu
         memo: t.memo,
         reverses_id: t.reverses_id,
         voucher_id: t.voucher_id,
+        voucher_digest: voucher_digest.as_deref(),
         created_by: t.created_by,
         posted_at,
         entries: t.entries,
@@ -210,7 +216,7 @@ pub async fn sums(db: &Db, ledger_id: i64, from: &str, to: &str) -> StoreResult<
         .bind(ledger_id).bind(from).bind(to).fetch_all(p).await)
 }
 
-/// One stored transaction with its entries, as the chain check reads it.
+/// One stored transaction, as the chain check reads it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ChainRow {
     pub id: i64,
@@ -220,46 +226,105 @@ pub struct ChainRow {
     pub memo: String,
     pub reverses_id: Option<i64>,
     pub voucher_id: Option<i64>,
+    pub voucher_digest: Option<String>,
     pub created_by: i64,
     pub posted_at: i64,
     pub prev_hash: String,
     pub hash: String,
 }
 
+/// One stored entry with the copies the statements read (its own ledger and date, its
+/// account's ledger and kind), so the check can compare them with the hashed originals.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChainEntry {
+    pub txn_id: i64,
+    pub account: String,
+    pub amount: i64,
+    pub entry_ledger: i64,
+    pub entry_on: String,
+    pub account_ledger: i64,
+    pub account_kind: String,
+}
+
 /// Transactions with `seq` in `(after, after + limit]`, in order (the check pages
 /// through long ledgers instead of loading them whole).
 pub async fn chain_page(
-    db: &Db,
+    tx: &mut Tx,
     ledger_id: i64,
     after: i64,
     limit: i64,
 ) -> StoreResult<Vec<ChainRow>> {
-    on_db!(db, p => sqlx::query_as(
-        "SELECT id, seq, occurred_on, kind, memo, reverses_id, voucher_id, created_by, posted_at, prev_hash, hash \
-         FROM ledger_txns WHERE ledger_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
-        .bind(ledger_id).bind(after).bind(limit).fetch_all(p).await)
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT t.id, t.seq, t.occurred_on, t.kind, t.memo, t.reverses_id, t.voucher_id, v.digest AS voucher_digest, \
+         t.created_by, t.posted_at, t.prev_hash, t.hash \
+         FROM ledger_txns t LEFT JOIN vouchers v ON v.id = t.voucher_id \
+         WHERE t.ledger_id = $1 AND t.seq > $2 ORDER BY t.seq LIMIT $3")
+        .bind(ledger_id).bind(after).bind(limit).fetch_all(c).await)
 }
 
-/// Entries of transactions with `seq` in `(after, upto]`, ordered as stored.
+/// Entries of the ledger's transactions with `seq` in `(after, upto]`, ordered as stored.
 pub async fn chain_entries(
-    db: &Db,
+    tx: &mut Tx,
     ledger_id: i64,
     after: i64,
     upto: i64,
-) -> StoreResult<Vec<EntryRow>> {
-    on_db!(db, p => sqlx::query_as(
-        "SELECT e.txn_id, a.code AS account, e.amount FROM ledger_entries e \
+) -> StoreResult<Vec<ChainEntry>> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT e.txn_id, a.code AS account, e.amount, e.ledger_id AS entry_ledger, e.occurred_on AS entry_on, \
+         a.ledger_id AS account_ledger, a.kind AS account_kind FROM ledger_entries e \
          JOIN ledger_accounts a ON a.id = e.account_id JOIN ledger_txns t ON t.id = e.txn_id \
          WHERE t.ledger_id = $1 AND t.seq > $2 AND t.seq <= $3 ORDER BY e.txn_id, e.id")
-        .bind(ledger_id).bind(after).bind(upto).fetch_all(p).await)
+        .bind(ledger_id).bind(after).bind(upto).fetch_all(c).await)
+}
+
+/// Entries that claim this ledger but belong to another ledger's transaction (moved rows).
+pub async fn stray_entries(tx: &mut Tx, ledger_id: i64) -> StoreResult<i64> {
+    on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM ledger_entries e JOIN ledger_txns t ON t.id = e.txn_id \
+         WHERE e.ledger_id = $1 AND t.ledger_id <> $1")
+        .bind(ledger_id).fetch_one(c).await)
 }
 
 /// Sum of all entries per account, to compare with the stored balances.
-pub async fn recomputed_balances(db: &Db, ledger_id: i64) -> StoreResult<Vec<(i64, i64)>> {
-    on_db!(db, p => sqlx::query_as(
+pub async fn recomputed_balances(tx: &mut Tx, ledger_id: i64) -> StoreResult<Vec<(i64, i64)>> {
+    on_tx!(tx, c => sqlx::query_as(
         "SELECT a.id, CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) FROM ledger_accounts a \
          LEFT JOIN ledger_entries e ON e.account_id = a.id WHERE a.ledger_id = $1 GROUP BY a.id ORDER BY a.id")
-        .bind(ledger_id).fetch_all(p).await)
+        .bind(ledger_id).fetch_all(c).await)
+}
+
+pub async fn accounts_in(tx: &mut Tx, ledger_id: i64) -> StoreResult<Vec<AccountRow>> {
+    accounts_tx(tx, ledger_id).await
+}
+
+pub async fn ledger_in(tx: &mut Tx, id: i64) -> StoreResult<Option<LedgerRow>> {
+    on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {LEDGER_COLS} FROM ledgers WHERE id = $1")))
+        .bind(id).fetch_optional(c).await)
+}
+
+/// Vouchers of a ledger with id above `after`, a few at a time (files are large).
+pub async fn voucher_page(
+    tx: &mut Tx,
+    ledger_id: i64,
+    after: i64,
+    limit: i64,
+) -> StoreResult<Vec<(i64, String, Vec<u8>)>> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT id, digest, data FROM vouchers WHERE ledger_id = $1 AND id > $2 ORDER BY id LIMIT $3")
+        .bind(ledger_id).bind(after).bind(limit).fetch_all(c).await)
+}
+
+/// The balance (debit positive) of one account of a locked ledger.
+pub async fn balance_of(tx: &mut Tx, ledger_id: i64, code: &str) -> StoreResult<i64> {
+    on_tx!(tx, c => sqlx::query_scalar("SELECT balance FROM ledger_accounts WHERE ledger_id = $1 AND code = $2")
+        .bind(ledger_id).bind(code).fetch_one(c).await)
+}
+
+/// Whether a voucher already backs a transaction.
+pub async fn voucher_used(tx: &mut Tx, voucher_id: i64) -> StoreResult<bool> {
+    let n: i64 = on_tx!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM ledger_txns WHERE voucher_id = $1")
+        .bind(voucher_id).fetch_one(c).await)?;
+    Ok(n > 0)
 }
 
 pub async fn all_ledger_ids(db: &Db) -> StoreResult<Vec<i64>> {
@@ -286,9 +351,10 @@ pub async fn insert_voucher(
     by: i64,
 ) -> StoreResult<i64> {
     on_tx!(tx, p => sqlx::query_scalar(
-        "INSERT INTO vouchers (ledger_id, filename, mime, size, data, uploaded_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
-        .bind(ledger_id).bind(filename).bind(mime).bind(data.len() as i64).bind(data).bind(by).bind(now_ms())
+        "INSERT INTO vouchers (ledger_id, filename, mime, size, digest, data, uploaded_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
+        .bind(ledger_id).bind(filename).bind(mime).bind(data.len() as i64)
+        .bind(linli_domain::money::digest(data)).bind(data).bind(by).bind(now_ms())
         .fetch_one(p).await)
 }
 

@@ -481,6 +481,15 @@ impl TestApp {
         .unwrap_or_else(|e| panic!("{e}"));
     }
 
+    /// Runs one statement with one bytes parameter (restoring a tampered file).
+    pub async fn exec_bytes(&self, sql: &'static str, bytes: &[u8]) {
+        match &self.db {
+            Db::Sqlite(p) => sqlx::query(sql).bind(bytes).execute(p).await.map(|_| ()),
+            Db::Postgres(p) => sqlx::query(sql).bind(bytes).execute(p).await.map(|_| ()),
+        }
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+
     /// A count from a query with one text parameter.
     pub async fn count_where(&self, sql: &'static str, arg: &str) -> i64 {
         match &self.db {
