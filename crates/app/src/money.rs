@@ -473,6 +473,9 @@ pub struct Statement {
     pub total_expense: i64,
     /// Transactions in the ledger so far (the verify page checks all of them).
     pub txn_count: i64,
+    /// The hash of the newest transaction. Printed on the public notice, it anchors the
+    /// chain outside the database: a ledger cut short and re-chained would not match it.
+    pub head_hash: String,
 }
 
 /// The statement of a month, `2026-11`.
@@ -544,6 +547,7 @@ async fn statement_between(
         expense,
         opening_money,
         txn_count: ledger.head_seq,
+        head_hash: ledger.head_hash.clone(),
         org,
         from,
     })

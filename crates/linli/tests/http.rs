@@ -677,6 +677,14 @@ async fn the_api_serves_the_same_data_with_bearer_tokens(app: &TestApp) {
         "/api/v1/roles",
         "/api/v1/audit",
         "/api/v1/households/{id}/invitations",
+        "/api/v1/organizations/{id}/ledger/transactions",
+        "/api/v1/organizations/{id}/ledger/statement",
+        "/api/v1/organizations/{id}/ledger/verify",
+        "/api/v1/claims/{id}/payment",
+        "/api/v1/organizations/{id}/donations",
+        "/api/v1/organizations/{id}/grants",
+        "/api/v1/grants/{id}/votes",
+        "/api/v1/grants/{id}/closing",
     ] {
         assert!(doc["paths"].get(p).is_some(), "{p} is documented");
     }
