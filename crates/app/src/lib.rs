@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod actor;
 pub mod audit;
+pub mod clubs;
 pub mod demo;
 pub mod error;
 pub mod grants;

@@ -46,6 +46,9 @@ pub async fn create(db: &Db, actor: &Actor, input: NewOrg<'_>) -> AppResult<OrgR
         .map_err(unique_as("org_name_taken"))?;
     orgs::upsert_member(&mut tx, id, actor.id(), MemberRole::Leader.as_str()).await?;
     linli_store::money::create_ledger(&mut tx, id, region.id).await?;
+    if kind == OrgKind::Club {
+        crate::clubs::start_as_proposed(&mut tx, id, actor.id()).await?;
+    }
     audit::record(
         &mut tx,
         NewAudit {

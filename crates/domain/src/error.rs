@@ -30,6 +30,12 @@ pub enum DomainError {
     UnknownAccount,
     #[error("unbalanced")]
     Unbalanced,
+    #[error("unknown_stage")]
+    UnknownStage,
+    #[error("stage_change")]
+    StageChange,
+    #[error("stage_needs_reason")]
+    StageNeedsReason,
 }
 
 impl DomainError {
@@ -49,6 +55,9 @@ impl DomainError {
             Self::InvalidDate => "invalid_date",
             Self::UnknownAccount => "unknown_account",
             Self::Unbalanced => "unbalanced",
+            Self::UnknownStage => "unknown_stage",
+            Self::StageChange => "stage_change",
+            Self::StageNeedsReason => "stage_needs_reason",
         }
     }
 }

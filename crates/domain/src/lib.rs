@@ -6,6 +6,7 @@
 //! in `store`, `app` and `web`.
 
 pub mod accounts;
+pub mod clubs;
 pub mod error;
 pub mod money;
 pub mod organizations;

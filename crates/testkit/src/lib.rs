@@ -137,12 +137,17 @@ impl TestApp {
 
     /// A client logged in as a demo account.
     pub async fn login(&self, phone: &str) -> Client {
+        self.login_with(phone, DEMO_PASSWORD).await
+    }
+
+    /// A client logged in through the login page.
+    pub async fn login_with(&self, phone: &str, password: &str) -> Client {
         let mut c = self.client();
         c.get("/login").await;
         let r = c
-            .post_form("/login", &[("phone", phone), ("password", DEMO_PASSWORD)])
+            .post_form("/login", &[("phone", phone), ("password", password)])
             .await;
-        assert_eq!(r.status, 303, "demo login of {phone} failed: {}", r.body);
+        assert_eq!(r.status, 303, "login of {phone} failed: {}", r.body);
         c
     }
 

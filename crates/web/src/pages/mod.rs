@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod clubs;
 mod grants;
 mod home;
 mod money;
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(money::router())
         .merge(grants::router())
+        .merge(clubs::router())
         .route("/static/{file}", get(static_file))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))

@@ -142,6 +142,8 @@ struct OrgPage {
     can_join: bool,
     member_roles: Vec<&'static str>,
     pager: Pager,
+    stage: Option<linli_app::clubs::StageView>,
+    stages: Vec<&'static str>,
 }
 
 async fn org_page(
@@ -160,6 +162,11 @@ async fn org_page(
         actor.administers(&org.region_path) || my_role.is_some_and(MemberRole::manages);
     let can_join = my_role.is_none() && matches!(org.kind.as_str(), "club" | "mutual_aid");
     let pager = Pager::new(page, org.members, format!("/orgs/{id}?"));
+    let stage = if org.kind == "club" {
+        Some(linli_app::clubs::stage(db, actor, &org).await.page(&ctx)?)
+    } else {
+        None
+    };
     Ok(OrgPage {
         l: ctx.layout(),
         org,
@@ -169,6 +176,11 @@ async fn org_page(
         can_join,
         member_roles: MemberRole::ALL.iter().map(|r| r.as_str()).collect(),
         pager,
+        stage,
+        stages: linli_domain::clubs::Stage::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .collect(),
     })
 }
 

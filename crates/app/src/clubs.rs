@@ -1,0 +1,379 @@
+//! Clubs from seedling to registered, and their activities: sign-up with a waiting
+//! list that promotes in order, cancellation until a deadline, check-in with the code
+//! shown at the door, and the AA fee derived from planned costs and a surplus margin.
+
+use crate::{Actor, AppError, AppResult, Page};
+use linli_domain::DomainError;
+use linli_domain::accounts::{Role, bounded_text};
+use linli_domain::clubs::{self as d, Stage};
+use linli_domain::money::Fen;
+use linli_domain::organizations::{MemberRole, OrgKind};
+use linli_domain::time::now_ms;
+use linli_store::audit::{self, NewAudit};
+use linli_store::clubs::{self as st, ActivityRow, SignupRow, StageChangeRow};
+use linli_store::organizations::{self as orgs, OrgRow};
+use linli_store::{Db, Tx};
+
+/// A club's place in its lifecycle, with every dated, explained change.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct StageView {
+    pub stage: String,
+    pub history: Vec<StageChangeRow>,
+    pub can_change: bool,
+}
+
+/// Who moves clubs along: social workers, the association (social organizations) and
+/// the node's administrators.
+fn incubates(actor: &Actor, org: &OrgRow) -> bool {
+    actor
+        .role_over(&org.region_path, |r| {
+            r == Role::SocialWorker || r == Role::SocialOrganization || r.administers()
+        })
+        .is_some()
+}
+
+pub async fn stage(db: &Db, actor: &Actor, org: &OrgRow) -> AppResult<StageView> {
+    Ok(StageView {
+        stage: st::stage_of(db, org.id).await?,
+        history: st::stage_changes(db, org.id).await?,
+        can_change: org.kind == OrgKind::Club.as_str() && incubates(actor, org),
+    })
+}
+
+/// Moves a club to another stage; skipping, going dormant, reviving or dissolving needs
+/// a reason.
+pub async fn change_stage(
+    db: &Db,
+    actor: &Actor,
+    org_id: i64,
+    to: &str,
+    reason: &str,
+) -> AppResult<()> {
+    let org = crate::organizations::get(db, actor, org_id).await?;
+    if org.kind != OrgKind::Club.as_str() {
+        return Err(AppError::Invalid("not_a_club"));
+    }
+    if !incubates(actor, &org) {
+        return Err(AppError::Forbidden);
+    }
+    let to = Stage::parse(to)?;
+    if reason.chars().count() > 500 {
+        return Err(AppError::Invalid("field_too_long"));
+    }
+    let from = Stage::parse(&st::stage_of(db, org.id).await?)?;
+    from.change_to(to, reason)?;
+    let mut tx = db.begin().await?;
+    if !st::set_stage(&mut tx, org.id, from.as_str(), to.as_str()).await? {
+        return Err(AppError::Conflict("stage_changed_meanwhile"));
+    }
+    st::insert_stage_change(
+        &mut tx,
+        org.id,
+        from.as_str(),
+        to.as_str(),
+        reason.trim(),
+        actor.id(),
+        now_ms(),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "club.stage",
+            region_id: Some(org.region_id),
+            target: format!("org:{}", org.id),
+            detail: format!("{} → {}: {}", from.as_str(), to.as_str(), reason.trim()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records that a newly founded club starts as proposed (谁主张谁负责).
+pub async fn start_as_proposed(tx: &mut Tx, org_id: i64, by: i64) -> AppResult<()> {
+    st::set_stage(tx, org_id, "active", Stage::Proposed.as_str()).await?;
+    st::insert_stage_change(tx, org_id, "", Stage::Proposed.as_str(), "", by, now_ms()).await?;
+    Ok(())
+}
+
+// ---- activities ----------------------------------------------------------------------
+
+/// An activity as the organizer enters it, still raw.
+pub struct NewActivity<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub place: &'a str,
+    /// `2026-12-05T19:30`, Asia/Shanghai.
+    pub starts_at: &'a str,
+    /// Sign-ups may be cancelled until this many hours before the start.
+    pub cancel_hours: i64,
+    pub capacity: i64,
+    pub planned_cost: Option<Fen>,
+    pub surplus_percent: &'a str,
+    /// A fee the organizer sets instead of the derived one; never below it.
+    pub fee: Option<Fen>,
+}
+
+/// Organizers: the club's leaders and treasurer.
+async fn organizes(db: &Db, actor: &Actor, org_id: i64) -> AppResult<bool> {
+    Ok(matches!(
+        orgs::member_role(db, org_id, actor.id())
+            .await?
+            .as_deref()
+            .map(MemberRole::parse),
+        Some(Ok(MemberRole::Leader
+            | MemberRole::DeputyLeader
+            | MemberRole::Treasurer))
+    ))
+}
+
+fn parse_local(raw: &str) -> AppResult<i64> {
+    let t = chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M")
+        .map_err(|_| AppError::Invalid("invalid_date"))?;
+    let utc = t - chrono::Duration::hours(8);
+    Ok(utc.and_utc().timestamp_millis())
+}
+
+pub async fn create_activity(
+    db: &Db,
+    actor: &Actor,
+    org_id: i64,
+    a: NewActivity<'_>,
+) -> AppResult<ActivityRow> {
+    let org = crate::organizations::get(db, actor, org_id).await?;
+    if !organizes(db, actor, org.id).await? {
+        return Err(AppError::Forbidden);
+    }
+    let title = bounded_text(a.title, 80, DomainError::InvalidName)?;
+    let place = bounded_text(a.place, 100, DomainError::InvalidName)
+        .map_err(|_| AppError::Invalid("place_required"))?;
+    let description = a.description.trim();
+    if description.chars().count() > 2000 {
+        return Err(AppError::Invalid("field_too_long"));
+    }
+    if !(1..=10_000).contains(&a.capacity) {
+        return Err(AppError::Invalid("invalid_capacity"));
+    }
+    if !(0..=24 * 30).contains(&a.cancel_hours) {
+        return Err(AppError::Invalid("invalid_cancel_hours"));
+    }
+    let starts_at = parse_local(a.starts_at)?;
+    if starts_at <= now_ms() {
+        return Err(AppError::Invalid("starts_in_past"));
+    }
+    let planned = a.planned_cost.map_or(0, |f| f.0);
+    let surplus = d::surplus_bp(a.surplus_percent)?;
+    let derived = d::aa_fee(planned, surplus, a.capacity);
+    let fee = match a.fee {
+        Some(f) if f.0 < derived => return Err(AppError::Invalid("fee_below_cost")),
+        Some(f) => f.0,
+        None => derived,
+    };
+    let code = crate::accounts::random_token()[..8].to_uppercase();
+    let mut tx = db.begin().await?;
+    let id = st::insert_activity(
+        &mut tx,
+        st::NewActivity {
+            org_id: org.id,
+            region_id: org.region_id,
+            title: &title,
+            description,
+            place: &place,
+            starts_at,
+            cancel_until: starts_at - a.cancel_hours * 3_600_000,
+            capacity: a.capacity,
+            planned_cost: planned,
+            surplus_bp: surplus,
+            fee,
+            checkin_code: &code,
+            created_by: actor.id(),
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "activity.create",
+            region_id: Some(org.region_id),
+            target: format!("activity:{id}"),
+            detail: title.clone(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, actor, id).await.map(|v| v.activity)
+}
+
+/// Everything an activity's page shows to this viewer.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ActivityView {
+    pub activity: ActivityRow,
+    pub mine: Option<SignupRow>,
+    /// The attendance list (organizers only).
+    pub signups: Vec<SignupRow>,
+    pub organizer: bool,
+    /// The check-in code to show at the door (organizers only).
+    pub checkin_code: Option<String>,
+    /// Planned costs × (1 + surplus) ÷ capacity, rounded up to the fen.
+    pub derived_fee: i64,
+    pub can_cancel: bool,
+}
+
+pub async fn get(db: &Db, actor: &Actor, id: i64) -> AppResult<ActivityView> {
+    let a = st::activity(db, id)
+        .await?
+        .ok_or(AppError::NotFound("activity_not_found"))?;
+    if !actor.can_read(&a.region_path) {
+        return Err(AppError::Forbidden);
+    }
+    let organizer = organizes(db, actor, a.org_id).await?;
+    let mine = st::my_signup(db, id, actor.id())
+        .await?
+        .filter(|s| s.status != "cancelled");
+    Ok(ActivityView {
+        signups: if organizer {
+            st::signups(db, id, 500, 0).await?
+        } else {
+            vec![]
+        },
+        checkin_code: organizer.then(|| a.checkin_code.clone()),
+        derived_fee: d::aa_fee(a.planned_cost, a.surplus_bp, a.capacity),
+        can_cancel: mine.is_some() && now_ms() < a.cancel_until,
+        organizer,
+        mine,
+        activity: a,
+    })
+}
+
+pub async fn of_org(
+    db: &Db,
+    actor: &Actor,
+    org_id: i64,
+    page: Page,
+) -> AppResult<(OrgRow, Vec<ActivityRow>)> {
+    let org = crate::organizations::get(db, actor, org_id).await?;
+    Ok((
+        org.clone(),
+        st::activities_of_org(db, org.id, page.size, page.offset()).await?,
+    ))
+}
+
+/// Signs the actor up: confirmed while places are left, else on the waiting list in
+/// order. The activity row is locked, so N places admit exactly N people.
+pub async fn sign_up(db: &Db, actor: &Actor, id: i64) -> AppResult<SignupRow> {
+    let a = get(db, actor, id).await?.activity;
+    if a.starts_at <= now_ms() {
+        return Err(AppError::Invalid("activity_started"));
+    }
+    let mut tx = db.begin().await?;
+    let (capacity, confirmed, status) = st::lock(&mut tx, id).await?;
+    if status != "published" {
+        return Err(AppError::Invalid("activity_closed"));
+    }
+    if let Some((s, _)) = st::signup_of(&mut tx, id, actor.id()).await?
+        && s != "cancelled"
+    {
+        return Err(AppError::Conflict("already_signed_up"));
+    }
+    let status = if confirmed < capacity {
+        "confirmed"
+    } else {
+        "waitlisted"
+    };
+    st::upsert_signup(&mut tx, id, actor.id(), status).await?;
+    tx.commit().await?;
+    st::my_signup(db, id, actor.id())
+        .await?
+        .ok_or(AppError::Internal("sign-up vanished".into()))
+}
+
+/// Cancels the actor's sign-up before the deadline; a freed place goes to the person
+/// who has waited longest.
+pub async fn cancel(db: &Db, actor: &Actor, id: i64) -> AppResult<()> {
+    let a = get(db, actor, id).await?.activity;
+    if now_ms() >= a.cancel_until {
+        return Err(AppError::Invalid("cancel_deadline_passed"));
+    }
+    let mut tx = db.begin().await?;
+    let (capacity, confirmed, _) = st::lock(&mut tx, id).await?;
+    let Some((status, _)) = st::signup_of(&mut tx, id, actor.id())
+        .await?
+        .filter(|(s, _)| s != "cancelled")
+    else {
+        return Err(AppError::Conflict("not_signed_up"));
+    };
+    st::set_signup_status(&mut tx, id, actor.id(), "cancelled").await?;
+    if status == "confirmed" {
+        st::promote(&mut tx, id, capacity - (confirmed - 1)).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Changes the number of places; never below the people already confirmed. Extra
+/// places go to the waiting list in order.
+pub async fn set_capacity(db: &Db, actor: &Actor, id: i64, capacity: i64) -> AppResult<()> {
+    let a = get(db, actor, id).await?;
+    if !a.organizer {
+        return Err(AppError::Forbidden);
+    }
+    if !(1..=10_000).contains(&capacity) {
+        return Err(AppError::Invalid("invalid_capacity"));
+    }
+    let mut tx = db.begin().await?;
+    let (_, confirmed, _) = st::lock(&mut tx, id).await?;
+    if capacity < confirmed {
+        return Err(AppError::Invalid("capacity_below_signups"));
+    }
+    st::set_capacity(&mut tx, id, capacity).await?;
+    st::promote(&mut tx, id, capacity - confirmed).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Checks the actor in with the code shown at the door; only confirmed participants.
+pub async fn check_in(db: &Db, actor: &Actor, id: i64, code: &str) -> AppResult<()> {
+    let a = get(db, actor, id).await?.activity;
+    if !code.trim().eq_ignore_ascii_case(&a.checkin_code) {
+        return Err(AppError::Invalid("checkin_code_wrong"));
+    }
+    let mut tx = db.begin().await?;
+    match st::signup_of(&mut tx, id, actor.id()).await? {
+        Some((s, _)) if s == "confirmed" => {}
+        _ => return Err(AppError::Invalid("not_signed_up_to_check_in")),
+    }
+    if !st::check_in(&mut tx, id, actor.id()).await? {
+        return Err(AppError::Conflict("already_checked_in"));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The organizer records that a participant paid the AA fee.
+pub async fn mark_paid(db: &Db, actor: &Actor, id: i64, user_id: i64) -> AppResult<()> {
+    let v = get(db, actor, id).await?;
+    if !v.organizer {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = db.begin().await?;
+    st::lock(&mut tx, id).await?;
+    if !st::mark_paid(&mut tx, id, user_id, v.activity.fee).await? {
+        return Err(AppError::Invalid("not_signed_up"));
+    }
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "activity.fee_paid",
+            region_id: Some(v.activity.region_id),
+            target: format!("activity:{id}/user:{user_id}"),
+            detail: linli_domain::money::display_fen(v.activity.fee),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,340 @@
+//! Clubs and activities through HTTP on SQLite and PostgreSQL: the lifecycle, the AA
+//! fee, sign-ups with a waiting list under concurrency, cancellation, capacity and
+//! check-in.
+
+use linli_testkit::{DEMO_PASSWORD, TestApp, on_both_databases};
+use serde_json::json;
+
+const LEADER: &str = "13800000008";
+const SOCIAL_WORKER: &str = "13800000004";
+const RESIDENT: &str = "13800000007";
+const BUILDING_REP: &str = "13800000005";
+
+async fn reading_club(app: &TestApp) -> i64 {
+    let community = app.region_id("翠竹园社区").await;
+    let mut c = app.api_client(RESIDENT, DEMO_PASSWORD).await;
+    let list = c
+        .get(&format!(
+            "/api/v1/regions/{community}/organizations?kind=club"
+        ))
+        .await
+        .json();
+    list["organizations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "翠竹园读书会")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// `YYYY-MM-DDTHH:MM` in Shanghai, `days` from now.
+fn local_in(days: i64) -> String {
+    let t = chrono::Utc::now() + chrono::Duration::days(days) + chrono::Duration::hours(8);
+    t.format("%Y-%m-%dT%H:%M").to_string()
+}
+
+async fn a_club_grows_from_proposal_and_jumps_only_with_a_reason(app: &TestApp) {
+    let community = app.region_id("翠竹园社区").await;
+    let mut founder = app.login(RESIDENT).await;
+    let r = founder
+        .post_form(
+            &format!("/regions/{community}/orgs"),
+            &[
+                ("kind", "club"),
+                ("name", "广场舞队"),
+                ("intro", "晚饭后跳舞"),
+            ],
+        )
+        .await;
+    let org = r.location().to_string();
+    let page = founder.get(&org).await;
+    assert!(
+        page.body.contains("id=\"club-stage\"") && page.body.contains("发起"),
+        "a new club starts as proposed"
+    );
+    let mut worker = app.login(SOCIAL_WORKER).await;
+    assert_eq!(
+        worker
+            .post_form(&format!("{org}/stage"), &[("to", "seedling")])
+            .await
+            .status,
+        303,
+        "one step needs no reason"
+    );
+    let r = worker
+        .post_form(&format!("{org}/stage"), &[("to", "registered")])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("需要写明理由"));
+    assert_eq!(
+        worker
+            .post_form(
+                &format!("{org}/stage"),
+                &[("to", "registered"), ("reason", "已在民政局登记")]
+            )
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        founder
+            .post_form(
+                &format!("{org}/stage"),
+                &[("to", "dormant"), ("reason", "想休息")]
+            )
+            .await
+            .status,
+        403,
+        "residents do not move stages"
+    );
+    let page = founder.get(&org).await;
+    assert!(
+        page.body.contains("已在民政局登记") && page.body.contains("萌生（1.0）"),
+        "the history is dated and explained"
+    );
+    assert_eq!(
+        app.count_where(
+            "SELECT COUNT(*) FROM club_stage_changes WHERE reason = $1",
+            "已在民政局登记"
+        )
+        .await,
+        1
+    );
+}
+
+async fn the_aa_fee_is_derived_and_never_below_the_costs(app: &TestApp) {
+    let club = reading_club(app).await;
+    let mut leader = app.login(LEADER).await;
+    let form = |fee: &'static str| {
+        vec![
+            ("title", "读书分享会".to_string()),
+            ("place", "社区活动室".to_string()),
+            ("starts_at", local_in(7)),
+            ("capacity", "3".to_string()),
+            ("planned_cost", "100".to_string()),
+            ("surplus", "5".to_string()),
+            ("fee", fee.to_string()),
+        ]
+    };
+    fn as_refs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+        v.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+    let low = form("20");
+    let r = leader
+        .post_form(&format!("/orgs/{club}/activities"), &as_refs(&low))
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("不能低于成本分摊"));
+    let ok = form("");
+    let r = leader
+        .post_form(&format!("/orgs/{club}/activities"), &as_refs(&ok))
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = leader.get(r.location()).await;
+    assert!(
+        page.body.contains("¥100.00 × (1 + 5.0%) ÷ 3 = ¥35.00"),
+        "the fee shows its arithmetic: {}",
+        page.body
+    );
+    let mut resident = app.login(RESIDENT).await;
+    let r = resident
+        .post_form(&format!("/orgs/{club}/activities"), &as_refs(&ok))
+        .await;
+    assert_eq!(r.status, 403, "members who do not organize publish nothing");
+}
+
+async fn n_places_admit_exactly_n_under_a_rush_and_the_queue_moves_up(app: &TestApp) {
+    let club = reading_club(app).await;
+    let mut leader = app.login(LEADER).await;
+    let r = leader
+        .post_form(
+            &format!("/orgs/{club}/activities"),
+            &[
+                ("title", "茶话会"),
+                ("place", "活动室"),
+                ("starts_at", &local_in(3)),
+                ("capacity", "3"),
+            ],
+        )
+        .await;
+    let activity: i64 = r
+        .location()
+        .trim_start_matches("/activities/")
+        .parse()
+        .unwrap();
+    // Thirty neighbours of the community, each with an account.
+    let mut rep = app.api_client(BUILDING_REP, DEMO_PASSWORD).await;
+    let me = rep.get("/api/v1/me").await.json();
+    let b = me["household"]["building_id"].as_i64().unwrap();
+    let v = rep.get(&format!("/api/v1/regions/{b}")).await.json();
+    let households: Vec<i64> = v["households"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["registered"] == 0)
+        .map(|h| h["id"].as_i64().unwrap())
+        .take(3)
+        .collect();
+    let mut clients = vec![];
+    for (i, h) in households.iter().enumerate() {
+        let inv = rep
+            .json(
+                "POST",
+                &format!("/api/v1/households/{h}/invitations"),
+                json!({"max_uses": 10}),
+            )
+            .await
+            .json();
+        for j in 0..10 {
+            let phone = format!("1350000{:02}{:02}", i, j);
+            assert_eq!(
+                app.register(&phone, "邻居", inv["code"].as_str())
+                    .await
+                    .status,
+                201
+            );
+            let mut c = app.login_with(&phone, "neighbour-2026").await;
+            c.get("/").await;
+            clients.push(c);
+        }
+    }
+    let tasks: Vec<_> = clients
+        .into_iter()
+        .map(|mut c| {
+            tokio::spawn(async move {
+                let s = c
+                    .post_form(&format!("/activities/{activity}/signup"), &[])
+                    .await
+                    .status;
+                (s, c)
+            })
+        })
+        .collect();
+    let mut people = vec![];
+    for t in tasks {
+        let (status, c) = t.await.unwrap();
+        assert_eq!(status, 303);
+        people.push(c);
+    }
+    let confirmed = app.count_where("SELECT COUNT(*) FROM activity_signups WHERE status = 'confirmed' AND activity_id = CAST($1 AS BIGINT)", &activity.to_string()).await;
+    let waiting = app.count_where("SELECT COUNT(*) FROM activity_signups WHERE status = 'waitlisted' AND activity_id = CAST($1 AS BIGINT)", &activity.to_string()).await;
+    assert_eq!(
+        (confirmed, waiting),
+        (3, 27),
+        "exactly the places were given"
+    );
+    let distinct = app.count_where("SELECT COUNT(DISTINCT position) FROM activity_signups WHERE activity_id = CAST($1 AS BIGINT)", &activity.to_string()).await;
+    assert_eq!(distinct, 30, "everyone holds a distinct place in the queue");
+
+    // The capacity cannot drop below those signed up; a cancellation promotes the first waiting.
+    let r = leader
+        .post_form(
+            &format!("/activities/{activity}/capacity"),
+            &[("capacity", "2")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let first_waiting: i64 = app
+        .count_where("SELECT user_id FROM activity_signups WHERE status = 'waitlisted' AND activity_id = CAST($1 AS BIGINT) ORDER BY position LIMIT 1", &activity.to_string())
+        .await;
+    let mut in_user = None;
+    for c in people.iter_mut() {
+        let page = c.get(&format!("/activities/{activity}")).await;
+        if page.body.contains("您已报名成功") {
+            in_user = Some(c);
+            break;
+        }
+    }
+    let canceller = in_user.expect("a confirmed participant");
+    assert_eq!(
+        canceller
+            .post_form(&format!("/activities/{activity}/cancel"), &[])
+            .await
+            .status,
+        303
+    );
+    let first_is_in = app
+        .count_where("SELECT COUNT(*) FROM activity_signups WHERE status = 'confirmed' AND user_id = CAST($1 AS BIGINT)", &first_waiting.to_string())
+        .await;
+    assert_eq!(first_is_in, 1, "the one who waited longest moved up");
+    let status_of_first: i64 = app
+        .count_where("SELECT COUNT(*) FROM activity_signups WHERE status = 'confirmed' AND activity_id = CAST($1 AS BIGINT)", &activity.to_string())
+        .await;
+    assert_eq!(
+        status_of_first, 3,
+        "the freed place was taken from the waiting list"
+    );
+    assert_eq!(
+        leader
+            .post_form(
+                &format!("/activities/{activity}/capacity"),
+                &[("capacity", "5")]
+            )
+            .await
+            .status,
+        303
+    );
+    let confirmed = app.count_where("SELECT COUNT(*) FROM activity_signups WHERE status = 'confirmed' AND activity_id = CAST($1 AS BIGINT)", &activity.to_string()).await;
+    assert_eq!(confirmed, 5, "new places go to the waiting list in order");
+}
+
+async fn only_participants_check_in_with_the_door_code(app: &TestApp) {
+    let club = reading_club(app).await;
+    let mut leader = app.login(LEADER).await;
+    let r = leader
+        .post_form(
+            &format!("/orgs/{club}/activities"),
+            &[
+                ("title", "观影"),
+                ("place", "活动室"),
+                ("starts_at", &local_in(2)),
+                ("capacity", "10"),
+            ],
+        )
+        .await;
+    let activity = r.location().to_string();
+    let page = leader.get(&activity).await;
+    assert!(
+        page.body.contains("<svg"),
+        "the organizer sees the QR code for the door"
+    );
+    let code = page.body.split("checkin?code=").nth(1).unwrap()[..8].to_string();
+    let mut resident = app.login(RESIDENT).await;
+    let r = resident
+        .post_form(&format!("{activity}/checkin"), &[("code", &code)])
+        .await;
+    assert_eq!(r.status, 422, "not signed up");
+    assert!(r.body.contains("只有报名成功的人才能签到"));
+    resident.post_form(&format!("{activity}/signup"), &[]).await;
+    assert_eq!(
+        resident
+            .post_form(&format!("{activity}/checkin"), &[("code", "WRONG123")])
+            .await
+            .status,
+        422
+    );
+    assert_eq!(
+        resident
+            .post_form(&format!("{activity}/checkin"), &[("code", &code)])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        resident
+            .post_form(&format!("{activity}/checkin"), &[("code", &code)])
+            .await
+            .status,
+        409
+    );
+    assert!(resident.get(&activity).await.body.contains("已签到"));
+}
+
+on_both_databases!(
+    a_club_grows_from_proposal_and_jumps_only_with_a_reason,
+    the_aa_fee_is_derived_and_never_below_the_costs,
+    n_places_admit_exactly_n_under_a_rush_and_the_queue_moves_up,
+    only_participants_check_in_with_the_door_code,
+);
