@@ -50,3 +50,36 @@ CREATE TABLE activity_signups (
     UNIQUE (activity_id, user_id)
 );
 CREATE INDEX activity_signups_queue ON activity_signups(activity_id, status, position);
+
+CREATE TABLE activity_costs (
+    id          INTEGER PRIMARY KEY,
+    activity_id BIGINT NOT NULL REFERENCES activities(id),
+    item        TEXT NOT NULL,
+    amount      BIGINT NOT NULL CHECK (amount > 0),
+    voucher_id  BIGINT NOT NULL REFERENCES vouchers(id),
+    created_at  BIGINT NOT NULL
+);
+CREATE INDEX activity_costs_activity ON activity_costs(activity_id);
+
+-- 自组织生活会: recurring meetings where club leaders share what they did.
+CREATE TABLE life_meetings (
+    id         INTEGER PRIMARY KEY,
+    region_id  BIGINT NOT NULL REFERENCES regions(id),
+    title      TEXT NOT NULL,
+    held_on    TEXT NOT NULL,
+    created_by BIGINT NOT NULL REFERENCES users(id),
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX life_meetings_region ON life_meetings(region_id, held_on);
+
+CREATE TABLE life_meeting_shares (
+    id          INTEGER PRIMARY KEY,
+    meeting_id  BIGINT NOT NULL REFERENCES life_meetings(id),
+    org_id      BIGINT NOT NULL REFERENCES organizations(id),
+    speaker_id  BIGINT NOT NULL REFERENCES users(id),
+    story       TEXT NOT NULL,
+    money_used  BIGINT NOT NULL DEFAULT 0 CHECK (money_used >= 0),
+    photo_id    BIGINT REFERENCES vouchers(id),
+    created_at  BIGINT NOT NULL
+);
+CREATE INDEX life_meeting_shares_meeting ON life_meeting_shares(meeting_id, id);

@@ -3,6 +3,7 @@
 //! shown at the door, and the AA fee derived from planned costs and a surplus margin.
 
 use crate::{Actor, AppError, AppResult, Page};
+use chrono::Datelike;
 use linli_domain::DomainError;
 use linli_domain::accounts::{Role, bounded_text};
 use linli_domain::clubs::{self as d, Stage};
@@ -376,4 +377,287 @@ pub async fn mark_paid(db: &Db, actor: &Actor, id: i64, user_id: i64) -> AppResu
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+// ---- settlement ----------------------------------------------------------------------
+
+/// The organizer enters an actual cost with its receipt (before settling).
+pub async fn add_cost(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    item: &str,
+    amount: Fen,
+    voucher: crate::money::VoucherInput<'_>,
+) -> AppResult<()> {
+    let v = get(db, actor, id).await?;
+    if !v.organizer {
+        return Err(AppError::Forbidden);
+    }
+    let item = bounded_text(item, 100, DomainError::InvalidName)
+        .map_err(|_| AppError::Invalid("purpose_required"))?;
+    let org = crate::organizations::get(db, actor, v.activity.org_id).await?;
+    let ledger = crate::money::ensure_ledger(db, &org).await?;
+    crate::money::check_voucher(db, &ledger, &voucher, true).await?;
+    let mut tx = db.begin().await?;
+    let (_, _, status) = st::lock(&mut tx, id).await?;
+    if status != "published" {
+        return Err(AppError::Conflict("activity_settled"));
+    }
+    let voucher_id = crate::money::store_voucher(&mut tx, actor, &ledger, &voucher)
+        .await?
+        .ok_or(AppError::Invalid("voucher_required"))?;
+    st::insert_cost(&mut tx, id, &item, amount.0, voucher_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What a settlement shows: each participant's payment and where the money went.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Settlement {
+    pub fees: i64,
+    pub costs: Vec<st::CostRow>,
+    pub total_costs: i64,
+    /// Fees minus costs: the club keeps it (or covers it, when negative).
+    pub surplus: i64,
+    pub settled: bool,
+}
+
+pub async fn settlement(db: &Db, actor: &Actor, id: i64) -> AppResult<Settlement> {
+    let v = get(db, actor, id).await?;
+    let costs = st::costs(db, id).await?;
+    let fees: i64 = st::signups(db, id, 10_000, 0)
+        .await?
+        .iter()
+        .map(|s| s.fee_paid)
+        .sum();
+    let total_costs = costs.iter().map(|c| c.amount).sum();
+    Ok(Settlement {
+        fees,
+        total_costs,
+        surplus: fees - total_costs,
+        costs,
+        settled: v.activity.status == "settled",
+    })
+}
+
+/// Settles a held activity: the fees collected and every cost (with its receipt) are
+/// posted to the club's ledger in one transaction; the activity is then closed.
+pub async fn settle(db: &Db, actor: &Actor, id: i64) -> AppResult<Settlement> {
+    let v = get(db, actor, id).await?;
+    if !v.organizer {
+        return Err(AppError::Forbidden);
+    }
+    if v.activity.starts_at > now_ms() {
+        return Err(AppError::Invalid("not_held_yet"));
+    }
+    let org = crate::organizations::get(db, actor, v.activity.org_id).await?;
+    let ledger = crate::money::ensure_ledger(db, &org).await?;
+    let today = linli_domain::money::Day::today();
+    let mut tx = db.begin().await?;
+    let (_, _, status) = st::lock(&mut tx, id).await?;
+    if status != "published" {
+        return Err(AppError::Conflict("activity_settled"));
+    }
+    let fees = st::fees_collected(&mut tx, id).await?;
+    let mut first = None;
+    if fees > 0 {
+        let memo = format!("活动 #{id} {} AA 费", v.activity.title);
+        let t = crate::money::append(
+            &mut tx,
+            actor,
+            &org,
+            ledger.id,
+            &today,
+            "activity",
+            &memo,
+            None,
+            None,
+            &linli_domain::money::Balanced::pair("wallet", "income_fees", Fen(fees))?,
+        )
+        .await?;
+        first = Some(t);
+    }
+    for c in st::costs_tx(&mut tx, id).await? {
+        let memo = format!("活动 #{id} {}：{}", v.activity.title, c.item);
+        let t = crate::money::append(
+            &mut tx,
+            actor,
+            &org,
+            ledger.id,
+            &today,
+            "activity",
+            &memo,
+            None,
+            Some(c.voucher_id),
+            &linli_domain::money::Balanced::pair("expense_activities", "wallet", Fen(c.amount))?,
+        )
+        .await?;
+        first = first.or(Some(t));
+    }
+    if !st::mark_settled(&mut tx, id, first).await? {
+        return Err(AppError::Conflict("activity_settled"));
+    }
+    tx.commit().await?;
+    settlement(db, actor, id).await
+}
+
+// ---- life meetings (自组织生活会) -------------------------------------------------------
+
+/// Schedules a life meeting on a node: social workers, the association, administrators.
+pub async fn create_meeting(
+    db: &Db,
+    actor: &Actor,
+    region_id: i64,
+    title: &str,
+    held_on: &str,
+) -> AppResult<i64> {
+    let region = crate::regions::readable(db, actor, region_id).await?;
+    let can = actor
+        .role_over(&region.path, |r| {
+            r == Role::SocialWorker || r == Role::SocialOrganization || r.administers()
+        })
+        .is_some();
+    if !can {
+        return Err(AppError::Forbidden);
+    }
+    let title = bounded_text(title, 80, DomainError::InvalidName)?;
+    let day = linli_domain::money::Day::parse(held_on)?;
+    let mut tx = db.begin().await?;
+    let id = st::insert_meeting(&mut tx, region.id, &title, day.as_str(), actor.id()).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A leader shares what their club did: a story, the money used, a photo.
+pub async fn share(
+    db: &Db,
+    actor: &Actor,
+    meeting_id: i64,
+    org_id: i64,
+    story: &str,
+    money_used: Option<Fen>,
+    photo: crate::money::VoucherInput<'_>,
+) -> AppResult<()> {
+    let m = st::meeting(db, meeting_id)
+        .await?
+        .ok_or(AppError::NotFound("meeting_not_found"))?;
+    if !actor.can_read(&m.region_path) {
+        return Err(AppError::Forbidden);
+    }
+    let org = crate::organizations::get(db, actor, org_id).await?;
+    if !crate::organizations::my_role(db, actor, &org)
+        .await?
+        .is_some_and(MemberRole::manages)
+    {
+        return Err(AppError::Forbidden);
+    }
+    let story = bounded_text(story, 3000, DomainError::InvalidName)
+        .map_err(|_| AppError::Invalid("story_required"))?;
+    let ledger = crate::money::ensure_ledger(db, &org).await?;
+    crate::money::check_voucher(db, &ledger, &photo, false).await?;
+    let mut tx = db.begin().await?;
+    let photo_id = crate::money::store_voucher(&mut tx, actor, &ledger, &photo).await?;
+    st::insert_share(
+        &mut tx,
+        m.id,
+        org.id,
+        actor.id(),
+        &story,
+        money_used.map_or(0, |f| f.0),
+        photo_id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn meetings(
+    db: &Db,
+    actor: &Actor,
+    region_id: i64,
+    page: Page,
+) -> AppResult<Vec<st::MeetingRow>> {
+    let region = crate::regions::readable(db, actor, region_id).await?;
+    let (lo, hi) = region.region_path().subtree_bounds();
+    Ok(st::meetings_in(db, &lo, &hi, page.size, page.offset()).await?)
+}
+
+pub async fn meeting(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<(st::MeetingRow, Vec<st::ShareRow>)> {
+    let m = st::meeting(db, id)
+        .await?
+        .ok_or(AppError::NotFound("meeting_not_found"))?;
+    if !actor.can_read(&m.region_path) {
+        return Err(AppError::Forbidden);
+    }
+    let shares = st::shares(db, id).await?;
+    Ok((m, shares))
+}
+
+// ---- growth --------------------------------------------------------------------------
+
+/// Clubs per stage at the end of each of the last twelve months, with reach figures.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Growth {
+    /// `YYYY-MM` labels, oldest first.
+    pub months: Vec<String>,
+    /// For each month: counts per stage in `Stage::ALL` order.
+    pub counts: Vec<Vec<i64>>,
+    pub clubs_now: i64,
+    pub members: i64,
+    pub activities: i64,
+    pub households_reached: i64,
+}
+
+pub async fn growth(db: &Db, actor: &Actor, region_id: i64) -> AppResult<Growth> {
+    let region = crate::regions::readable(db, actor, region_id).await?;
+    let (lo, hi) = region.region_path().subtree_bounds();
+    let history = st::stage_history_in(db, &lo, &hi).await?;
+    let clubs = st::clubs_in(db, &lo, &hi).await?;
+    let (members, activities, households_reached) = st::reach_in(db, &lo, &hi).await?;
+    let now = linli_domain::time::to_shanghai(now_ms()).date_naive();
+    let first = now.with_day(1).unwrap_or(now);
+    let mut months = vec![];
+    let mut counts = vec![];
+    for back in (0..12).rev() {
+        let m = first
+            .checked_sub_months(chrono::Months::new(back))
+            .unwrap_or(first);
+        let end = m.checked_add_months(chrono::Months::new(1)).unwrap_or(m);
+        let end_ms = end
+            .and_hms_opt(0, 0, 0)
+            .map_or(0, |t| t.and_utc().timestamp_millis() - 8 * 3_600_000);
+        // Stage of each club at the month's end: its last change before then; clubs
+        // founded without recorded history count as their current stage from founding.
+        let mut state: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+        for (org, created, stage) in &clubs {
+            if *created < end_ms && !history.iter().any(|(o, _, _)| o == org) {
+                state.insert(*org, stage.clone());
+            }
+        }
+        for (org, to, at) in &history {
+            if *at < end_ms {
+                state.insert(*org, to.clone());
+            }
+        }
+        counts.push(
+            Stage::ALL
+                .iter()
+                .map(|s| state.values().filter(|v| *v == s.as_str()).count() as i64)
+                .collect(),
+        );
+        months.push(m.format("%Y-%m").to_string());
+    }
+    Ok(Growth {
+        months,
+        counts,
+        clubs_now: clubs.len() as i64,
+        members,
+        activities,
+        households_reached,
+    })
 }

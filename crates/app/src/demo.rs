@@ -333,6 +333,7 @@ pub async fn seed(db: &Db) -> AppResult<Vec<DemoLogin>> {
         ),
     ];
     let mut reading_club = None;
+    let mut first_clubs = vec![];
     let mut fund = None;
     for (name, kind, node_name, intro, leader) in org_specs {
         let region_id = named.resolve(node_name);
@@ -346,6 +347,9 @@ pub async fn seed(db: &Db) -> AppResult<Vec<DemoLogin>> {
         )
         .await?;
         let ledger = money::create_ledger(&mut tx, org, region_id).await?;
+        if kind == OrgKind::Club {
+            first_clubs.push(org);
+        }
         if name == "翠竹园读书会" {
             reading_club = Some(ledger);
         }
@@ -373,6 +377,7 @@ pub async fn seed(db: &Db) -> AppResult<Vec<DemoLogin>> {
             }
         }
     }
+    grow_clubs(&mut tx, &first_clubs, named.communities[0], &user_ids).await?;
     if let Some(ledger) = reading_club {
         seed_club_books(&mut tx, ledger, user_ids[5]).await?;
     }
@@ -555,6 +560,105 @@ async fn seed_club_books(
             },
         )
         .await?;
+    }
+    Ok(())
+}
+
+/// Seed 001's story in the first community: three clubs a year ago, thirty-one now.
+/// Social worker 吴静 moves each along: proposed, seedling two weeks later, active after
+/// six weeks; two have gone dormant.
+async fn grow_clubs(
+    tx: &mut linli_store::Tx,
+    first: &[i64],
+    community: i64,
+    users: &[i64],
+) -> AppResult<()> {
+    use linli_store::clubs as cs;
+    const NAMES: [&str; 28] = [
+        "合唱团",
+        "书法社",
+        "乒乓球队",
+        "编织小组",
+        "摄影俱乐部",
+        "健步走队",
+        "二胡班",
+        "象棋社",
+        "园艺小组",
+        "英语角",
+        "跳绳队",
+        "旧物改造坊",
+        "烘焙小组",
+        "羽毛球队",
+        "老年模特队",
+        "国画班",
+        "广场舞队",
+        "电影沙龙",
+        "绘本故事会",
+        "志愿修理队",
+        "太极扇队",
+        "戏曲票友会",
+        "瑜伽小组",
+        "垃圾分类宣传队",
+        "社区跑团",
+        "手机课堂",
+        "亲子阅读营",
+        "社区厨房",
+    ];
+    let day = 86_400_000i64;
+    let now = linli_domain::time::now_ms();
+    let social_worker = users[4];
+    let leaders = [users[5], users[6], users[7], users[8], users[11]];
+    let history = |founded: i64| -> Vec<(&'static str, &'static str, i64)> {
+        let mut h = vec![("", "proposed", founded)];
+        if founded + 14 * day < now {
+            h.push(("proposed", "seedling", founded + 14 * day));
+        }
+        if founded + 45 * day < now {
+            h.push(("seedling", "active", founded + 45 * day));
+        }
+        h
+    };
+    for (i, org) in first.iter().enumerate() {
+        let founded = now - 400 * day + i as i64 * 3 * day;
+        cs::backdate_club(tx, *org, founded).await?;
+        for (from, to, at) in history(founded) {
+            cs::insert_stage_change(tx, *org, from, to, "", social_worker, at).await?;
+        }
+    }
+    for (k, name) in NAMES.iter().enumerate() {
+        let founded = now - (330 - k as i64 * 11) * day;
+        let leader = leaders[k % leaders.len()];
+        let org = orgs::insert(
+            tx,
+            community,
+            OrgKind::Club.as_str(),
+            name,
+            "居民自发组织，欢迎邻居加入。",
+            leader,
+        )
+        .await?;
+        orgs::upsert_member(tx, org, leader, MemberRole::Leader.as_str()).await?;
+        money::create_ledger(tx, org, community).await?;
+        cs::backdate_club(tx, org, founded).await?;
+        let mut stage = "active";
+        for (from, to, at) in history(founded) {
+            cs::insert_stage_change(tx, org, from, to, "", social_worker, at).await?;
+            stage = to;
+        }
+        if k == 3 || k == 11 {
+            cs::insert_stage_change(
+                tx,
+                org,
+                stage,
+                "dormant",
+                "骨干搬家，暂停活动",
+                social_worker,
+                now - 20 * day,
+            )
+            .await?;
+            stage = "dormant";
+        }
+        cs::set_stage(tx, org, "active", stage).await?;
     }
     Ok(())
 }

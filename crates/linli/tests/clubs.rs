@@ -43,7 +43,7 @@ async fn a_club_grows_from_proposal_and_jumps_only_with_a_reason(app: &TestApp) 
             &format!("/regions/{community}/orgs"),
             &[
                 ("kind", "club"),
-                ("name", "广场舞队"),
+                ("name", "夜跑小分队"),
                 ("intro", "晚饭后跳舞"),
             ],
         )
@@ -332,7 +332,193 @@ async fn only_participants_check_in_with_the_door_code(app: &TestApp) {
     assert!(resident.get(&activity).await.body.contains("已签到"));
 }
 
+const PNG: &[u8] = include_bytes!("../../app/src/demo_receipt.png");
+
+async fn an_activity_is_settled_into_the_club_ledger_with_receipts(app: &TestApp) {
+    let club = reading_club(app).await;
+    let mut leader = app.login(LEADER).await;
+    let r = leader
+        .post_form(
+            &format!("/orgs/{club}/activities"),
+            &[
+                ("title", "包饺子"),
+                ("place", "社区厨房"),
+                ("starts_at", &local_in(1)),
+                ("capacity", "3"),
+                ("planned_cost", "100"),
+                ("surplus", "5"),
+            ],
+        )
+        .await;
+    let activity = r.location().to_string();
+    let id: i64 = activity.trim_start_matches("/activities/").parse().unwrap();
+    let mut resident = app.login(RESIDENT).await;
+    resident.post_form(&format!("{activity}/signup"), &[]).await;
+    let resident_id = app
+        .count_where("SELECT id FROM users WHERE phone = $1", RESIDENT)
+        .await;
+    assert_eq!(
+        leader
+            .post_form(&format!("{activity}/paid/{resident_id}"), &[])
+            .await
+            .status,
+        303
+    );
+    let r = leader
+        .post_multipart(
+            &format!("{activity}/costs"),
+            &[("item", "面粉和肉馅"), ("amount", "30")],
+            Some(("voucher", "r.png", "image/png", PNG)),
+            true,
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = leader.post_form(&format!("{activity}/settle"), &[]).await;
+    assert_eq!(r.status, 422, "not held yet");
+    app.exec(&format!(
+        "UPDATE activities SET starts_at = starts_at - 3 * 86400000 WHERE id = {id}"
+    ))
+    .await;
+    let mut api = app.api_client(LEADER, DEMO_PASSWORD).await;
+    let before = api
+        .get(&format!("/api/v1/organizations/{club}/ledger"))
+        .await
+        .json();
+    assert_eq!(
+        leader
+            .post_form(&format!("{activity}/settle"), &[])
+            .await
+            .status,
+        303
+    );
+    let after = api
+        .get(&format!("/api/v1/organizations/{club}/ledger"))
+        .await
+        .json();
+    let bal = |v: &serde_json::Value, code: &str| {
+        v["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["code"] == code)
+            .unwrap()["balance"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(
+        bal(&after, "income_fees"),
+        bal(&before, "income_fees") + 3500,
+        "the fee paid"
+    );
+    assert_eq!(
+        bal(&after, "expense_activities"),
+        bal(&before, "expense_activities") + 3000,
+        "the cost with its receipt"
+    );
+    assert_eq!(
+        bal(&after, "wallet"),
+        bal(&before, "wallet") + 500,
+        "the surplus stays with the club"
+    );
+    let page = resident.get(&activity).await;
+    assert!(
+        page.body.contains("您已交 ¥35.00")
+            && page.body.contains("面粉和肉馅")
+            && page.body.contains("已结算")
+    );
+    assert_eq!(
+        leader
+            .post_form(&format!("{activity}/settle"), &[])
+            .await
+            .status,
+        409
+    );
+}
+
+async fn the_growth_page_tells_three_clubs_becoming_thirty_one(app: &TestApp) {
+    let community = app.region_id("翠竹园社区").await;
+    let mut resident = app.login(RESIDENT).await;
+    let page = resident.get(&format!("/regions/{community}/growth")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("<b>31</b><span>个自组织"),
+        "thirty-one clubs now"
+    );
+    assert!(page.body.contains("<svg class=\"chart\""));
+    let g = app
+        .count("club_stage_changes WHERE to_stage = 'dormant'")
+        .await;
+    assert_eq!(g, 2);
+    let mut outsider = app.login("13800000015").await;
+    assert_eq!(
+        outsider
+            .get(&format!("/regions/{community}/growth"))
+            .await
+            .status,
+        403
+    );
+}
+
+async fn life_meetings_keep_the_stories_leaders_share(app: &TestApp) {
+    let community = app.region_id("翠竹园社区").await;
+    let mut worker = app.login(SOCIAL_WORKER).await;
+    let r = worker
+        .post_form(
+            &format!("/regions/{community}/meetings"),
+            &[("title", "十一月自组织生活会"), ("held_on", "2026-11-20")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let meeting = r.location().to_string();
+    let club = reading_club(app).await;
+    let mut leader = app.login(LEADER).await;
+    let r = leader
+        .post_multipart(
+            &meeting,
+            &[
+                ("org_id", &club.to_string()),
+                ("story", "我们读完了《乡土中国》，老人讲了村里的故事"),
+                ("money_used", "168"),
+            ],
+            Some(("voucher", "photo.png", "image/png", PNG)),
+            true,
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let mut resident = app.login(RESIDENT).await;
+    let page = resident.get(&meeting).await;
+    assert!(
+        page.body.contains("老人讲了村里的故事")
+            && page.body.contains("¥168.00")
+            && page.body.contains("<img")
+    );
+    let r = resident
+        .post_multipart(
+            &meeting,
+            &[("org_id", &club.to_string()), ("story", "我也想说")],
+            None,
+            true,
+        )
+        .await;
+    assert_eq!(r.status, 403, "members share through their leaders");
+    let mut outsider = app.login("13800000015").await;
+    assert_eq!(outsider.get(&meeting).await.status, 403);
+    assert_eq!(
+        resident
+            .post_form(
+                &format!("/regions/{community}/meetings"),
+                &[("title", "x"), ("held_on", "2026-11-20")]
+            )
+            .await
+            .status,
+        403
+    );
+}
+
 on_both_databases!(
+    an_activity_is_settled_into_the_club_ledger_with_receipts,
+    the_growth_page_tells_three_clubs_becoming_thirty_one,
+    life_meetings_keep_the_stories_leaders_share,
     a_club_grows_from_proposal_and_jumps_only_with_a_reason,
     the_aa_fee_is_derived_and_never_below_the_costs,
     n_places_admit_exactly_n_under_a_rush_and_the_queue_moves_up,

@@ -246,3 +246,168 @@ pub async fn signups(
          ORDER BY CASE s.status WHEN 'confirmed' THEN 0 ELSE 1 END, s.position LIMIT $2 OFFSET $3")
         .bind(activity_id).bind(limit).bind(offset).fetch_all(p).await)
 }
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct CostRow {
+    pub id: i64,
+    pub item: String,
+    pub amount: i64,
+    pub voucher_id: i64,
+}
+
+pub async fn insert_cost(
+    tx: &mut Tx,
+    activity_id: i64,
+    item: &str,
+    amount: i64,
+    voucher_id: i64,
+) -> StoreResult<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO activity_costs (activity_id, item, amount, voucher_id, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(activity_id).bind(item).bind(amount).bind(voucher_id).bind(now_ms())
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn costs(db: &Db, activity_id: i64) -> StoreResult<Vec<CostRow>> {
+    on_db!(db, p => sqlx::query_as("SELECT id, item, amount, voucher_id FROM activity_costs WHERE activity_id = $1 ORDER BY id")
+        .bind(activity_id).fetch_all(p).await)
+}
+
+pub async fn costs_tx(tx: &mut Tx, activity_id: i64) -> StoreResult<Vec<CostRow>> {
+    on_tx!(tx, c => sqlx::query_as("SELECT id, item, amount, voucher_id FROM activity_costs WHERE activity_id = $1 ORDER BY id")
+        .bind(activity_id).fetch_all(c).await)
+}
+
+/// Fees recorded as paid for an activity.
+pub async fn fees_collected(tx: &mut Tx, activity_id: i64) -> StoreResult<i64> {
+    on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(fee_paid), 0) AS BIGINT) FROM activity_signups WHERE activity_id = $1")
+        .bind(activity_id).fetch_one(c).await)
+}
+
+pub async fn mark_settled(tx: &mut Tx, activity_id: i64, txn: Option<i64>) -> StoreResult<bool> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE activities SET status = 'settled', settled_txn = $1 WHERE id = $2 AND status = 'published'")
+        .bind(txn).bind(activity_id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+// ---- life meetings -------------------------------------------------------------------
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct MeetingRow {
+    pub id: i64,
+    pub region_id: i64,
+    pub region_path: String,
+    pub title: String,
+    pub held_on: String,
+    pub shares: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct ShareRow {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub speaker_name: String,
+    pub story: String,
+    pub money_used: i64,
+    pub photo_id: Option<i64>,
+}
+
+const MEETING_SELECT: &str = "SELECT m.id, m.region_id, r.path AS region_path, m.title, m.held_on, \
+    (SELECT COUNT(*) FROM life_meeting_shares s WHERE s.meeting_id = m.id) AS shares \
+    FROM life_meetings m JOIN regions r ON r.id = m.region_id";
+
+pub async fn insert_meeting(
+    tx: &mut Tx,
+    region_id: i64,
+    title: &str,
+    held_on: &str,
+    by: i64,
+) -> StoreResult<i64> {
+    on_tx!(tx, c => sqlx::query_scalar(
+        "INSERT INTO life_meetings (region_id, title, held_on, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        .bind(region_id).bind(title).bind(held_on).bind(by).bind(now_ms()).fetch_one(c).await)
+}
+
+pub async fn meeting(db: &Db, id: i64) -> StoreResult<Option<MeetingRow>> {
+    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{MEETING_SELECT} WHERE m.id = $1")))
+        .bind(id).fetch_optional(p).await)
+}
+
+pub async fn meetings_in(
+    db: &Db,
+    lo: &str,
+    hi: &str,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<Vec<MeetingRow>> {
+    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{MEETING_SELECT} WHERE r.path >= $1 AND r.path < $2 ORDER BY m.held_on DESC, m.id DESC LIMIT $3 OFFSET $4")))
+        .bind(lo).bind(hi).bind(limit).bind(offset).fetch_all(p).await)
+}
+
+pub async fn insert_share(
+    tx: &mut Tx,
+    meeting_id: i64,
+    org_id: i64,
+    speaker: i64,
+    story: &str,
+    money_used: i64,
+    photo: Option<i64>,
+) -> StoreResult<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO life_meeting_shares (meeting_id, org_id, speaker_id, story, money_used, photo_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(meeting_id).bind(org_id).bind(speaker).bind(story).bind(money_used).bind(photo).bind(now_ms())
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn shares(db: &Db, meeting_id: i64) -> StoreResult<Vec<ShareRow>> {
+    on_db!(db, p => sqlx::query_as(
+        "SELECT s.id, s.org_id, o.name AS org_name, u.display_name AS speaker_name, s.story, s.money_used, s.photo_id \
+         FROM life_meeting_shares s JOIN organizations o ON o.id = s.org_id JOIN users u ON u.id = s.speaker_id \
+         WHERE s.meeting_id = $1 ORDER BY s.id LIMIT 200")
+        .bind(meeting_id).fetch_all(p).await)
+}
+
+// ---- growth --------------------------------------------------------------------------
+
+/// Clubs at and below a node with their creation time (for the growth chart).
+pub async fn clubs_in(db: &Db, lo: &str, hi: &str) -> StoreResult<Vec<(i64, i64, String)>> {
+    on_db!(db, p => sqlx::query_as(
+        "SELECT o.id, o.created_at, o.stage FROM organizations o JOIN regions r ON r.id = o.region_id \
+         WHERE r.path >= $1 AND r.path < $2 AND o.kind = 'club' ORDER BY o.id LIMIT 5000")
+        .bind(lo).bind(hi).fetch_all(p).await)
+}
+
+/// Every stage change of clubs at and below a node: (org, to_stage, at), oldest first.
+pub async fn stage_history_in(db: &Db, lo: &str, hi: &str) -> StoreResult<Vec<(i64, String, i64)>> {
+    on_db!(db, p => sqlx::query_as(
+        "SELECT s.org_id, s.to_stage, s.at FROM club_stage_changes s JOIN organizations o ON o.id = s.org_id \
+         JOIN regions r ON r.id = o.region_id WHERE r.path >= $1 AND r.path < $2 ORDER BY s.at, s.id LIMIT 50000")
+        .bind(lo).bind(hi).fetch_all(p).await)
+}
+
+/// Members of clubs, activities held and households reached at and below a node.
+pub async fn reach_in(db: &Db, lo: &str, hi: &str) -> StoreResult<(i64, i64, i64)> {
+    on_db!(db, p => sqlx::query_as(
+        "SELECT \
+          (SELECT COUNT(DISTINCT m.user_id) FROM org_members m JOIN organizations o ON o.id = m.org_id \
+             JOIN regions r ON r.id = o.region_id WHERE r.path >= $1 AND r.path < $2 AND o.kind = 'club'), \
+          (SELECT COUNT(*) FROM activities a JOIN regions r ON r.id = a.region_id WHERE r.path >= $1 AND r.path < $2), \
+          (SELECT COUNT(DISTINCT x.household_id) FROM activity_signups s JOIN activities a ON a.id = s.activity_id \
+             JOIN regions r ON r.id = a.region_id JOIN residents x ON x.user_id = s.user_id \
+             WHERE r.path >= $1 AND r.path < $2 AND s.status = 'confirmed')")
+        .bind(lo).bind(hi).fetch_one(p).await)
+}
+
+/// Sets a club's founding time (demo data tells a year's story).
+pub async fn backdate_club(tx: &mut Tx, org_id: i64, at: i64) -> StoreResult<()> {
+    on_tx!(tx, c => sqlx::query("UPDATE organizations SET created_at = $1 WHERE id = $2")
+        .bind(at).bind(org_id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}

@@ -30,6 +30,26 @@ pub fn router() -> Router<AppState> {
         .route("/activities/{id}/capacity", post(capacity))
         .route("/activities/{id}/paid/{user_id}", post(paid))
         .route("/activities/{id}/checkin", get(checkin_page).post(check_in))
+        .route(
+            "/activities/{id}/costs",
+            post(add_cost).layer(axum::extract::DefaultBodyLimit::max(
+                linli_app::money::VOUCHER_MAX_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/activities/{id}/settle", post(settle))
+        .route(
+            "/regions/{id}/meetings",
+            get(meetings_page).post(create_meeting),
+        )
+        .route(
+            "/meetings/{id}",
+            get(meeting_page)
+                .post(share)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    linli_app::money::VOUCHER_MAX_BYTES + 64 * 1024,
+                )),
+        )
+        .route("/regions/{id}/growth", get(growth_page))
 }
 
 #[derive(Deserialize)]
@@ -143,6 +163,7 @@ async fn create(
 struct ActivityPage {
     l: Layout,
     v: ActivityView,
+    s: linli_app::clubs::Settlement,
     qr_svg: String,
     checkin_url: String,
 }
@@ -173,7 +194,9 @@ async fn activity_page(
         }
         None => (String::new(), String::new()),
     };
+    let s = app::settlement(state.db(), actor, id).await.page(&ctx)?;
     Ok(ActivityPage {
+        s,
         l: ctx.layout(),
         v,
         qr_svg,
@@ -276,4 +299,203 @@ async fn check_in(
         .await
         .page(&ctx)?;
     Ok(Redirect::to(&format!("/activities/{id}")))
+}
+
+async fn add_cost(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    mp: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let up = super::money::read_upload(mp).await.page(&ctx)?;
+    let amount = Fen::parse_yuan(up.get("amount"))
+        .map_err(AppError::from)
+        .page(&ctx)?;
+    app::add_cost(state.db(), actor, id, up.get("item"), amount, up.voucher())
+        .await
+        .page(&ctx)?;
+    Ok(Redirect::to(&format!("/activities/{id}")))
+}
+
+async fn settle(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    app::settle(state.db(), actor, id).await.page(&ctx)?;
+    Ok(Redirect::to(&format!("/activities/{id}")))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "clubs/meetings.html")]
+struct MeetingsPage {
+    l: Layout,
+    region_id: i64,
+    meetings: Vec<linli_store::clubs::MeetingRow>,
+    today: String,
+}
+
+async fn meetings_page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<PageQuery>,
+) -> Result<MeetingsPage, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let meetings = app::meetings(state.db(), actor, id, Page::new(q.page, None, 30))
+        .await
+        .page(&ctx)?;
+    Ok(MeetingsPage {
+        l: ctx.layout(),
+        region_id: id,
+        meetings,
+        today: linli_domain::money::Day::today().as_str().to_string(),
+    })
+}
+
+#[derive(Deserialize)]
+struct MeetingForm {
+    title: String,
+    held_on: String,
+}
+
+async fn create_meeting(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<MeetingForm>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let m = app::create_meeting(state.db(), actor, id, &f.title, &f.held_on)
+        .await
+        .page(&ctx)?;
+    Ok(Redirect::to(&format!("/meetings/{m}")))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "clubs/meeting.html")]
+struct MeetingPage {
+    l: Layout,
+    m: linli_store::clubs::MeetingRow,
+    shares: Vec<linli_store::clubs::ShareRow>,
+    my_clubs: Vec<OrgRow>,
+}
+
+async fn meeting_page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<MeetingPage, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let (m, shares) = app::meeting(state.db(), actor, id).await.page(&ctx)?;
+    let my_clubs = linli_app::grants::applicants(state.db(), actor)
+        .await
+        .page(&ctx)?;
+    Ok(MeetingPage {
+        l: ctx.layout(),
+        m,
+        shares,
+        my_clubs,
+    })
+}
+
+async fn share(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    mp: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let up = super::money::read_upload(mp).await.page(&ctx)?;
+    let money = optional_fen(&Some(up.get("money_used").to_string())).page(&ctx)?;
+    let org: i64 = up.get("org_id").parse().unwrap_or(0);
+    app::share(
+        state.db(),
+        actor,
+        id,
+        org,
+        up.get("story"),
+        money,
+        up.voucher(),
+    )
+    .await
+    .page(&ctx)?;
+    Ok(Redirect::to(&format!("/meetings/{id}")))
+}
+
+/// One month's column of the growth chart.
+pub struct Column {
+    pub label: String,
+    pub x: i64,
+    /// (stage, y, height) segments, bottom up.
+    pub segments: Vec<(&'static str, i64, i64)>,
+    pub total: i64,
+    /// Top of the stack, for the total's label.
+    pub top: i64,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "clubs/growth.html")]
+struct GrowthPage {
+    l: Layout,
+    region: linli_store::regions::RegionRow,
+    g: linli_app::clubs::Growth,
+    columns: Vec<Column>,
+    stages: Vec<&'static str>,
+}
+
+async fn growth_page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<GrowthPage, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let region = linli_app::regions::readable(state.db(), actor, id)
+        .await
+        .page(&ctx)?;
+    let g = app::growth(state.db(), actor, id).await.page(&ctx)?;
+    let stages: Vec<&'static str> = linli_domain::clubs::Stage::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    let max = g
+        .counts
+        .iter()
+        .map(|c| c.iter().sum::<i64>())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let columns = g
+        .months
+        .iter()
+        .zip(&g.counts)
+        .enumerate()
+        .map(|(i, (label, c))| {
+            let mut y = 150;
+            let mut segments = vec![];
+            for (k, n) in c.iter().enumerate() {
+                let h = n * 140 / max;
+                if h > 0 {
+                    y -= h;
+                    segments.push((stages[k], y, h));
+                }
+            }
+            Column {
+                label: label[5..].to_string(),
+                x: 10 + i as i64 * 25,
+                segments,
+                total: c.iter().sum(),
+                top: y,
+            }
+        })
+        .collect();
+    Ok(GrowthPage {
+        l: ctx.layout(),
+        region,
+        g,
+        columns,
+        stages,
+    })
 }
