@@ -484,7 +484,18 @@ async fn organizations_have_members_roles_and_always_a_leader(app: &TestApp) {
     let list = founder
         .get(&format!("/regions/{community}/orgs?kind=club"))
         .await;
-    assert!(list.body.contains("羽毛球队") && list.body.contains("翠竹园读书会"));
+    assert!(list.body.contains("翠竹园读书会"));
+    let second = founder
+        .get(&format!("/regions/{community}/orgs?kind=club&page=2"))
+        .await;
+    assert!(
+        second.body.contains("羽毛球队"),
+        "the new club is on the second page of 32"
+    );
+    assert!(
+        list.body.contains("第 1 / 2") || list.body.contains("1 / 2"),
+        "the list is paginated"
+    );
     assert!(
         !list.body.contains("业主委员会"),
         "the filter shows clubs only"
