@@ -515,7 +515,105 @@ async fn life_meetings_keep_the_stories_leaders_share(app: &TestApp) {
     );
 }
 
+async fn the_api_runs_an_activity_end_to_end(app: &TestApp) {
+    let club = reading_club(app).await;
+    let mut leader = app.api_client(LEADER, DEMO_PASSWORD).await;
+    let r = leader
+        .json("POST", &format!("/api/v1/organizations/{club}/activities"),
+              json!({"title": "周末读书", "place": "图书角", "starts_at": local_in(5), "capacity": 1, "planned_cost_fen": 1000, "surplus_percent": "10"}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap();
+    assert_eq!(r.json()["fee"], 1100);
+    let r = leader.json("POST", &format!("/api/v1/organizations/{club}/activities"),
+        json!({"title": "x", "place": "y", "starts_at": local_in(5), "capacity": 1, "planned_cost_fen": 12.5})).await;
+    assert_eq!(r.json()["error"]["code"], "invalid_amount");
+    let mut resident = app.api_client(RESIDENT, DEMO_PASSWORD).await;
+    assert_eq!(
+        resident
+            .json(
+                "POST",
+                &format!("/api/v1/activities/{id}/signup"),
+                json!({})
+            )
+            .await
+            .json()["status"],
+        "confirmed"
+    );
+    let mut rep = app.api_client(BUILDING_REP, DEMO_PASSWORD).await;
+    assert_eq!(
+        rep.json(
+            "POST",
+            &format!("/api/v1/activities/{id}/signup"),
+            json!({})
+        )
+        .await
+        .json()["status"],
+        "waitlisted"
+    );
+    let code = leader.get(&format!("/api/v1/activities/{id}")).await.json()["checkin_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        resident
+            .get(&format!("/api/v1/activities/{id}"))
+            .await
+            .json()["checkin_code"]
+            .is_null(),
+        "only organizers see the code"
+    );
+    assert_eq!(
+        rep.json(
+            "POST",
+            &format!("/api/v1/activities/{id}/checkin"),
+            json!({"code": code})
+        )
+        .await
+        .json()["error"]["code"],
+        "not_signed_up_to_check_in"
+    );
+    assert_eq!(
+        resident
+            .send(
+                "DELETE",
+                &format!("/api/v1/activities/{id}/signup"),
+                None,
+                vec![],
+                &[]
+            )
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        rep.get(&format!("/api/v1/activities/{id}")).await.json()["mine"]["status"],
+        "confirmed",
+        "promoted"
+    );
+    assert_eq!(
+        rep.json(
+            "POST",
+            &format!("/api/v1/activities/{id}/checkin"),
+            json!({"code": code})
+        )
+        .await
+        .status,
+        204
+    );
+    let g = resident
+        .get(&format!(
+            "/api/v1/regions/{}/growth",
+            app.region_id("翠竹园社区").await
+        ))
+        .await
+        .json();
+    assert_eq!(g["clubs_now"], 31);
+    assert_eq!(g["months"].as_array().unwrap().len(), 12);
+}
+
 on_both_databases!(
+    the_api_runs_an_activity_end_to_end,
     an_activity_is_settled_into_the_club_ledger_with_receipts,
     the_growth_page_tells_three_clubs_becoming_thirty_one,
     life_meetings_keep_the_stories_leaders_share,

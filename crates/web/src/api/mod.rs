@@ -3,6 +3,7 @@
 //! Authentication: `POST /api/v1/sessions` returns a token to send as
 //! `Authorization: Bearer <token>`; browser sessions work too, with `X-CSRF-Token`.
 
+mod clubs;
 mod grants;
 mod money;
 mod v1;
@@ -16,7 +17,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .nest(
             "/api/v1",
-            v1::router().merge(money::router()).merge(grants::router()),
+            v1::router()
+                .merge(money::router())
+                .merge(grants::router())
+                .merge(clubs::router()),
         )
         .route("/api/openapi.json", get(openapi))
 }
@@ -25,5 +29,6 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     let mut doc = v1::ApiDoc::openapi();
     doc.merge(money::MoneyDoc::openapi());
     doc.merge(grants::GrantsDoc::openapi());
+    doc.merge(clubs::ClubsDoc::openapi());
     Json(doc)
 }

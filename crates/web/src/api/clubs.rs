@@ -1,0 +1,347 @@
+//! Clubs and activities in the API.
+
+use crate::ctx::Ctx;
+use crate::error::{ApiError, ApiErrorBody, OrPage};
+use crate::extract::{ApiJson, Path, Query};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use linli_app::clubs::{self as app, ActivityView, Growth, NewActivity, Settlement, StageView};
+use linli_app::{AppError, Page};
+use linli_domain::money::Fen;
+use linli_store::clubs::{ActivityRow, CostRow, MeetingRow, ShareRow, SignupRow, StageChangeRow};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+type ApiResult<T> = Result<T, ApiError>;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/organizations/{id}/stage", get(stage).post(change_stage))
+        .route(
+            "/organizations/{id}/activities",
+            get(activities).post(create),
+        )
+        .route("/activities/{id}", get(activity))
+        .route("/activities/{id}/signup", post(sign_up).delete(cancel))
+        .route("/activities/{id}/capacity", post(capacity))
+        .route("/activities/{id}/checkin", post(check_in))
+        .route("/activities/{id}/payments/{user_id}", post(paid))
+        .route("/activities/{id}/settlement", get(settlement).post(settle))
+        .route("/regions/{id}/growth", get(growth))
+        .route("/regions/{id}/life-meetings", get(meetings))
+        .route("/life-meetings/{id}", get(meeting))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        stage,
+        change_stage,
+        activities,
+        create,
+        activity,
+        sign_up,
+        cancel,
+        capacity,
+        check_in,
+        paid,
+        settlement,
+        settle,
+        growth,
+        meetings,
+        meeting
+    ),
+    components(schemas(
+        StageView,
+        StageChangeRow,
+        StageReq,
+        ActivityRow,
+        ActivityReq,
+        ActivityView,
+        SignupRow,
+        CapacityReq,
+        CodeReq,
+        Settlement,
+        CostRow,
+        Growth,
+        MeetingRow,
+        ShareRow,
+        MeetingOut
+    ))
+)]
+pub struct ClubsDoc;
+
+#[derive(Deserialize, IntoParams)]
+pub struct PageParams {
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+/// A club's stage and its dated history.
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/stage", params(("id" = i64, Path)), responses((status = 200, body = StageView)))]
+async fn stage(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<StageView>> {
+    let a = ctx.actor().api(&ctx)?;
+    let org = linli_app::organizations::get(s.db(), a, id)
+        .await
+        .api(&ctx)?;
+    Ok(Json(app::stage(s.db(), a, &org).await.api(&ctx)?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct StageReq {
+    /// proposed, seedling, active, registered, dormant or dissolved.
+    to: String,
+    /// Needed unless moving one step up.
+    reason: Option<String>,
+}
+
+/// Moves a club along its lifecycle (social workers, the association, officers).
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/stage", params(("id" = i64, Path)), request_body = StageReq,
+    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn change_stage(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<StageReq>,
+) -> ApiResult<StatusCode> {
+    let a = ctx.actor().api(&ctx)?;
+    app::change_stage(s.db(), a, id, &r.to, r.reason.as_deref().unwrap_or(""))
+        .await
+        .api(&ctx)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A club's activities, newest first.
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/activities", params(("id" = i64, Path), PageParams), responses((status = 200, body = Vec<ActivityRow>)))]
+async fn activities(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Query(p): Query<PageParams>,
+) -> ApiResult<Json<Vec<ActivityRow>>> {
+    let a = ctx.actor().api(&ctx)?;
+    Ok(Json(
+        app::of_org(s.db(), a, id, Page::new(p.page, p.per_page, 30))
+            .await
+            .api(&ctx)?
+            .1,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ActivityReq {
+    title: String,
+    description: Option<String>,
+    place: String,
+    /// `YYYY-MM-DDTHH:MM`, Asia/Shanghai.
+    starts_at: String,
+    cancel_hours: Option<i64>,
+    capacity: i64,
+    #[schema(value_type = Option<i64>)]
+    planned_cost_fen: Option<serde_json::Number>,
+    /// Planned surplus in percent, e.g. "5".
+    surplus_percent: Option<String>,
+    #[schema(value_type = Option<i64>)]
+    fee_fen: Option<serde_json::Number>,
+}
+
+fn fen(n: &Option<serde_json::Number>) -> Result<Option<Fen>, AppError> {
+    n.as_ref()
+        .map(|n| {
+            Ok(Fen::positive(
+                n.as_i64().ok_or(AppError::Invalid("invalid_amount"))?,
+            )?)
+        })
+        .transpose()
+}
+
+/// Publishes an activity (leaders and treasurer); the AA fee is derived unless set higher.
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/activities", params(("id" = i64, Path)), request_body = ActivityReq,
+    responses((status = 201, body = ActivityRow), (status = 422, body = ApiErrorBody)))]
+async fn create(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<ActivityReq>,
+) -> ApiResult<(StatusCode, Json<ActivityRow>)> {
+    let a = ctx.actor().api(&ctx)?;
+    let n = NewActivity {
+        title: &r.title,
+        description: r.description.as_deref().unwrap_or(""),
+        place: &r.place,
+        starts_at: &r.starts_at,
+        cancel_hours: r.cancel_hours.unwrap_or(24),
+        capacity: r.capacity,
+        planned_cost: fen(&r.planned_cost_fen).api(&ctx)?,
+        surplus_percent: r.surplus_percent.as_deref().unwrap_or("0"),
+        fee: fen(&r.fee_fen).api(&ctx)?,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(app::create_activity(s.db(), a, id, n).await.api(&ctx)?),
+    ))
+}
+
+/// An activity with the caller's sign-up (and, for organizers, the attendance list).
+#[utoipa::path(get, path = "/api/v1/activities/{id}", params(("id" = i64, Path)), responses((status = 200, body = ActivityView)))]
+async fn activity(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ActivityView>> {
+    let a = ctx.actor().api(&ctx)?;
+    Ok(Json(app::get(s.db(), a, id).await.api(&ctx)?))
+}
+
+/// Signs up (confirmed while places are left, else on the waiting list).
+#[utoipa::path(post, path = "/api/v1/activities/{id}/signup", params(("id" = i64, Path)),
+    responses((status = 201, body = SignupRow), (status = 409, body = ApiErrorBody)))]
+async fn sign_up(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<(StatusCode, Json<SignupRow>)> {
+    let a = ctx.actor().api(&ctx)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(app::sign_up(s.db(), a, id).await.api(&ctx)?),
+    ))
+}
+
+/// Cancels the caller's sign-up before the deadline; the waiting list moves up.
+#[utoipa::path(delete, path = "/api/v1/activities/{id}/signup", params(("id" = i64, Path)),
+    responses((status = 204), (status = 422, body = ApiErrorBody)))]
+async fn cancel(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    let a = ctx.actor().api(&ctx)?;
+    app::cancel(s.db(), a, id).await.api(&ctx)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CapacityReq {
+    capacity: i64,
+}
+
+/// Changes the number of places (never below those signed up).
+#[utoipa::path(post, path = "/api/v1/activities/{id}/capacity", params(("id" = i64, Path)), request_body = CapacityReq,
+    responses((status = 204), (status = 422, body = ApiErrorBody)))]
+async fn capacity(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<CapacityReq>,
+) -> ApiResult<StatusCode> {
+    let a = ctx.actor().api(&ctx)?;
+    app::set_capacity(s.db(), a, id, r.capacity)
+        .await
+        .api(&ctx)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CodeReq {
+    /// The code shown at the door.
+    code: String,
+}
+
+/// Checks in with the door code (confirmed participants only).
+#[utoipa::path(post, path = "/api/v1/activities/{id}/checkin", params(("id" = i64, Path)), request_body = CodeReq,
+    responses((status = 204), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn check_in(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<CodeReq>,
+) -> ApiResult<StatusCode> {
+    let a = ctx.actor().api(&ctx)?;
+    app::check_in(s.db(), a, id, &r.code).await.api(&ctx)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Records that a participant paid the AA fee (organizers).
+#[utoipa::path(post, path = "/api/v1/activities/{id}/payments/{user_id}", params(("id" = i64, Path), ("user_id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ApiErrorBody)))]
+async fn paid(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path((id, user)): Path<(i64, i64)>,
+) -> ApiResult<StatusCode> {
+    let a = ctx.actor().api(&ctx)?;
+    app::mark_paid(s.db(), a, id, user).await.api(&ctx)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Fees collected, costs with receipts and the surplus.
+#[utoipa::path(get, path = "/api/v1/activities/{id}/settlement", params(("id" = i64, Path)), responses((status = 200, body = Settlement)))]
+async fn settlement(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Settlement>> {
+    let a = ctx.actor().api(&ctx)?;
+    Ok(Json(app::settlement(s.db(), a, id).await.api(&ctx)?))
+}
+
+/// Settles a held activity into the club's ledger.
+#[utoipa::path(post, path = "/api/v1/activities/{id}/settlement", params(("id" = i64, Path)),
+    responses((status = 200, body = Settlement), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn settle(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Settlement>> {
+    let a = ctx.actor().api(&ctx)?;
+    Ok(Json(app::settle(s.db(), a, id).await.api(&ctx)?))
+}
+
+/// Clubs per stage per month, members, activities and households reached.
+#[utoipa::path(get, path = "/api/v1/regions/{id}/growth", params(("id" = i64, Path)), responses((status = 200, body = Growth)))]
+async fn growth(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Growth>> {
+    let a = ctx.actor().api(&ctx)?;
+    Ok(Json(app::growth(s.db(), a, id).await.api(&ctx)?))
+}
+
+/// Life meetings at and below a node.
+#[utoipa::path(get, path = "/api/v1/regions/{id}/life-meetings", params(("id" = i64, Path), PageParams), responses((status = 200, body = Vec<MeetingRow>)))]
+async fn meetings(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Query(p): Query<PageParams>,
+) -> ApiResult<Json<Vec<MeetingRow>>> {
+    let a = ctx.actor().api(&ctx)?;
+    Ok(Json(
+        app::meetings(s.db(), a, id, Page::new(p.page, p.per_page, 30))
+            .await
+            .api(&ctx)?,
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeetingOut {
+    meeting: MeetingRow,
+    shares: Vec<ShareRow>,
+}
+
+/// A life meeting with the stories shared.
+#[utoipa::path(get, path = "/api/v1/life-meetings/{id}", params(("id" = i64, Path)), responses((status = 200, body = MeetingOut)))]
+async fn meeting(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<MeetingOut>> {
+    let a = ctx.actor().api(&ctx)?;
+    let (meeting, shares) = app::meeting(s.db(), a, id).await.api(&ctx)?;
+    Ok(Json(MeetingOut { meeting, shares }))
+}
