@@ -626,7 +626,7 @@ async fn grow_clubs(
         }
     }
     for (k, name) in NAMES.iter().enumerate() {
-        let founded = now - (330 - k as i64 * 11) * day;
+        let founded = now - (318 - k as i64 * 11) * day;
         let leader = leaders[k % leaders.len()];
         let org = orgs::insert(
             tx,

@@ -381,3 +381,115 @@ async fn a_club_applies_for_a_micro_grant_and_closes_it_with_receipts() {
     let _ = std::fs::remove_dir_all(&profile);
     app.finish().await;
 }
+
+/// A club from proposal to a settled activity, on the pages: a resident proposes a club,
+/// a neighbour joins, the founder publishes an activity with an AA fee, the neighbour
+/// signs up and checks in through the door code's link, the founder records the fee,
+/// enters the cost with a receipt and settles.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_club_is_proposed_joined_and_its_activity_settled() {
+    let app = linli_testkit::spawn(Backend::Sqlite).await.unwrap();
+    let (_driver, port) = start_driver().await;
+    let profile = std::env::temp_dir().join(format!("linli-chromium-club-{}", std::process::id()));
+    std::fs::create_dir_all(&profile).unwrap();
+    let receipt = profile.join("receipt.png");
+    std::fs::write(&receipt, include_bytes!("../../app/src/demo_receipt.png")).unwrap();
+    let community = app.region_id("翠竹园社区").await;
+    let b = browser(port, &profile.join("b")).await;
+    let switch_to = |phone: &'static str| {
+        let (b, app) = (&b, &app);
+        async move {
+            b.delete_all_cookies().await.unwrap();
+            login(b, app, phone, linli_testkit::DEMO_PASSWORD).await;
+        }
+    };
+
+    // 陈晓 proposes a walking club: she is its responsible leader.
+    switch_to("13800000007").await;
+    b.goto(&app.url(&format!("/regions/{community}/orgs/new")))
+        .await
+        .unwrap();
+    fill(&b, "input[name=name]", "晚饭后散步队").await;
+    fill(&b, "textarea[name=intro]", "每天晚饭后绕小区走两圈").await;
+    click(&b, "form.form button[type=submit]").await;
+    wait_for_text(&b, "id=\"club-stage\"").await;
+    let club = b.current_url().await.unwrap().path().to_string();
+
+    // 郑强 joins.
+    switch_to("13800000005").await;
+    b.goto(&app.url(&club)).await.unwrap();
+    click(&b, &format!("form[action='{club}/join'] button")).await;
+    wait_for_text(&b, "您是：").await;
+
+    // The founder publishes an activity: 60 yuan of costs, 5% surplus, 3 places.
+    switch_to("13800000007").await;
+    b.goto(&app.url(&format!("{club}/activities")))
+        .await
+        .unwrap();
+    fill(&b, "#new-activity input[name=title]", "第一次夜走").await;
+    fill(&b, "#new-activity input[name=place]", "小区东门").await;
+    let start = (chrono::Utc::now() + chrono::Duration::hours(8 + 2))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    b.execute(
+        "document.querySelector('#new-activity input[name=starts_at]').value = arguments[0]",
+        vec![serde_json::json!(start)],
+    )
+    .await
+    .unwrap();
+    fill(&b, "#new-activity input[name=capacity]", "3").await;
+    fill(&b, "#new-activity input[name=cancel_hours]", "1").await;
+    fill(&b, "#new-activity input[name=planned_cost]", "60").await;
+    click(&b, "#new-activity button[type=submit]").await;
+    let page = wait_for_text(&b, "fee-arithmetic").await;
+    assert!(page.contains("¥60.00 × (1 + 5.0%) ÷ 3 = ¥21.00"));
+    let activity = b.current_url().await.unwrap().path().to_string();
+    let code = page.split("checkin?code=").nth(1).unwrap()[..8].to_string();
+    shot(&b, "activity-organizer.png").await;
+
+    // 郑强 signs up and checks in through the QR code's link at the door.
+    switch_to("13800000005").await;
+    b.goto(&app.url(&activity)).await.unwrap();
+    click(&b, "#my-signup button").await;
+    wait_for_text(&b, "您已报名成功").await;
+    b.goto(&app.url(&format!("{activity}/checkin?code={code}")))
+        .await
+        .unwrap();
+    click(&b, "form.form button").await;
+    wait_for_text(&b, "✓ 已签到").await;
+    shot(&b, "activity-checked-in.png").await;
+
+    // The founder records the fee, enters the cost with its receipt and settles.
+    switch_to("13800000007").await;
+    b.goto(&app.url(&activity)).await.unwrap();
+    click(&b, "form[action*='/paid/'] button").await;
+    wait_for_text(&b, "¥21.00</td>").await;
+    fill(&b, "#cost-form input[name=item]", "荧光手环").await;
+    fill(&b, "#cost-form input[name=amount]", "15").await;
+    b.find(Locator::Css("#cost-form input[type=file]"))
+        .await
+        .unwrap()
+        .send_keys(&receipt.to_string_lossy())
+        .await
+        .unwrap();
+    click(&b, "#cost-form button").await;
+    wait_for_text(&b, "荧光手环").await;
+    // The activity has to have taken place before it is settled.
+    let id: i64 = activity.trim_start_matches("/activities/").parse().unwrap();
+    app.exec(&format!(
+        "UPDATE activities SET starts_at = starts_at - 86400000 WHERE id = {id}"
+    ))
+    .await;
+    click(&b, "#settle-form button").await;
+    let settled = wait_for_text(&b, "已结算").await;
+    assert!(settled.contains("已收 AA 费 ¥21.00") && settled.contains("结余归组织 ¥6.00"));
+    shot(&b, "activity-settled.png").await;
+    b.goto(&app.url(&format!("/regions/{community}/growth")))
+        .await
+        .unwrap();
+    wait_for_text(&b, "个自组织").await;
+    shot(&b, "growth.png").await;
+    b.close().await.ok();
+    let _ = std::fs::remove_dir_all(&profile);
+    app.finish().await;
+}

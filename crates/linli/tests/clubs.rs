@@ -610,6 +610,19 @@ async fn the_api_runs_an_activity_end_to_end(app: &TestApp) {
         .json();
     assert_eq!(g["clubs_now"], 31);
     assert_eq!(g["months"].as_array().unwrap().len(), 12);
+    let total = |i: usize| {
+        g["counts"][i]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_i64().unwrap())
+            .sum::<i64>()
+    };
+    assert_eq!(
+        (total(0), total(11)),
+        (3, 31),
+        "three clubs a year ago, thirty-one now"
+    );
 }
 
 on_both_databases!(
