@@ -67,4 +67,16 @@ run "home (logged in)" "/"
 run "building page (24 households)" "/regions/$BUILDING"
 run "community page" "/regions/$COMMUNITY"
 run "API region JSON" "/api/v1/regions/$BUILDING"
+# Clubs and activities (issue 4): the club list, a club page, an activity page, growth.
+LEADER=$(curl -sf -H 'content-type: application/json' -d '{"phone":"13800000008","password":"linli2026"}' "$BASE/api/v1/sessions" | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
+CLUB=$(curl -sf -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/regions/$COMMUNITY/organizations?kind=club&per_page=50" | python3 -c 'import sys,json; print([o["id"] for o in json.load(sys.stdin)["organizations"] if o["name"]=="翠竹园读书会"][0])')
+START=$(python3 -c 'import datetime; print((datetime.datetime.utcnow()+datetime.timedelta(hours=8, days=7)).strftime("%Y-%m-%dT%H:%M"))')
+ACTIVITY=$(curl -sf -H "Authorization: Bearer $LEADER" -H 'content-type: application/json' \
+  -d "{\"title\":\"读书分享会\",\"place\":\"活动室\",\"starts_at\":\"$START\",\"capacity\":30,\"planned_cost_fen\":30000,\"surplus_percent\":\"5\"}" \
+  "$BASE/api/v1/organizations/$CLUB/activities" | python3 -c 'import sys,json; print(json.load(sys.stdin)["id"])')
+curl -sf -X POST -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/activities/$ACTIVITY/signup" >/dev/null
+run "club list (32 clubs, page 1)" "/regions/$COMMUNITY/orgs?kind=club"
+run "club page" "/orgs/$CLUB"
+run "activity page" "/activities/$ACTIVITY"
+run "growth page (12 months)" "/regions/$COMMUNITY/growth"
 echo "server peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$PID/status)"
