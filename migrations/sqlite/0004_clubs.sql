@@ -32,6 +32,7 @@ CREATE TABLE activities (
     status          TEXT NOT NULL,
     checkin_code    TEXT NOT NULL,
     settled_txn     BIGINT REFERENCES ledger_txns(id),
+    review          TEXT NOT NULL DEFAULT '',
     created_by      BIGINT NOT NULL REFERENCES users(id),
     created_at      BIGINT NOT NULL
 );

@@ -661,3 +661,20 @@ pub async fn growth(db: &Db, actor: &Actor, region_id: i64) -> AppResult<Growth>
         households_reached,
     })
 }
+
+/// The last step of the standard process (plan → publish → sign up → run → settle →
+/// review): the organizers write what went well and what to change.
+pub async fn review(db: &Db, actor: &Actor, id: i64, text: &str) -> AppResult<()> {
+    let v = get(db, actor, id).await?;
+    if !v.organizer {
+        return Err(AppError::Forbidden);
+    }
+    let text = bounded_text(text, 3000, DomainError::InvalidName)
+        .map_err(|_| AppError::Invalid("story_required"))?;
+    let mut tx = db.begin().await?;
+    if !st::set_review(&mut tx, id, &text).await? {
+        return Err(AppError::Invalid("not_settled_yet"));
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1106,3 +1106,14 @@ pub async fn fill_for_load_test(db: &Db, org_id: i64, count: i64) -> AppResult<i
     linli_store::regions::analyze(db).await?;
     Ok(done)
 }
+
+/// Cash + bank + WeChat/Alipay of an organization (for its page).
+pub async fn money_balance(db: &Db, org: &OrgRow) -> AppResult<i64> {
+    let ledger = ensure_ledger(db, org).await?;
+    Ok(st::accounts(db, ledger.id)
+        .await?
+        .iter()
+        .filter(|a| m::is_money_account(&a.code))
+        .map(|a| a.balance)
+        .sum())
+}

@@ -375,6 +375,10 @@ async fn an_activity_is_settled_into_the_club_ledger_with_receipts(app: &TestApp
     assert_eq!(r.status, 303, "{}", r.body);
     let r = leader.post_form(&format!("{activity}/settle"), &[]).await;
     assert_eq!(r.status, 422, "not held yet");
+    let r = leader
+        .post_form(&format!("{activity}/review"), &[("review", "太早了")])
+        .await;
+    assert_eq!(r.status, 422, "no review before settlement");
     app.exec(&format!(
         "UPDATE activities SET starts_at = starts_at - 3 * 86400000 WHERE id = {id}"
     ))

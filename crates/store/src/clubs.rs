@@ -64,6 +64,8 @@ pub struct ActivityRow {
     pub surplus_bp: i64,
     pub fee: i64,
     pub status: String,
+    /// What the organizers learned, written after settlement (the last step).
+    pub review: String,
     #[serde(skip)]
     pub checkin_code: String,
     pub confirmed: i64,
@@ -73,7 +75,7 @@ pub struct ActivityRow {
 
 const ACTIVITY_SELECT: &str = "SELECT a.id, a.org_id, o.name AS org_name, a.region_id, r.path AS region_path, \
     a.title, a.description, a.place, a.starts_at, a.cancel_until, a.capacity, a.planned_cost, a.surplus_bp, a.fee, \
-    a.status, a.checkin_code, \
+    a.status, a.review, a.checkin_code, \
     (SELECT COUNT(*) FROM activity_signups s WHERE s.activity_id = a.id AND s.status = 'confirmed') AS confirmed, \
     (SELECT COUNT(*) FROM activity_signups s WHERE s.activity_id = a.id AND s.status = 'waitlisted') AS waitlisted, \
     (SELECT COUNT(*) FROM activity_signups s WHERE s.activity_id = a.id AND s.checked_in_at IS NOT NULL) AS checked_in \
@@ -410,4 +412,12 @@ pub async fn backdate_club(tx: &mut Tx, org_id: i64, at: i64) -> StoreResult<()>
     on_tx!(tx, c => sqlx::query("UPDATE organizations SET created_at = $1 WHERE id = $2")
         .bind(at).bind(org_id).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// Writes the review of a settled activity (the standard process's last step).
+pub async fn set_review(tx: &mut Tx, activity_id: i64, review: &str) -> StoreResult<bool> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE activities SET review = $1, status = 'reviewed' WHERE id = $2 AND status IN ('settled', 'reviewed')")
+        .bind(review).bind(activity_id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
 }

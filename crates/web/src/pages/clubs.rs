@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
             )),
         )
         .route("/activities/{id}/settle", post(settle))
+        .route("/activities/{id}/review", post(review))
         .route(
             "/regions/{id}/meetings",
             get(meetings_page).post(create_meeting),
@@ -498,4 +499,22 @@ async fn growth_page(
         columns,
         stages,
     })
+}
+
+#[derive(Deserialize)]
+struct ReviewForm {
+    review: String,
+}
+
+async fn review(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<ReviewForm>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    app::review(state.db(), actor, id, &f.review)
+        .await
+        .page(&ctx)?;
+    Ok(Redirect::to(&format!("/activities/{id}")))
 }

@@ -144,6 +144,8 @@ struct OrgPage {
     pager: Pager,
     stage: Option<linli_app::clubs::StageView>,
     stages: Vec<&'static str>,
+    money: i64,
+    activities: Vec<linli_store::clubs::ActivityRow>,
 }
 
 async fn org_page(
@@ -162,6 +164,11 @@ async fn org_page(
         actor.administers(&org.region_path) || my_role.is_some_and(MemberRole::manages);
     let can_join = my_role.is_none() && matches!(org.kind.as_str(), "club" | "mutual_aid");
     let pager = Pager::new(page, org.members, format!("/orgs/{id}?"));
+    let money = linli_app::money::money_balance(db, &org).await.page(&ctx)?;
+    let activities = linli_app::clubs::of_org(db, actor, org.id, Page::new(None, Some(5), 5))
+        .await
+        .page(&ctx)?
+        .1;
     let stage = if org.kind == "club" {
         Some(linli_app::clubs::stage(db, actor, &org).await.page(&ctx)?)
     } else {
@@ -181,6 +188,8 @@ async fn org_page(
             .iter()
             .map(|s| s.as_str())
             .collect(),
+        money,
+        activities,
     })
 }
 
