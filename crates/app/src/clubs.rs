@@ -115,6 +115,8 @@ pub struct NewActivity<'a> {
     pub surplus_percent: &'a str,
     /// A fee the organizer sets instead of the derived one; never below it.
     pub fee: Option<Fen>,
+    /// Open for sign-up now, or keep it as a plan to publish later.
+    pub publish: bool,
 }
 
 /// Organizers: the club's leaders and treasurer.
@@ -190,6 +192,7 @@ pub async fn create_activity(
             fee,
             checkin_code: &code,
             created_by: actor.id(),
+            status: if a.publish { "published" } else { "planned" },
         },
     )
     .await?;
@@ -674,6 +677,21 @@ pub async fn review(db: &Db, actor: &Actor, id: i64, text: &str) -> AppResult<()
     let mut tx = db.begin().await?;
     if !st::set_review(&mut tx, id, &text).await? {
         return Err(AppError::Invalid("not_settled_yet"));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Publishes a planned activity: sign-ups open.
+pub async fn publish(db: &Db, actor: &Actor, id: i64) -> AppResult<()> {
+    let v = get(db, actor, id).await?;
+    if !v.organizer {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = db.begin().await?;
+    st::lock(&mut tx, id).await?;
+    if !st::publish(&mut tx, id).await? {
+        return Err(AppError::Conflict("activity_published"));
     }
     tx.commit().await?;
     Ok(())

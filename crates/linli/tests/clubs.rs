@@ -529,6 +529,25 @@ async fn the_api_runs_an_activity_end_to_end(app: &TestApp) {
     assert_eq!(r.status, 201, "{}", r.body);
     let id = r.json()["id"].as_i64().unwrap();
     assert_eq!(r.json()["fee"], 1100);
+    let plan = leader
+        .json("POST", &format!("/api/v1/organizations/{club}/activities"),
+              json!({"title": "草案", "place": "活动室", "starts_at": local_in(9), "capacity": 5, "publish": false}))
+        .await
+        .json();
+    assert_eq!(plan["status"], "planned");
+    let mut early = app.api_client(RESIDENT, DEMO_PASSWORD).await;
+    let r = early
+        .json(
+            "POST",
+            &format!("/api/v1/activities/{}/signup", plan["id"]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r.json()["error"]["code"],
+        "activity_closed",
+        "a plan takes no sign-ups until published"
+    );
     let r = leader.json("POST", &format!("/api/v1/organizations/{club}/activities"),
         json!({"title": "x", "place": "y", "starts_at": local_in(5), "capacity": 1, "planned_cost_fen": 12.5})).await;
     assert_eq!(r.json()["error"]["code"], "invalid_amount");

@@ -95,16 +95,18 @@ pub struct NewActivity<'a> {
     pub fee: i64,
     pub checkin_code: &'a str,
     pub created_by: i64,
+    /// `planned` (a draft) or `published` (open for sign-up).
+    pub status: &'a str,
 }
 
 pub async fn insert_activity(tx: &mut Tx, a: NewActivity<'_>) -> StoreResult<i64> {
     on_tx!(tx, c => sqlx::query_scalar(
         "INSERT INTO activities (org_id, region_id, title, description, place, starts_at, cancel_until, capacity, \
          planned_cost, surplus_bp, fee, status, checkin_code, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'published', $12, $13, $14) RETURNING id")
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $15, $12, $13, $14) RETURNING id")
         .bind(a.org_id).bind(a.region_id).bind(a.title).bind(a.description).bind(a.place).bind(a.starts_at)
         .bind(a.cancel_until).bind(a.capacity).bind(a.planned_cost).bind(a.surplus_bp).bind(a.fee)
-        .bind(a.checkin_code).bind(a.created_by).bind(now_ms()).fetch_one(c).await)
+        .bind(a.checkin_code).bind(a.created_by).bind(now_ms()).bind(a.status).fetch_one(c).await)
 }
 
 pub async fn activity(db: &Db, id: i64) -> StoreResult<Option<ActivityRow>> {
@@ -419,5 +421,12 @@ pub async fn set_review(tx: &mut Tx, activity_id: i64, review: &str) -> StoreRes
     let n = on_tx!(tx, c => sqlx::query(
         "UPDATE activities SET review = $1, status = 'reviewed' WHERE id = $2 AND status IN ('settled', 'reviewed')")
         .bind(review).bind(activity_id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Opens a planned activity for sign-up.
+pub async fn publish(tx: &mut Tx, activity_id: i64) -> StoreResult<bool> {
+    let n = on_tx!(tx, c => sqlx::query("UPDATE activities SET status = 'published' WHERE id = $1 AND status = 'planned'")
+        .bind(activity_id).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }

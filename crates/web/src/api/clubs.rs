@@ -150,6 +150,8 @@ pub struct ActivityReq {
     surplus_percent: Option<String>,
     #[schema(value_type = Option<i64>)]
     fee_fen: Option<serde_json::Number>,
+    /// false keeps it as a plan (default: published).
+    publish: Option<bool>,
 }
 
 fn fen(n: &Option<serde_json::Number>) -> Result<Option<Fen>, AppError> {
@@ -182,6 +184,7 @@ async fn create(
         planned_cost: fen(&r.planned_cost_fen).api(&ctx)?,
         surplus_percent: r.surplus_percent.as_deref().unwrap_or("0"),
         fee: fen(&r.fee_fen).api(&ctx)?,
+        publish: r.publish.unwrap_or(true),
     };
     Ok((
         StatusCode::CREATED,

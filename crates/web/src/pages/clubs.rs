@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{id}/activities", get(list_page).post(create))
         .route("/activities/{id}", get(activity_page))
         .route("/activities/{id}/signup", post(sign_up))
+        .route("/activities/{id}/publish", post(publish))
         .route("/activities/{id}/cancel", post(cancel))
         .route("/activities/{id}/capacity", post(capacity))
         .route("/activities/{id}/paid/{user_id}", post(paid))
@@ -126,6 +127,8 @@ struct ActivityForm {
     planned_cost: Option<String>,
     surplus: Option<String>,
     fee: Option<String>,
+    /// "1" publishes now; anything else saves the plan.
+    publish: Option<String>,
 }
 
 fn optional_fen(s: &Option<String>) -> Result<Option<Fen>, AppError> {
@@ -152,6 +155,7 @@ async fn create(
         planned_cost: optional_fen(&f.planned_cost).page(&ctx)?,
         surplus_percent: f.surplus.as_deref().unwrap_or("0"),
         fee: optional_fen(&f.fee).page(&ctx)?,
+        publish: f.publish.as_deref() != Some("0"),
     };
     let a = app::create_activity(state.db(), actor, id, a)
         .await
@@ -516,5 +520,15 @@ async fn review(
     app::review(state.db(), actor, id, &f.review)
         .await
         .page(&ctx)?;
+    Ok(Redirect::to(&format!("/activities/{id}")))
+}
+
+async fn publish(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    app::publish(state.db(), actor, id).await.page(&ctx)?;
     Ok(Redirect::to(&format!("/activities/{id}")))
 }
