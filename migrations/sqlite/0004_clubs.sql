@@ -61,6 +61,7 @@ CREATE TABLE activity_costs (
     created_at  BIGINT NOT NULL
 );
 CREATE INDEX activity_costs_activity ON activity_costs(activity_id);
+CREATE UNIQUE INDEX activity_costs_one_voucher ON activity_costs(voucher_id);
 
 -- 自组织生活会: recurring meetings where club leaders share what they did.
 CREATE TABLE life_meetings (

@@ -146,6 +146,15 @@ pub async fn create_activity(
     a: NewActivity<'_>,
 ) -> AppResult<ActivityRow> {
     let org = crate::organizations::get(db, actor, org_id).await?;
+    if org.kind != OrgKind::Club.as_str() {
+        return Err(AppError::Invalid("not_a_club"));
+    }
+    if matches!(
+        st::stage_of(db, org.id).await?.as_str(),
+        "dormant" | "dissolved"
+    ) {
+        return Err(AppError::Invalid("club_not_running"));
+    }
     if !organizes(db, actor, org.id).await? {
         return Err(AppError::Forbidden);
     }
@@ -309,6 +318,10 @@ pub async fn cancel(db: &Db, actor: &Actor, id: i64) -> AppResult<()> {
     else {
         return Err(AppError::Conflict("not_signed_up"));
     };
+    // A paid fee is refunded by the organizer, not silently kept or lost.
+    if st::fee_paid_of(&mut tx, id, actor.id()).await? > 0 {
+        return Err(AppError::Invalid("paid_ask_organizer"));
+    }
     st::set_signup_status(&mut tx, id, actor.id(), "cancelled").await?;
     if status == "confirmed" {
         st::promote(&mut tx, id, capacity - (confirmed - 1)).await?;
@@ -327,8 +340,16 @@ pub async fn set_capacity(db: &Db, actor: &Actor, id: i64, capacity: i64) -> App
     if !(1..=10_000).contains(&capacity) {
         return Err(AppError::Invalid("invalid_capacity"));
     }
+    // Fewer places must still cover the planned costs at the fee people were told.
+    let act = &a.activity;
+    if d::aa_fee(act.planned_cost, act.surplus_bp, capacity) > act.fee {
+        return Err(AppError::Invalid("fee_below_cost"));
+    }
     let mut tx = db.begin().await?;
-    let (_, confirmed, _) = st::lock(&mut tx, id).await?;
+    let (_, confirmed, status) = st::lock(&mut tx, id).await?;
+    if !matches!(status.as_str(), "planned" | "published") {
+        return Err(AppError::Conflict("activity_settled"));
+    }
     if capacity < confirmed {
         return Err(AppError::Invalid("capacity_below_signups"));
     }
@@ -359,11 +380,15 @@ pub async fn check_in(db: &Db, actor: &Actor, id: i64, code: &str) -> AppResult<
 /// The organizer records that a participant paid the AA fee.
 pub async fn mark_paid(db: &Db, actor: &Actor, id: i64, user_id: i64) -> AppResult<()> {
     let v = get(db, actor, id).await?;
-    if !v.organizer {
+    let club = crate::organizations::get(db, actor, v.activity.org_id).await?;
+    if !crate::money::keeps_books(db, actor, &club).await? {
         return Err(AppError::Forbidden);
     }
     let mut tx = db.begin().await?;
-    st::lock(&mut tx, id).await?;
+    let (_, _, status) = st::lock(&mut tx, id).await?;
+    if status != "published" {
+        return Err(AppError::Conflict("activity_settled"));
+    }
     if !st::mark_paid(&mut tx, id, user_id, v.activity.fee).await? {
         return Err(AppError::Invalid("not_signed_up"));
     }
@@ -394,7 +419,8 @@ pub async fn add_cost(
     voucher: crate::money::VoucherInput<'_>,
 ) -> AppResult<()> {
     let v = get(db, actor, id).await?;
-    if !v.organizer {
+    let club = crate::organizations::get(db, actor, v.activity.org_id).await?;
+    if !crate::money::keeps_books(db, actor, &club).await? {
         return Err(AppError::Forbidden);
     }
     let item = bounded_text(item, 100, DomainError::InvalidName)
@@ -410,7 +436,12 @@ pub async fn add_cost(
     let voucher_id = crate::money::store_voucher(&mut tx, actor, &ledger, &voucher)
         .await?
         .ok_or(AppError::Invalid("voucher_required"))?;
-    st::insert_cost(&mut tx, id, &item, amount.0, voucher_id).await?;
+    if linli_store::money::voucher_used(&mut tx, voucher_id).await? {
+        return Err(AppError::Invalid("voucher_used"));
+    }
+    st::insert_cost(&mut tx, id, &item, amount.0, voucher_id)
+        .await
+        .map_err(crate::error::unique_as("voucher_used"))?;
     tx.commit().await?;
     Ok(())
 }
@@ -440,7 +471,7 @@ pub async fn settlement(db: &Db, actor: &Actor, id: i64) -> AppResult<Settlement
         total_costs,
         surplus: fees - total_costs,
         costs,
-        settled: v.activity.status == "settled",
+        settled: matches!(v.activity.status.as_str(), "settled" | "reviewed"),
     })
 }
 
@@ -448,7 +479,8 @@ pub async fn settlement(db: &Db, actor: &Actor, id: i64) -> AppResult<Settlement
 /// posted to the club's ledger in one transaction; the activity is then closed.
 pub async fn settle(db: &Db, actor: &Actor, id: i64) -> AppResult<Settlement> {
     let v = get(db, actor, id).await?;
-    if !v.organizer {
+    let club = crate::organizations::get(db, actor, v.activity.org_id).await?;
+    if !crate::money::keeps_books(db, actor, &club).await? {
         return Err(AppError::Forbidden);
     }
     if v.activity.starts_at > now_ms() {
@@ -463,6 +495,13 @@ pub async fn settle(db: &Db, actor: &Actor, id: i64) -> AppResult<Settlement> {
         return Err(AppError::Conflict("activity_settled"));
     }
     let fees = st::fees_collected(&mut tx, id).await?;
+    let costs: i64 = st::costs_tx(&mut tx, id)
+        .await?
+        .iter()
+        .map(|c| c.amount)
+        .sum();
+    linli_store::money::lock(&mut tx, ledger.id).await?;
+    crate::money::enough_money(&mut tx, ledger.id, "wallet", costs - fees).await?;
     let mut first = None;
     if fees > 0 {
         let memo = format!("活动 #{id} {} AA 费", v.activity.title);
@@ -549,6 +588,9 @@ pub async fn share(
         return Err(AppError::Forbidden);
     }
     let org = crate::organizations::get(db, actor, org_id).await?;
+    if org.kind != OrgKind::Club.as_str() || !org.region_path.starts_with(&m.region_path) {
+        return Err(AppError::Invalid("not_a_club"));
+    }
     if !crate::organizations::my_role(db, actor, &org)
         .await?
         .is_some_and(MemberRole::manages)

@@ -89,6 +89,28 @@ async fn a_club_grows_from_proposal_and_jumps_only_with_a_reason(app: &TestApp) 
         403,
         "residents do not move stages"
     );
+    assert_eq!(
+        worker
+            .post_form(
+                &format!("{org}/stage"),
+                &[("to", "dormant"), ("reason", "骨干搬家")]
+            )
+            .await
+            .status,
+        303
+    );
+    let r = founder
+        .post_form(
+            &format!("{org}/activities"),
+            &[
+                ("title", "x"),
+                ("place", "y"),
+                ("starts_at", &local_in(3)),
+                ("capacity", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422, "a dormant club publishes nothing");
     let page = founder.get(&org).await;
     assert!(
         page.body.contains("已在民政局登记") && page.body.contains("萌生（1.0）"),
@@ -347,6 +369,7 @@ async fn an_activity_is_settled_into_the_club_ledger_with_receipts(app: &TestApp
                 ("capacity", "3"),
                 ("planned_cost", "100"),
                 ("surplus", "5"),
+                ("cancel_hours", "1"),
             ],
         )
         .await;
@@ -364,6 +387,17 @@ async fn an_activity_is_settled_into_the_club_ledger_with_receipts(app: &TestApp
             .status,
         303
     );
+    let r = resident.post_form(&format!("{activity}/cancel"), &[]).await;
+    assert_eq!(
+        r.status, 422,
+        "a paid sign-up is cancelled by the organizer, with a refund"
+    );
+    assert!(r.body.contains("联系组织者退费"));
+    let r = leader
+        .post_form(&format!("{activity}/capacity"), &[("capacity", "2")])
+        .await;
+    assert_eq!(r.status, 422, "two places at 35.00 no longer cover 105.00");
+    assert!(r.body.contains("不能低于成本分摊"));
     let r = leader
         .post_multipart(
             &format!("{activity}/costs"),
@@ -631,6 +665,16 @@ async fn the_api_runs_an_activity_end_to_end(app: &TestApp) {
         ))
         .await
         .json();
+    let doc = app.client().get("/api/openapi.json").await.json();
+    for p in [
+        "/api/v1/activities/{id}/publication",
+        "/api/v1/activities/{id}/costs",
+        "/api/v1/activities/{id}/review",
+        "/api/v1/life-meetings/{id}/shares",
+        "/api/v1/regions/{id}/growth",
+    ] {
+        assert!(doc["paths"].get(p).is_some(), "{p} is documented");
+    }
     assert_eq!(g["clubs_now"], 31);
     assert_eq!(g["months"].as_array().unwrap().len(), 12);
     let total = |i: usize| {

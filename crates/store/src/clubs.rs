@@ -192,7 +192,8 @@ pub async fn upsert_signup(
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO activity_signups (activity_id, user_id, status, position, created_at) \
          VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM activity_signups WHERE activity_id = $1), $4) \
-         ON CONFLICT (activity_id, user_id) DO UPDATE SET status = excluded.status, position = excluded.position")
+         ON CONFLICT (activity_id, user_id) DO UPDATE SET status = excluded.status, position = excluded.position, \
+         fee_paid = 0, checked_in_at = NULL")
         .bind(activity_id).bind(user_id).bind(status).bind(now_ms()).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
@@ -286,7 +287,7 @@ pub async fn costs_tx(tx: &mut Tx, activity_id: i64) -> StoreResult<Vec<CostRow>
 /// Fees recorded as paid for an activity.
 pub async fn fees_collected(tx: &mut Tx, activity_id: i64) -> StoreResult<i64> {
     on_tx!(tx, c => sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(fee_paid), 0) AS BIGINT) FROM activity_signups WHERE activity_id = $1")
+        "SELECT CAST(COALESCE(SUM(fee_paid), 0) AS BIGINT) FROM activity_signups WHERE activity_id = $1 AND status = 'confirmed'")
         .bind(activity_id).fetch_one(c).await)
 }
 
@@ -429,4 +430,9 @@ pub async fn publish(tx: &mut Tx, activity_id: i64) -> StoreResult<bool> {
     let n = on_tx!(tx, c => sqlx::query("UPDATE activities SET status = 'published' WHERE id = $1 AND status = 'planned'")
         .bind(activity_id).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
+}
+
+pub async fn fee_paid_of(tx: &mut Tx, activity_id: i64, user_id: i64) -> StoreResult<i64> {
+    on_tx!(tx, c => sqlx::query_scalar("SELECT fee_paid FROM activity_signups WHERE activity_id = $1 AND user_id = $2")
+        .bind(activity_id).bind(user_id).fetch_one(c).await)
 }

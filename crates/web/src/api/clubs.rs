@@ -30,6 +30,11 @@ pub fn router() -> Router<AppState> {
         .route("/activities/{id}/checkin", post(check_in))
         .route("/activities/{id}/payments/{user_id}", post(paid))
         .route("/activities/{id}/settlement", get(settlement).post(settle))
+        .route("/activities/{id}/publication", post(publish))
+        .route("/activities/{id}/costs", post(add_cost))
+        .route("/activities/{id}/review", post(review))
+        .route("/regions/{id}/life-meetings/new", post(create_meeting))
+        .route("/life-meetings/{id}/shares", post(share))
         .route("/regions/{id}/growth", get(growth))
         .route("/regions/{id}/life-meetings", get(meetings))
         .route("/life-meetings/{id}", get(meeting))
@@ -50,11 +55,21 @@ pub fn router() -> Router<AppState> {
         paid,
         settlement,
         settle,
+        publish,
+        add_cost,
+        review,
+        create_meeting,
+        share,
         growth,
         meetings,
         meeting
     ),
     components(schemas(
+        CostReq,
+        ReviewReq,
+        MeetingReq,
+        ShareReq,
+        Created,
         StageView,
         StageChangeRow,
         StageReq,
@@ -347,4 +362,137 @@ async fn meeting(
     let a = ctx.actor().api(&ctx)?;
     let (meeting, shares) = app::meeting(s.db(), a, id).await.api(&ctx)?;
     Ok(Json(MeetingOut { meeting, shares }))
+}
+
+/// Publishes a planned activity.
+#[utoipa::path(post, path = "/api/v1/activities/{id}/publication", params(("id" = i64, Path)), responses((status = 204), (status = 409, body = ApiErrorBody)))]
+async fn publish(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    let a = ctx.actor().api(&ctx)?;
+    app::publish(s.db(), a, id).await.api(&ctx)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CostReq {
+    item: String,
+    #[schema(value_type = i64)]
+    amount_fen: serde_json::Number,
+    /// A voucher uploaded to the club's ledger first.
+    voucher_id: i64,
+}
+
+/// Enters an actual cost with its receipt (before settling).
+#[utoipa::path(post, path = "/api/v1/activities/{id}/costs", params(("id" = i64, Path)), request_body = CostReq,
+    responses((status = 204), (status = 422, body = ApiErrorBody)))]
+async fn add_cost(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<CostReq>,
+) -> ApiResult<StatusCode> {
+    let a = ctx.actor().api(&ctx)?;
+    let amount = fen(&Some(r.amount_fen))
+        .api(&ctx)?
+        .ok_or(AppError::Invalid("invalid_amount"))
+        .api(&ctx)?;
+    app::add_cost(
+        s.db(),
+        a,
+        id,
+        &r.item,
+        amount,
+        linli_app::money::VoucherInput::Existing(r.voucher_id),
+    )
+    .await
+    .api(&ctx)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReviewReq {
+    review: String,
+}
+
+/// Writes the review of a settled activity.
+#[utoipa::path(post, path = "/api/v1/activities/{id}/review", params(("id" = i64, Path)), request_body = ReviewReq,
+    responses((status = 204), (status = 422, body = ApiErrorBody)))]
+async fn review(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<ReviewReq>,
+) -> ApiResult<StatusCode> {
+    let a = ctx.actor().api(&ctx)?;
+    app::review(s.db(), a, id, &r.review).await.api(&ctx)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MeetingReq {
+    title: String,
+    /// `YYYY-MM-DD`.
+    held_on: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    id: i64,
+}
+
+/// Schedules a life meeting on a node (social workers, the association, officers).
+#[utoipa::path(post, path = "/api/v1/regions/{id}/life-meetings/new", params(("id" = i64, Path)), request_body = MeetingReq,
+    responses((status = 201, body = Created), (status = 403, body = ApiErrorBody)))]
+async fn create_meeting(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<MeetingReq>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    let a = ctx.actor().api(&ctx)?;
+    let id = app::create_meeting(s.db(), a, id, &r.title, &r.held_on)
+        .await
+        .api(&ctx)?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ShareReq {
+    org_id: i64,
+    story: String,
+    #[schema(value_type = Option<i64>)]
+    money_used_fen: Option<serde_json::Number>,
+    /// A photo uploaded to the club's files first.
+    photo_id: Option<i64>,
+}
+
+/// A club leader shares what the club did at a life meeting.
+#[utoipa::path(post, path = "/api/v1/life-meetings/{id}/shares", params(("id" = i64, Path)), request_body = ShareReq,
+    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn share(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<ShareReq>,
+) -> ApiResult<StatusCode> {
+    let a = ctx.actor().api(&ctx)?;
+    let photo = r.photo_id.map_or(
+        linli_app::money::VoucherInput::None,
+        linli_app::money::VoucherInput::Existing,
+    );
+    app::share(
+        s.db(),
+        a,
+        id,
+        r.org_id,
+        &r.story,
+        fen(&r.money_used_fen).api(&ctx)?,
+        photo,
+    )
+    .await
+    .api(&ctx)?;
+    Ok(StatusCode::NO_CONTENT)
 }
