@@ -11,22 +11,7 @@ const RESIDENT: &str = "13800000007";
 const BUILDING_REP: &str = "13800000005";
 
 async fn reading_club(app: &TestApp) -> i64 {
-    let community = app.region_id("翠竹园社区").await;
-    let mut c = app.api_client(RESIDENT, DEMO_PASSWORD).await;
-    let list = c
-        .get(&format!(
-            "/api/v1/regions/{community}/organizations?kind=club"
-        ))
-        .await
-        .json();
-    list["organizations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["name"] == "翠竹园读书会")
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap()
+    app.org_id("翠竹园读书会").await
 }
 
 /// `YYYY-MM-DDTHH:MM` in Shanghai, `days` from now.

@@ -14,22 +14,7 @@ const PNG: &[u8] = include_bytes!("../../app/src/demo_receipt.png");
 
 /// The demo reading club (its treasurer is the building representative 郑强).
 async fn club(app: &TestApp) -> i64 {
-    let community = app.region_id("翠竹园社区").await;
-    let mut c = app.api_client(MEMBER, DEMO_PASSWORD).await;
-    let list = c
-        .get(&format!(
-            "/api/v1/regions/{community}/organizations?kind=club"
-        ))
-        .await
-        .json();
-    list["organizations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["name"] == "翠竹园读书会")
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap()
+    app.org_id("翠竹园读书会").await
 }
 
 fn today() -> String {
@@ -795,15 +780,7 @@ async fn donations_of_money_goods_and_time_are_recorded(app: &TestApp) {
 
 /// The demo fund (翠竹社区基金) and its committee: 韩磊 leads, 周红 and 吴静 sit on it.
 async fn fund(app: &TestApp) -> i64 {
-    let community = app.region_id("翠竹园社区").await;
-    let mut c = app.api_client(MEMBER, DEMO_PASSWORD).await;
-    let list = c
-        .get(&format!(
-            "/api/v1/regions/{community}/organizations?kind=foundation"
-        ))
-        .await
-        .json();
-    list["organizations"][0]["id"].as_i64().unwrap()
+    app.org_id("翠竹社区基金").await
 }
 
 const FUND_LEADER: &str = "13800000012";

@@ -495,6 +495,12 @@ impl TestApp {
         .unwrap_or_else(|e| panic!("{e}"));
     }
 
+    /// The id of the organization with a unique `name` (e.g. "翠竹园读书会").
+    pub async fn org_id(&self, name: &str) -> i64 {
+        self.count_where("SELECT id FROM organizations WHERE name = $1", name)
+            .await
+    }
+
     /// A count from a query with one text parameter.
     pub async fn count_where(&self, sql: &'static str, arg: &str) -> i64 {
         match &self.db {
