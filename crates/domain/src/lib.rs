@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod clubs;
+pub mod deliberation;
 pub mod error;
 pub mod money;
 pub mod organizations;
