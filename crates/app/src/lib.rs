@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod actor;
 pub mod audit;
 pub mod clubs;
+pub mod deliberation;
 pub mod demo;
 pub mod error;
 pub mod grants;

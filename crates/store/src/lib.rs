@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod clubs;
 mod db;
+pub mod deliberation;
 pub mod grants;
 pub mod money;
 pub mod organizations;

@@ -4,6 +4,7 @@
 //! `Authorization: Bearer <token>`; browser sessions work too, with `X-CSRF-Token`.
 
 mod clubs;
+mod deliberation;
 mod grants;
 mod money;
 mod v1;
@@ -20,7 +21,8 @@ pub fn router() -> Router<AppState> {
             v1::router()
                 .merge(money::router())
                 .merge(grants::router())
-                .merge(clubs::router()),
+                .merge(clubs::router())
+                .merge(deliberation::router()),
         )
         .route("/api/openapi.json", get(openapi))
 }
@@ -30,5 +32,6 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(money::MoneyDoc::openapi());
     doc.merge(grants::GrantsDoc::openapi());
     doc.merge(clubs::ClubsDoc::openapi());
+    doc.merge(deliberation::doc());
     Json(doc)
 }

@@ -3,6 +3,7 @@
 mod admin;
 mod auth;
 mod clubs;
+mod deliberation;
 mod grants;
 mod home;
 mod money;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(money::router())
         .merge(grants::router())
         .merge(clubs::router())
+        .merge(deliberation::router())
         .route("/static/{file}", get(static_file))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))

@@ -1,7 +1,12 @@
-//! Counting decisions (issue 5, first part): the vote rules of rooms and ballots, and
-//! owners' votes under Civil Code art. 278 with owners counted per the Supreme People's
-//! Court interpretation on building ownership (arts. 8–9). Pure functions, so a tally is
-//! reproducible from stored ballots. The pages, ballots and meetings come later.
+//! Deliberation (议事协商), its pure rules. This module counts decisions: the vote rules
+//! of rooms and ballots, and owners' votes under Civil Code art. 278 with owners counted
+//! per the Supreme People's Court interpretation on building ownership (arts. 8–9). Pure
+//! functions, so a tally is reproducible from stored ballots. The submodules hold the
+//! rules of issues, sittings and ballots.
+
+pub mod ballots;
+pub mod issues;
+pub mod sittings;
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,0 +1,1 @@
+//! Sittings (meetings of a body): quorum, motions under simple rules of procedure, the speaking queue.

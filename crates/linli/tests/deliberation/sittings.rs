@@ -1,0 +1,1 @@
+//! Deliberation scenarios: sittings.

@@ -1,0 +1,1 @@
+//! Sittings: agenda, attendance and quorum, motions, the speaking queue, minutes.

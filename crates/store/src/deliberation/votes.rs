@@ -1,0 +1,1 @@
+//! Votes: electorates, ballots (open or secret), paper entries, proxies and the tally.

@@ -1,0 +1,13 @@
+//! Deliberation API: actions.
+
+use crate::state::AppState;
+use axum::Router;
+use utoipa::OpenApi;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+}
+
+#[derive(OpenApi)]
+#[openapi()]
+pub struct Doc;

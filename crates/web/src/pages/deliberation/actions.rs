@@ -1,0 +1,8 @@
+//! Deliberation pages: actions.
+
+use crate::state::AppState;
+use axum::Router;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+}
