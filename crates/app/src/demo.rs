@@ -10,11 +10,11 @@ use linli_domain::accounts::{Password, Role};
 use linli_domain::money::Day;
 use linli_domain::organizations::{MemberRole, OrgKind};
 use linli_domain::regions::{RegionId, RegionKind, RegionPath};
-use linli_store::Db;
 use linli_store::accounts as st;
 use linli_store::money;
 use linli_store::organizations as orgs;
 use linli_store::regions::{self, NewHousehold, NewRegion, NewResident};
+use linli_store::{Db, Tx};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -232,6 +232,7 @@ pub async fn seed(db: &Db) -> AppResult<Vec<DemoLogin>> {
         (8, named.first_building),
         (15, named.other_building),
     ];
+    let mut homes_of = std::collections::HashMap::new();
     for (n, (idx, building)) in homes.iter().enumerate() {
         let l = &logins[*idx];
         let h = new_households
@@ -239,6 +240,7 @@ pub async fn seed(db: &Db) -> AppResult<Vec<DemoLogin>> {
             .filter(|h| h.region_id == *building)
             .nth(n)
             .ok_or(AppError::Internal("demo household".into()))?;
+        homes_of.insert(h.id, user_ids[*idx]);
         st::insert_resident_account(&mut tx, h.id, *building, l.name, l.phone, user_ids[*idx])
             .await?;
         st::ensure_grant(
@@ -258,6 +260,7 @@ pub async fn seed(db: &Db) -> AppResult<Vec<DemoLogin>> {
         None,
     )
     .await?;
+    seed_owners(&mut tx, &new_households, &new_residents, &homes_of).await?;
     st::insert_grant(
         &mut tx,
         user_ids[7],
@@ -740,4 +743,44 @@ pub fn logins() -> Vec<DemoLogin> {
         l("13800000014", "朱颖", Role::Designer, "回天街道"),
         l("13800000015", "秦川", Role::Resident, "清泉花园1号楼"),
     ]
+}
+
+/// Every demo unit has an owner: the household's head, with the demo accounts owning
+/// their homes. One buyer in forty also owns the next unit, and one unit in ninety-seven
+/// is still the developer's, so owners' votes count owners as art. 278 says.
+async fn seed_owners(
+    tx: &mut Tx,
+    households: &[NewHousehold],
+    residents: &[NewResident],
+    accounts: &std::collections::HashMap<i64, i64>,
+) -> AppResult<()> {
+    use linli_store::deliberation::votes::{NewOwner, bulk_owners};
+    let heads: std::collections::HashMap<i64, &str> = residents
+        .iter()
+        .filter(|r| r.is_head)
+        .map(|r| (r.household_id, r.name.as_str()))
+        .collect();
+    let mut owners = Vec::with_capacity(households.len());
+    let mut prev: Option<(String, String)> = None;
+    for (i, h) in households.iter().enumerate() {
+        let user_id = accounts.get(&h.id).copied();
+        let (key, name) = match &prev {
+            Some((k, n)) if i % 40 == 1 && user_id.is_none() => (k.clone(), n.clone()),
+            _ => (
+                format!("o{}", h.id),
+                heads.get(&h.id).copied().unwrap_or("业主").to_string(),
+            ),
+        };
+        owners.push(NewOwner {
+            household_id: h.id,
+            region_id: h.region_id,
+            owner_key: key.clone(),
+            owner_name: name.clone(),
+            user_id,
+            developer: h.id % 97 == 0 && user_id.is_none(),
+        });
+        prev = Some((key, name));
+    }
+    bulk_owners(tx, &owners).await?;
+    Ok(())
 }

@@ -203,7 +203,7 @@ pub(crate) async fn check_voucher(
     }
 }
 
-fn check_file(mime: &str, data: &[u8]) -> AppResult<()> {
+pub(crate) fn check_file(mime: &str, data: &[u8]) -> AppResult<()> {
     if data.is_empty() {
         return Err(AppError::Invalid("voucher_empty"));
     }

@@ -52,6 +52,15 @@ enum Command {
     Backup { file: PathBuf },
     /// Checks every ledger's hash chain and balances; exits 1 if any was tampered with.
     VerifyLedger,
+    /// Recounts vote VOTE from its stored ballots and prints the tally; exits 1 if a closed
+    /// vote's stored result differs from the recount.
+    Tally { vote: i64 },
+    /// Load testing only: builds a compound of UNITS owned units with an owners' vote and
+    /// ballots for about 80% of them, and prints the vote's id.
+    FillOwnersVote {
+        #[arg(long, default_value_t = 100_000)]
+        units: i64,
+    },
     /// Load testing only: appends COUNT synthetic transactions to organization ORG's ledger.
     FillLedger {
         #[arg(long)]
@@ -120,6 +129,21 @@ async fn run(cli: Cli) -> Result<(), String> {
                 n as f64 / secs
             );
         }
+        Command::Tally { vote } => {
+            let (db, _) = open(&cli).await?;
+            tally(&db, *vote).await?;
+        }
+        Command::FillOwnersVote { units } => {
+            let (db, _) = open(&cli).await?;
+            let started = std::time::Instant::now();
+            let id = linli_app::deliberation::votes::fill_owners_vote_for_load_test(&db, *units)
+                .await
+                .map_err(|e| format!("fill: {e}"))?;
+            println!(
+                "vote {id}: {units} units with ballots loaded in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
         Command::VerifyLedger => {
             let (db, _) = open(&cli).await?;
             let reports = linli_app::money::verify_all(&db)
@@ -170,6 +194,16 @@ async fn run(cli: Cli) -> Result<(), String> {
                         linli_store::accounts::delete_old_throttle_rows(&sweeper, day_ago).await;
                 }
             });
+            // Votes close at their time even when nobody looks at them.
+            let closer = db.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(std::time::Duration::from_secs(15)).await;
+                    if let Err(e) = linli_app::deliberation::votes::close_due(&closer).await {
+                        tracing::warn!(error = %e, "closing due votes");
+                    }
+                }
+            });
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
@@ -182,6 +216,85 @@ async fn run(cli: Cli) -> Result<(), String> {
             tracing::info!(%listen, backend, "listening");
             axum_serve(listener, linli_web::router(state)).await?;
             db.close().await;
+        }
+    }
+    Ok(())
+}
+
+/// Prints a recount of a vote and checks it against the stored result.
+async fn tally(db: &Db, vote: i64) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let (v, options, t) = linli_app::deliberation::votes::recount(db, vote)
+        .await
+        .map_err(|e| format!("tally: {e}"))?;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    println!(
+        "vote {}: {} ({}, {}, {})",
+        v.id, v.title, v.method, v.electorate, v.status
+    );
+    println!("ballots counted: {}", t.cast);
+    if let Some(yn) = &t.yes_no {
+        println!("yes {} · no {} · abstain {}", yn.yes, yn.no, yn.abstain);
+    }
+    if let Some(a) = &t.approvals {
+        for (o, n) in options.iter().zip(a) {
+            println!("  {o}: {n}");
+        }
+    }
+    if let Some(r) = &t.runoff {
+        for (i, round) in r.rounds.iter().enumerate() {
+            println!("  round {}: {:?}", i + 1, round);
+        }
+    }
+    if let Some(a) = &t.art278 {
+        let pct = |p: i64, w: i64| {
+            if w == 0 {
+                0.0
+            } else {
+                p as f64 * 100.0 / w as f64
+            }
+        };
+        println!(
+            "area taking part   {} / {} = {:.2}% (>= 2/3: {})",
+            a.voting_area,
+            a.total_area,
+            pct(a.voting_area, a.total_area),
+            a.area_participation_ok
+        );
+        println!(
+            "owners taking part {} / {} = {:.2}% (>= 2/3: {})",
+            a.voting_owners,
+            a.total_owners,
+            pct(a.voting_owners as i64, a.total_owners as i64),
+            a.owner_participation_ok
+        );
+        println!(
+            "area saying yes    {} / {} = {:.2}% ({}: {})",
+            a.yes_area,
+            a.voting_area,
+            pct(a.yes_area, a.voting_area),
+            v.matter,
+            a.area_approval_ok
+        );
+        println!(
+            "owners saying yes  {} / {} = {:.2}% ({}: {})",
+            a.yes_owners,
+            a.voting_owners,
+            pct(a.yes_owners as i64, a.voting_owners as i64),
+            v.matter,
+            a.owner_approval_ok
+        );
+        println!("valid: {}", a.valid);
+    }
+    if let Some(w) = t.winner {
+        println!("winner: {}", options[w]);
+    }
+    println!("passed: {}", t.passed);
+    println!("counted in {ms:.0} ms");
+    if v.status == "closed" {
+        match linli_app::deliberation::votes::stored_tally(&v) {
+            Some(stored) if stored == t => println!("matches the stored result"),
+            _ => return Err("the recount differs from the stored result".into()),
         }
     }
     Ok(())

@@ -1,7 +1,28 @@
-//! Votes: electorates, ballots (open or secret), paper entries, proxies and the tally.
+//! Votes: set-up, electorates, ballots (open or secret), paper entries, proxies and the
+//! tally. Exactly one ballot counts per voter — a person `p:ID`, a household `h:ID` or an
+//! owner's unit `u:ID` — because `vote_participation` has that key as its primary key.
+//! A secret ballot is stored without voter or time, apart from the participation row.
 
-use crate::{Actor, AppError, AppResult};
-use linli_store::Db;
+use crate::{Actor, AppError, AppResult, Page};
+use linli_domain::accounts::Role;
+use linli_domain::deliberation::ballots::{
+    self as b, BallotError, Choice, Electorate, Method, Tally,
+};
+use linli_domain::deliberation::{Matter, Unit};
+use linli_domain::regions::RegionPath;
+use linli_domain::time::{now_ms, to_shanghai};
+use linli_store::audit::{self, NewAudit};
+use linli_store::deliberation::issues as issues_st;
+use linli_store::deliberation::votes::{
+    self as st, NewVoteRow, PaperRow, ParticipationRow, ProxyRow, ReasonRow, VoteRow,
+};
+use linli_store::{Db, Tx, is_unique_violation};
+
+impl From<BallotError> for AppError {
+    fn from(e: BallotError) -> Self {
+        AppError::Invalid(e.code())
+    }
+}
 
 /// A vote as its organizer sets it up, still raw.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
@@ -26,17 +47,965 @@ pub struct NewVote {
     pub secret: bool,
     #[serde(default)]
     pub hide_results: bool,
-    /// Minutes from now until the vote closes.
+    /// Minutes from now (or from the earlier stage's end) until the vote closes.
     pub minutes_open: i64,
     /// Option labels for approval and ranked votes (yes/no methods have none).
     #[serde(default)]
     pub options: Vec<String>,
-    /// A later stage: runs only if the parent vote's winner is `parent_option`.
+    /// A later stage: runs only if the parent vote's winner is `parent_option` (from 0).
     pub parent_id: Option<i64>,
     pub parent_option: Option<i64>,
 }
 
+fn today() -> String {
+    to_shanghai(now_ms()).format("%Y-%m-%d").to_string()
+}
+
+fn bounds(path: &str) -> (String, String) {
+    RegionPath::from_stored(path.to_string()).subtree_bounds()
+}
+
+fn text(s: &str, max: usize, empty_code: &'static str) -> AppResult<String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(AppError::Invalid(empty_code));
+    }
+    if t.chars().count() > max {
+        return Err(AppError::Invalid("field_too_long"));
+    }
+    Ok(t.to_string())
+}
+
+/// Who runs votes at a node: its administrators and the owners' committee.
+fn manages(actor: &Actor, path: &str) -> bool {
+    actor
+        .role_over(path, |r| r.administers() || r == Role::OwnersCommittee)
+        .is_some()
+}
+
+/// Who enters paper ballots and registers proxies: those who run votes, social workers
+/// and building representatives (who collect ballots door to door).
+fn tells(actor: &Actor, path: &str) -> bool {
+    manages(actor, path)
+        || actor
+            .role_over(path, |r| r == Role::SocialWorker || r == Role::BuildingRep)
+            .is_some()
+}
+
 /// Sets up a vote and returns its id.
-pub async fn create(_db: &Db, _actor: &Actor, _v: NewVote) -> AppResult<i64> {
-    Err(AppError::Invalid("not_ready"))
+pub async fn create(db: &Db, actor: &Actor, v: NewVote) -> AppResult<i64> {
+    let method = Method::parse(&v.method)?;
+    let electorate = Electorate::parse(&v.electorate)?;
+    let matter = b::parse_matter(v.matter.as_deref().unwrap_or(""))?;
+    let title = text(&v.title, 120, "vote_title_required")?;
+    if v.description.chars().count() > 4000 {
+        return Err(AppError::Invalid("field_too_long"));
+    }
+    let options: Vec<String> = v
+        .options
+        .iter()
+        .map(|o| o.trim().to_string())
+        .filter(|o| !o.is_empty())
+        .collect();
+    if options.iter().any(|o| o.chars().count() > 80) {
+        return Err(AppError::Invalid("field_too_long"));
+    }
+    b::check_setup(method, electorate, v.secret, options.len())?;
+    if !(1..=60 * 24 * 60).contains(&v.minutes_open) {
+        return Err(AppError::Invalid("vote_window"));
+    }
+    // The node: the body's own for a body vote, else the one given.
+    let region_id = if electorate == Electorate::Body {
+        let body = v.body_id.ok_or(AppError::Invalid("vote_body_required"))?;
+        st::body_region(db, body)
+            .await?
+            .ok_or(AppError::NotFound("body_not_found"))?
+            .0
+    } else {
+        v.region_id
+    };
+    let region = crate::regions::readable(db, actor, region_id).await?;
+    let allowed = manages(actor, &region.path)
+        || match (electorate, v.body_id) {
+            (Electorate::Body, Some(body)) => {
+                st::is_body_member(db, body, actor.id(), &today()).await?
+            }
+            _ => false,
+        };
+    if !allowed {
+        return Err(AppError::Forbidden);
+    }
+    if let Some(issue) = v.issue_id {
+        let path = issue_path(db, issue).await?;
+        if !actor.can_read(&path) {
+            return Err(AppError::NotFound("issue_not_found"));
+        }
+    }
+    let now = now_ms();
+    let mut status = "open";
+    if let Some(parent) = v.parent_id {
+        let p = st::vote(db, parent)
+            .await?
+            .ok_or(AppError::NotFound("vote_not_found"))?;
+        let parent_method = Method::parse(&p.method)?;
+        let n = st::options(db, parent).await?.len() as i64;
+        if p.region_id != region.id
+            || parent_method.yes_no()
+            || !matches!(p.status.as_str(), "open" | "pending")
+            || !(0..n).contains(&v.parent_option.unwrap_or(-1))
+        {
+            return Err(AppError::Invalid("vote_bad_stage"));
+        }
+        status = "pending";
+    }
+    let mut tx = db.begin().await?;
+    let id = st::insert_vote(
+        &mut tx,
+        &NewVoteRow {
+            region_id: region.id,
+            title: &title,
+            description: v.description.trim(),
+            body_id: v.body_id,
+            sitting_id: v.sitting_id,
+            motion_id: v.motion_id,
+            issue_id: v.issue_id,
+            method: method.as_str(),
+            matter: b::matter_str(matter),
+            electorate: electorate.as_str(),
+            electorate_region_id: region.id,
+            secret: v.secret,
+            hide_results: v.hide_results,
+            opens_at: now,
+            closes_at: now + v.minutes_open * 60_000,
+            status,
+            parent_id: v.parent_id,
+            parent_option: v.parent_id.and(v.parent_option),
+            created_by: actor.id(),
+            created_at: now,
+        },
+    )
+    .await?;
+    st::insert_options(&mut tx, id, &options).await?;
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "vote.create",
+            region_id: Some(region.id),
+            target: format!("vote:{id}"),
+            detail: format!("{} · {} · {}", method.as_str(), electorate.as_str(), title),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn issue_path(db: &Db, issue: i64) -> AppResult<String> {
+    let row: Option<String> = linli_store::on_db!(db, p => sqlx::query_scalar(
+        "SELECT r.path FROM issues i JOIN regions r ON r.id = i.region_id WHERE i.id = $1")
+        .bind(issue).fetch_optional(p).await)?;
+    row.ok_or(AppError::NotFound("issue_not_found"))
+}
+
+/// Loads a vote the actor may read, closing it first if its time is up.
+pub async fn get(db: &Db, actor: &Actor, id: i64) -> AppResult<VoteRow> {
+    let mut v = st::vote(db, id)
+        .await?
+        .ok_or(AppError::NotFound("vote_not_found"))?;
+    if !actor.can_read(&v.region_path) {
+        return Err(AppError::NotFound("vote_not_found"));
+    }
+    if v.status == "open" && v.closes_at <= now_ms() {
+        finish(db, id, None).await?;
+        v = st::vote(db, id)
+            .await?
+            .ok_or(AppError::NotFound("vote_not_found"))?;
+    }
+    Ok(v)
+}
+
+/// One way the actor may take part: as themselves, their household, their units, or as
+/// a proxy for an owner.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Voice {
+    /// self | household | units | proxy
+    pub kind: String,
+    pub keys: Vec<String>,
+    /// Units or the proxied owner's unit, for owners' votes.
+    pub label: String,
+    pub proxy_id: Option<i64>,
+    /// Who already voted for these keys (the household member, the proxy…), if anyone.
+    pub voted: Vec<ParticipationRow>,
+}
+
+impl Voice {
+    pub fn done(&self) -> bool {
+        self.voted.len() >= self.keys.len()
+    }
+}
+
+/// The voices the actor has in a vote (empty if outside its electorate).
+pub async fn voices(db: &Db, actor: &Actor, v: &VoteRow) -> AppResult<Vec<Voice>> {
+    let (lo, hi) = bounds(&v.electorate_path);
+    let me = actor.id();
+    let mut out: Vec<Voice> = Vec::new();
+    let mut voice = |kind: &str, keys: Vec<String>, label: String, proxy_id| {
+        out.push(Voice {
+            kind: kind.into(),
+            keys,
+            label,
+            proxy_id,
+            voted: vec![],
+        })
+    };
+    match Electorate::parse(&v.electorate)? {
+        Electorate::Body => {
+            if let Some(body) = v.body_id
+                && st::is_body_member(db, body, me, &today()).await?
+            {
+                voice("self", vec![format!("p:{me}")], String::new(), None);
+            }
+        }
+        Electorate::Residents => {
+            if let Some((_, path)) = st::home_of(db, me).await?
+                && path.as_str() >= lo.as_str()
+                && path.as_str() < hi.as_str()
+            {
+                voice("self", vec![format!("p:{me}")], String::new(), None);
+            }
+        }
+        Electorate::Households => {
+            if let Some((household, path)) = st::home_of(db, me).await?
+                && path.as_str() >= lo.as_str()
+                && path.as_str() < hi.as_str()
+            {
+                voice(
+                    "household",
+                    vec![format!("h:{household}")],
+                    String::new(),
+                    None,
+                );
+            }
+        }
+        Electorate::Owners => {
+            let units = st::owned_units(db, me, &lo, &hi).await?;
+            if !units.is_empty() {
+                let n = units.len();
+                voice(
+                    "units",
+                    units.into_iter().map(|u| format!("u:{u}")).collect(),
+                    n.to_string(),
+                    None,
+                );
+            }
+            for p in st::proxies_held(db, v.id, me).await? {
+                voice(
+                    "proxy",
+                    vec![p.voter_key.clone()],
+                    format!("{} · {}", p.owner_name, p.unit_label),
+                    Some(p.id),
+                );
+            }
+        }
+    }
+    let keys: Vec<String> = out.iter().flat_map(|v| v.keys.clone()).collect();
+    let voted = st::participation_of(db, v.id, &keys).await?;
+    for voice in &mut out {
+        voice.voted = voted
+            .iter()
+            .filter(|p| voice.keys.contains(&p.voter_key))
+            .cloned()
+            .map(|mut p| {
+                // Who cast a secret ballot for the household is nobody else's business.
+                if v.secret && voice.kind == "household" {
+                    p.cast_by_name = None;
+                }
+                p
+            })
+            .collect();
+    }
+    Ok(out)
+}
+
+/// A ballot as the voter sends it.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct BallotInput {
+    /// `yes` / `no` / `abstain`, or option numbers from 1 separated by commas (ranked:
+    /// in order of preference).
+    pub choice: String,
+    #[serde(default)]
+    pub reason: String,
+    /// Cast as the proxy registered with this id (owners' votes).
+    pub proxy_id: Option<i64>,
+}
+
+/// Casts the actor's ballot (or their household's, units', or a proxied owner's).
+pub async fn cast(db: &Db, actor: &Actor, vote_id: i64, input: &BallotInput) -> AppResult<()> {
+    let v = get(db, actor, vote_id).await?;
+    let method = Method::parse(&v.method)?;
+    let n_options = st::options(db, vote_id).await?.len();
+    let choice = Choice::parse(method, n_options, &input.choice)?;
+    let reason = input.reason.trim();
+    if reason.chars().count() > 500 {
+        return Err(AppError::Invalid("field_too_long"));
+    }
+    let voices = voices(db, actor, &v).await?;
+    let voice = match input.proxy_id {
+        Some(pid) => voices.iter().find(|x| x.proxy_id == Some(pid)),
+        None => voices.iter().find(|x| x.proxy_id.is_none()),
+    }
+    .ok_or(AppError::Forbidden)?;
+    let channel = if input.proxy_id.is_some() {
+        "proxy"
+    } else if v.sitting_id.is_some() {
+        "room"
+    } else {
+        "online"
+    };
+    let stored = choice.stored();
+    let mut tx = db.begin().await?;
+    open_for_ballots(&mut tx, vote_id).await?;
+    let now = now_ms();
+    for key in &voice.keys {
+        if !st::insert_participation(&mut tx, vote_id, key, Some(actor.id()), channel, now).await? {
+            return Err(AppError::Conflict(if voice.kind == "household" {
+                "household_already_voted"
+            } else {
+                "already_voted"
+            }));
+        }
+        let voter = (!v.secret).then_some(key.as_str());
+        st::insert_ballot(&mut tx, &ballot_id(), vote_id, voter, &stored, reason).await?;
+    }
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "vote.ballot",
+            region_id: Some(v.region_id),
+            target: format!("vote:{vote_id}"),
+            detail: format!("{channel} · {} key(s)", voice.keys.len()),
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(|e| {
+        if is_unique_violation(&e) {
+            AppError::Conflict("already_voted")
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(())
+}
+
+/// Refuses a ballot unless the vote is open now; holds the vote against a concurrent close.
+async fn open_for_ballots(tx: &mut Tx, vote_id: i64) -> AppResult<()> {
+    let (status, opens_at, closes_at) = st::status_for_ballot(tx, vote_id)
+        .await?
+        .ok_or(AppError::NotFound("vote_not_found"))?;
+    let now = now_ms();
+    match status.as_str() {
+        "open" if now >= opens_at && now < closes_at => Ok(()),
+        "pending" => Err(AppError::Invalid("vote_not_open_yet")),
+        _ => Err(AppError::Invalid("vote_closed")),
+    }
+}
+
+/// A random id for a ballot row, so rows say nothing about the order they were cast in.
+fn ballot_id() -> String {
+    crate::accounts::random_token()[..32].to_string()
+}
+
+/// Whether the actor may close a vote and see who enters paper ballots.
+pub fn can_manage(actor: &Actor, v: &VoteRow) -> bool {
+    v.created_by == actor.id() || manages(actor, &v.region_path)
+}
+
+pub fn can_tell(actor: &Actor, v: &VoteRow) -> bool {
+    tells(actor, &v.region_path)
+}
+
+/// Closes a vote now (its organizer or an administrator).
+pub async fn close(db: &Db, actor: &Actor, vote_id: i64) -> AppResult<()> {
+    let v = get(db, actor, vote_id).await?;
+    if !can_manage(actor, &v) {
+        return Err(AppError::Forbidden);
+    }
+    if v.status != "open" {
+        return Err(AppError::Invalid("vote_closed"));
+    }
+    finish(db, vote_id, Some(actor.id())).await
+}
+
+/// Closes every open vote whose time is up (run periodically by the server).
+pub async fn close_due(db: &Db) -> AppResult<usize> {
+    let due = st::due_to_close(db, now_ms(), 100).await?;
+    for id in &due {
+        finish(db, *id, None).await?;
+    }
+    Ok(due.len())
+}
+
+/// Counts a vote from its stored ballots inside `tx`.
+async fn count(tx: &mut Tx, v: &VoteRow, options: usize) -> AppResult<Tally> {
+    let method = Method::parse(&v.method)?;
+    let matter = b::parse_matter(&v.matter)?;
+    let ballots = st::ballots(tx, v.id).await?;
+    let units = if method == Method::Owners {
+        let (lo, hi) = bounds(&v.electorate_path);
+        st::units(tx, &lo, &hi)
+            .await?
+            .into_iter()
+            .map(|u| Unit {
+                unit_id: u.household_id,
+                area: u.area,
+                owner_key: u.owner_key,
+                developer: u.developer,
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    Ok(b::tally(method, matter, options, &ballots, &units))
+}
+
+/// Recounts a vote from the stored ballots in one snapshot (what `linli tally` prints).
+pub async fn recount(db: &Db, vote_id: i64) -> AppResult<(VoteRow, Vec<String>, Tally)> {
+    let v = st::vote(db, vote_id)
+        .await?
+        .ok_or(AppError::NotFound("vote_not_found"))?;
+    let options = st::options(db, vote_id).await?;
+    let mut tx = db.begin_read().await?;
+    let t = count(&mut tx, &v, options.len()).await?;
+    tx.commit().await?;
+    Ok((v, options, t))
+}
+
+/// The stored result of a closed vote.
+pub fn stored_tally(v: &VoteRow) -> Option<Tally> {
+    serde_json::from_str(&v.result).ok()
+}
+
+/// Closes a vote with its tally, starts the stage that follows the winner, and settles
+/// the motion and the issue it decided. Does nothing if it was closed meanwhile.
+async fn finish(db: &Db, vote_id: i64, by: Option<i64>) -> AppResult<()> {
+    let v = st::vote(db, vote_id)
+        .await?
+        .ok_or(AppError::NotFound("vote_not_found"))?;
+    let options = st::options(db, vote_id).await?;
+    let mut tx = db.begin().await?;
+    let t = count(&mut tx, &v, options.len()).await?;
+    let winner = t.winner.map(|w| w as i64);
+    let now = now_ms();
+    let json = serde_json::to_string(&t).map_err(|e| AppError::Internal(e.to_string()))?;
+    if !st::close(&mut tx, vote_id, &json, winner, t.passed, now).await? {
+        return Ok(());
+    }
+    st::start_stages(&mut tx, vote_id, winner, now).await?;
+    if let Some(m) = v.motion_id {
+        st::settle_motion(&mut tx, m, t.passed).await?;
+    }
+    let next_stage = st::children(db, vote_id)
+        .await?
+        .iter()
+        .any(|c| c.parent_option == winner && winner.is_some());
+    if let Some(issue) = v.issue_id
+        && !next_stage
+    {
+        let before = ["raised", "on_agenda"];
+        if t.passed {
+            let decision = match winner {
+                Some(w) => format!("{}：{}", v.title, options[w as usize]),
+                None => v.title.clone(),
+            };
+            if issues_st::transition(&mut tx, issue, &before, "decided", "", by, now).await? {
+                st::set_decision(&mut tx, issue, &decision).await?;
+            }
+        } else if Method::parse(&v.method)?.yes_no() {
+            let reason = format!("表决未通过（{}）", v.title);
+            issues_st::transition(&mut tx, issue, &before, "declined", &reason, by, now).await?;
+        }
+    }
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: by,
+            action: "vote.close",
+            region_id: Some(v.region_id),
+            target: format!("vote:{vote_id}"),
+            detail: format!("cast {} · passed {}", t.cast, t.passed),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Everything a vote's page shows.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct VoteView {
+    pub vote: VoteRow,
+    pub options: Vec<String>,
+    /// The result (closed) or the live count (open, unless hidden until the close).
+    #[schema(value_type = Option<Object>)]
+    pub tally: Option<Tally>,
+    /// How many may vote (units for an owners' vote).
+    pub electorate_size: i64,
+    pub voices: Vec<Voice>,
+    pub reasons: Vec<ReasonRow>,
+    pub parent: Option<VoteRow>,
+    pub stages: Vec<VoteRow>,
+    pub can_manage: bool,
+    pub can_tell: bool,
+}
+
+pub async fn view(db: &Db, actor: &Actor, vote_id: i64) -> AppResult<VoteView> {
+    let v = get(db, actor, vote_id).await?;
+    let options = st::options(db, vote_id).await?;
+    let tally = live_tally(db, &v, options.len()).await?;
+    let (lo, hi) = bounds(&v.electorate_path);
+    let electorate_size =
+        st::electorate_size(db, &v.electorate, v.body_id, &lo, &hi, &today()).await?;
+    let reasons = if tally.is_some() {
+        st::reasons(db, vote_id, 200).await?
+    } else {
+        vec![]
+    };
+    let parent = match v.parent_id {
+        Some(p) => st::vote(db, p).await?,
+        None => None,
+    };
+    Ok(VoteView {
+        voices: voices(db, actor, &v).await?,
+        stages: st::children(db, vote_id).await?,
+        can_manage: can_manage(actor, &v),
+        can_tell: can_tell(actor, &v),
+        vote: v,
+        options,
+        tally,
+        electorate_size,
+        reasons,
+        parent,
+    })
+}
+
+/// The tally a reader may see now: the stored result once closed; the live count while
+/// open unless results are hidden until the close.
+pub async fn live_tally(db: &Db, v: &VoteRow, options: usize) -> AppResult<Option<Tally>> {
+    Ok(match v.status.as_str() {
+        "closed" => stored_tally(v),
+        "open" if !v.hide_results => {
+            let mut tx = db.begin_read().await?;
+            let t = count(&mut tx, v, options).await?;
+            tx.commit().await?;
+            Some(t)
+        }
+        _ => None,
+    })
+}
+
+/// Votes at and below a node, newest first.
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    region_id: i64,
+    page: Page,
+) -> AppResult<(linli_store::regions::RegionRow, Vec<VoteRow>, bool)> {
+    let region = crate::regions::readable(db, actor, region_id).await?;
+    let (lo, hi) = bounds(&region.path);
+    let votes = st::votes_in(db, &lo, &hi, page.size, page.offset()).await?;
+    let manages = manages(actor, &region.path);
+    Ok((region, votes, manages))
+}
+
+// ---- paper ballots and proxies ---------------------------------------------------------
+
+/// What became of a paper ballot after an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PaperOutcome {
+    /// One entry made; waiting for the second teller.
+    Waiting,
+    /// Both entries agree: counted.
+    Counted,
+    /// The entries differ: not counted until re-entered.
+    Mismatch,
+    /// The voter had already voted (online or on another paper): the first ballot
+    /// recorded counts, this one is flagged and not counted.
+    Duplicate,
+}
+
+impl PaperOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Waiting => "waiting",
+            Self::Counted => "counted",
+            Self::Mismatch => "mismatch",
+            Self::Duplicate => "duplicate",
+        }
+    }
+}
+
+/// A teller's entry of a paper ballot.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct PaperInput {
+    /// The number printed on the paper ballot.
+    pub paper_no: String,
+    /// The unit (household) the ballot is for, as printed on it.
+    pub household_id: i64,
+    pub choice: String,
+}
+
+fn paper_key(v: &VoteRow, household: i64) -> AppResult<String> {
+    match v.electorate.as_str() {
+        "owners" => Ok(format!("u:{household}")),
+        "households" => Ok(format!("h:{household}")),
+        _ => Err(AppError::Invalid("paper_not_for_this_vote")),
+    }
+}
+
+/// Enters a paper ballot: the first entry waits, the second (by another teller) counts it
+/// if both agree on the unit and the choice.
+pub async fn enter_paper(
+    db: &Db,
+    actor: &Actor,
+    vote_id: i64,
+    input: &PaperInput,
+) -> AppResult<PaperOutcome> {
+    let v = get(db, actor, vote_id).await?;
+    if !can_tell(actor, &v) {
+        return Err(AppError::Forbidden);
+    }
+    let key = paper_key(&v, input.household_id)?;
+    let paper_no = text(&input.paper_no, 40, "paper_no_required")?;
+    let (lo, hi) = bounds(&v.electorate_path);
+    let inside = if v.electorate == "owners" {
+        st::unit_in(db, input.household_id, &lo, &hi).await?
+    } else {
+        st::household_in(db, input.household_id, &lo, &hi).await?
+    };
+    if !inside {
+        return Err(AppError::Invalid("paper_unit_outside"));
+    }
+    let method = Method::parse(&v.method)?;
+    let n_options = st::options(db, vote_id).await?.len();
+    let choice = Choice::parse(method, n_options, &input.choice)?.stored();
+    let mut tx = db.begin().await?;
+    open_for_ballots(&mut tx, vote_id).await?;
+    let existing = st::entries(&mut tx, vote_id, &paper_no).await?;
+    let now = now_ms();
+    let outcome = match existing.as_slice() {
+        [] => {
+            st::insert_entry(
+                &mut tx,
+                vote_id,
+                &paper_no,
+                1,
+                actor.id(),
+                &key,
+                &choice,
+                now,
+            )
+            .await?;
+            PaperOutcome::Waiting
+        }
+        [first] => {
+            if first.teller_id == actor.id() {
+                return Err(AppError::Invalid("paper_same_teller"));
+            }
+            if !st::insert_entry(
+                &mut tx,
+                vote_id,
+                &paper_no,
+                2,
+                actor.id(),
+                &key,
+                &choice,
+                now,
+            )
+            .await?
+            {
+                return Err(AppError::Conflict("paper_already_entered"));
+            }
+            let outcome = if first.voter_key != key || first.choice != choice {
+                PaperOutcome::Mismatch
+            } else if st::insert_participation(&mut tx, vote_id, &key, None, "paper", now).await? {
+                let voter = (!v.secret).then_some(key.as_str());
+                st::insert_ballot(&mut tx, &ballot_id(), vote_id, voter, &choice, "").await?;
+                PaperOutcome::Counted
+            } else {
+                PaperOutcome::Duplicate
+            };
+            st::set_paper_outcome(&mut tx, vote_id, &paper_no, &key, outcome.as_str(), now).await?;
+            outcome
+        }
+        _ => return Err(AppError::Conflict("paper_already_entered")),
+    };
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "vote.paper",
+            region_id: Some(v.region_id),
+            target: format!("vote:{vote_id}"),
+            detail: format!("{paper_no} · {}", outcome.as_str()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Clears both entries of a paper ballot whose entries disagreed, so it can be entered
+/// again.
+pub async fn reenter_paper(db: &Db, actor: &Actor, vote_id: i64, paper_no: &str) -> AppResult<()> {
+    let v = get(db, actor, vote_id).await?;
+    if !can_tell(actor, &v) {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = db.begin().await?;
+    let entries = st::entries(&mut tx, vote_id, paper_no).await?;
+    let mismatch = matches!(entries.as_slice(), [a, b2] if a.voter_key != b2.voter_key || a.choice != b2.choice);
+    if !mismatch {
+        return Err(AppError::Invalid("paper_not_mismatched"));
+    }
+    st::delete_entries(&mut tx, vote_id, paper_no).await?;
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "vote.paper_reenter",
+            region_id: Some(v.region_id),
+            target: format!("vote:{vote_id}"),
+            detail: paper_no.to_string(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn papers(
+    db: &Db,
+    actor: &Actor,
+    vote_id: i64,
+    page: Page,
+) -> AppResult<(VoteRow, Vec<PaperRow>)> {
+    let v = get(db, actor, vote_id).await?;
+    if !can_tell(actor, &v) {
+        return Err(AppError::Forbidden);
+    }
+    let rows = st::papers(db, vote_id, page.size, page.offset()).await?;
+    Ok((v, rows))
+}
+
+/// A written proxy (委托书) as the teller or the owner registers it.
+pub struct ProxyInput<'a> {
+    pub household_id: i64,
+    pub proxy_phone: &'a str,
+    pub filename: &'a str,
+    pub mime: &'a str,
+    pub data: &'a [u8],
+}
+
+/// Registers a proxy for an owner's unit, with the scanned document.
+pub async fn add_proxy(db: &Db, actor: &Actor, vote_id: i64, p: ProxyInput<'_>) -> AppResult<()> {
+    let v = get(db, actor, vote_id).await?;
+    if v.electorate != "owners" {
+        return Err(AppError::Invalid("proxy_owners_only"));
+    }
+    if !matches!(v.status.as_str(), "open" | "pending") {
+        return Err(AppError::Invalid("vote_closed"));
+    }
+    let (lo, hi) = bounds(&v.electorate_path);
+    let own = st::owned_units(db, actor.id(), &lo, &hi)
+        .await?
+        .contains(&p.household_id);
+    if !own && !can_tell(actor, &v) {
+        return Err(AppError::Forbidden);
+    }
+    if !st::unit_in(db, p.household_id, &lo, &hi).await? {
+        return Err(AppError::Invalid("paper_unit_outside"));
+    }
+    let proxy = linli_store::accounts::user_by_phone(db, p.proxy_phone.trim())
+        .await?
+        .ok_or(AppError::Invalid("proxy_unknown_phone"))?;
+    crate::money::check_file(p.mime, p.data)?;
+    let digest = linli_domain::money::digest(p.data);
+    let filename: String = p
+        .filename
+        .chars()
+        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+        .take(100)
+        .collect();
+    let key = format!("u:{}", p.household_id);
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let file = st::insert_file(
+        &mut tx,
+        v.region_id,
+        &filename,
+        p.mime,
+        &digest,
+        p.data,
+        actor.id(),
+        now,
+    )
+    .await?;
+    if !st::insert_proxy(&mut tx, vote_id, &key, proxy.id, file, actor.id(), now).await? {
+        return Err(AppError::Conflict("proxy_exists"));
+    }
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "vote.proxy",
+            region_id: Some(v.region_id),
+            target: format!("vote:{vote_id}"),
+            detail: format!("{key} → user:{}", proxy.id),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn proxies(
+    db: &Db,
+    actor: &Actor,
+    vote_id: i64,
+    page: Page,
+) -> AppResult<(VoteRow, Vec<ProxyRow>)> {
+    let v = get(db, actor, vote_id).await?;
+    if !can_tell(actor, &v) {
+        return Err(AppError::Forbidden);
+    }
+    let rows = st::proxies(db, vote_id, page.size, page.offset()).await?;
+    Ok((v, rows))
+}
+
+/// The scanned proxy document, for tellers and the proxy.
+pub async fn proxy_scan(
+    db: &Db,
+    actor: &Actor,
+    vote_id: i64,
+    proxy_id: i64,
+) -> AppResult<(String, Vec<u8>)> {
+    let v = get(db, actor, vote_id).await?;
+    let (pv, _, proxy_user) = st::proxy(db, proxy_id)
+        .await?
+        .ok_or(AppError::NotFound("proxy_not_found"))?;
+    if pv != vote_id || !(can_tell(actor, &v) || proxy_user == actor.id()) {
+        return Err(AppError::NotFound("proxy_not_found"));
+    }
+    let rows = st::proxies_held(db, vote_id, proxy_user).await?;
+    let row = rows
+        .into_iter()
+        .find(|r| r.id == proxy_id)
+        .ok_or(AppError::NotFound("proxy_not_found"))?;
+    let (mime, data, _) = st::file(db, row.file_id)
+        .await?
+        .ok_or(AppError::NotFound("proxy_not_found"))?;
+    Ok((mime, data))
+}
+
+/// Used by matter parsing in views.
+pub fn matter_of(v: &VoteRow) -> Matter {
+    b::parse_matter(&v.matter).unwrap_or(Matter::Ordinary)
+}
+
+/// Load testing only: builds a compound of `units` owned units under the first
+/// community (one buyer in fifty owns two units; 1% are the developer's), an owners' vote
+/// on a major matter, and ballots for about 80% of the units; returns the vote's id.
+pub async fn fill_owners_vote_for_load_test(db: &Db, units: i64) -> AppResult<i64> {
+    use linli_domain::regions::RegionKind;
+    let community: i64 = linli_store::on_db!(db, p => sqlx::query_scalar(
+        "SELECT id FROM regions WHERE kind = 'community' ORDER BY id LIMIT 1").fetch_one(p).await)?;
+    let community = linli_store::regions::get(db, community)
+        .await?
+        .ok_or(AppError::NotFound("region_not_found"))?;
+    let admin: i64 = linli_store::on_db!(db, p => sqlx::query_scalar(
+        "SELECT id FROM users ORDER BY id LIMIT 1").fetch_one(p).await)?;
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let compound = linli_store::regions::insert(
+        &mut tx,
+        Some(&community),
+        RegionKind::Compound,
+        &format!("压测小区{now}"),
+    )
+    .await?;
+    let mut ballots = Vec::new();
+    let mut made = 0i64;
+    let mut b_no = 0;
+    while made < units {
+        b_no += 1;
+        let building = linli_store::regions::insert(
+            &mut tx,
+            Some(&compound),
+            RegionKind::Building,
+            &format!("{b_no}栋"),
+        )
+        .await?;
+        let n = (units - made).min(1000);
+        let specs: Vec<(String, i64)> = (0..n)
+            .map(|i| (format!("{}-{}", b_no, i + 1), 6_000 + (made + i) % 97 * 100))
+            .collect();
+        let ids = st::bulk_households(&mut tx, building.id, &specs, now).await?;
+        let owners: Vec<st::NewOwner> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, &h)| {
+                let k = made + i as i64;
+                st::NewOwner {
+                    household_id: h,
+                    region_id: building.id,
+                    // Every fiftieth buyer also owns the next unit.
+                    owner_key: format!("o{}", if k % 50 == 1 { k - 1 } else { k }),
+                    owner_name: format!("业主{k}"),
+                    user_id: None,
+                    developer: k % 100 == 99,
+                }
+            })
+            .collect();
+        st::bulk_owners(&mut tx, &owners).await?;
+        for (i, &h) in ids.iter().enumerate() {
+            let k = made + i as i64;
+            if k % 5 != 4 {
+                let choice = if k % 7 == 3 { "no" } else { "yes" };
+                ballots.push((format!("u:{h}"), choice.to_string(), ballot_id()));
+            }
+        }
+        made += n;
+    }
+    let vote = st::insert_vote(
+        &mut tx,
+        &NewVoteRow {
+            region_id: compound.id,
+            title: "压测：筹集维修资金",
+            description: "",
+            body_id: None,
+            sitting_id: None,
+            motion_id: None,
+            issue_id: None,
+            method: "owners",
+            matter: "major",
+            electorate: "owners",
+            electorate_region_id: compound.id,
+            secret: false,
+            hide_results: false,
+            opens_at: now,
+            closes_at: now + 7 * 24 * 3600 * 1000,
+            status: "open",
+            parent_id: None,
+            parent_option: None,
+            created_by: admin,
+            created_at: now,
+        },
+    )
+    .await?;
+    st::bulk_ballots(&mut tx, vote, &ballots, "paper", now).await?;
+    tx.commit().await?;
+    Ok(vote)
 }

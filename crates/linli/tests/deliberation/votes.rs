@@ -1,1 +1,651 @@
-//! Deliberation scenarios: votes.
+//! Deliberation scenarios: votes. One ballot per person, household or unit under
+//! concurrency; secret ballots that cannot be joined to their voters; owners' votes with
+//! art. 278's four figures; paper ballots entered twice; proxies; multi-stage votes; the
+//! recount from stored ballots.
+
+use linli_testkit::{DEMO_PASSWORD, TestApp, on_both_databases};
+use serde_json::{Value, json};
+
+const COMMITTEE: &str = "13800000003";
+const SOCIAL_WORKER: &str = "13800000004";
+const REP: &str = "13800000005";
+const RESIDENT: &str = "13800000007";
+const LEADER: &str = "13800000008";
+const OUTSIDER: &str = "13800000015";
+
+async fn new_vote(app: &TestApp, region: i64, body: Value) -> i64 {
+    let mut c = app.api_client(COMMITTEE, DEMO_PASSWORD).await;
+    let r = c
+        .json("POST", &format!("/api/v1/regions/{region}/votes"), body)
+        .await;
+    assert_eq!(r.status, 201, "vote created: {}", r.body);
+    r.json()["id"].as_i64().unwrap()
+}
+
+async fn close(app: &TestApp, vote: i64) -> Value {
+    let mut c = app.api_client(COMMITTEE, DEMO_PASSWORD).await;
+    let r = c
+        .json("POST", &format!("/api/v1/votes/{vote}/close"), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "closed: {}", r.body);
+    r.json()
+}
+
+/// The recount from stored ballots (what `linli tally` prints) equals the stored result.
+async fn assert_reproducible(app: &TestApp, vote: i64) {
+    let (v, _, recount) = linli_app::deliberation::votes::recount(&app.db, vote)
+        .await
+        .unwrap();
+    assert_eq!(
+        linli_app::deliberation::votes::stored_tally(&v),
+        Some(recount),
+        "the tally is reproducible from the stored ballots"
+    );
+}
+
+async fn a_residents_vote_counts_one_ballot_per_person_and_nothing_after_it_closes(app: &TestApp) {
+    let community = app.region_id("翠竹园社区").await;
+    let vote = new_vote(
+        app,
+        community,
+        json!({"title": "周末开放活动室", "method": "majority", "electorate": "residents",
+               "region_id": community, "minutes_open": 60}),
+    )
+    .await;
+    let mut resident = app.login(RESIDENT).await;
+    let page = resident.get(&format!("/votes/{vote}")).await;
+    assert!(page.body.contains("投出选票") || page.body.contains("赞成"));
+    let r = resident
+        .post_form(
+            &format!("/votes/{vote}/ballot"),
+            &[("choice", "yes"), ("reason", "孩子们需要地方")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let again = resident
+        .post_form(&format!("/votes/{vote}/ballot"), &[("choice", "no")])
+        .await;
+    assert_eq!(again.status, 409);
+    assert!(again.body.contains("每人只计一票"), "{}", again.body);
+    let page = resident.get(&format!("/votes/{vote}")).await;
+    assert!(page.body.contains("已投票"));
+    let mut leader = app.login(LEADER).await;
+    assert_eq!(
+        leader
+            .post_form(&format!("/votes/{vote}/ballot"), &[("choice", "no")])
+            .await
+            .status,
+        303
+    );
+    let mut rep = app.login(REP).await;
+    assert_eq!(
+        rep.post_form(&format!("/votes/{vote}/ballot"), &[("choice", "yes")])
+            .await
+            .status,
+        303
+    );
+    // Someone from another community is not among the voters and cannot even see it.
+    let mut outsider = app.login(OUTSIDER).await;
+    let r = outsider
+        .post_form(&format!("/votes/{vote}/ballot"), &[("choice", "no")])
+        .await;
+    assert!(r.status == 404 || r.status == 403, "{}", r.status);
+    let result = close(app, vote).await;
+    assert_eq!(result["tally"]["yes_no"]["yes"], 2);
+    assert_eq!(result["tally"]["yes_no"]["no"], 1);
+    assert_eq!(result["tally"]["passed"], true);
+    let page = resident.get(&format!("/votes/{vote}")).await;
+    assert!(page.body.contains("通过") && page.body.contains("孩子们需要地方"));
+    let late = leader
+        .post_form(&format!("/votes/{vote}/ballot"), &[("choice", "abstain")])
+        .await;
+    assert!(late.status == 409 || late.status == 422);
+    assert!(late.body.contains("表决已经结束"), "{}", late.body);
+    assert_eq!(
+        app.count_where(
+            "SELECT COUNT(*) FROM ballots WHERE vote_id = CAST($1 AS BIGINT)",
+            &vote.to_string()
+        )
+        .await,
+        3,
+        "a closed vote accepts nothing"
+    );
+    assert_reproducible(app, vote).await;
+}
+
+async fn household_members_voting_at_once_count_exactly_one_ballot(app: &TestApp) {
+    let community = app.region_id("翠竹园社区").await;
+    // Five more adults join 陈晓's household.
+    let mut phones = Vec::new();
+    for i in 0..5 {
+        let phone = format!("1390000100{i}");
+        assert_eq!(app.register(&phone, "家人", None).await.status, 201);
+        app.exec(&format!(
+            "INSERT INTO residents (household_id, region_id, name, user_id, created_at) \
+             SELECT s.household_id, s.region_id, '家人', u.id, 0 FROM residents s, users u \
+             WHERE s.user_id = (SELECT id FROM users WHERE phone = '{RESIDENT}') AND u.phone = '{phone}'"
+        ))
+        .await;
+        app.exec(&format!(
+            "INSERT INTO role_grants (user_id, region_id, role, granted_at) \
+             SELECT u.id, s.region_id, 'resident', 0 FROM residents s JOIN users u ON u.id = s.user_id \
+             WHERE u.phone = '{phone}'"
+        ))
+        .await;
+        phones.push(phone);
+    }
+    phones.push(RESIDENT.to_string());
+    let vote = new_vote(
+        app,
+        community,
+        json!({"title": "楼道加装扶手", "method": "majority", "electorate": "households",
+               "region_id": community, "minutes_open": 60}),
+    )
+    .await;
+    let mut clients = Vec::new();
+    for p in &phones {
+        let password = if p == RESIDENT {
+            DEMO_PASSWORD
+        } else {
+            "neighbour-2026"
+        };
+        clients.push(app.api_client(p, password).await);
+    }
+    let tasks: Vec<_> = clients
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut c)| {
+            tokio::spawn(async move {
+                let choice = if i % 2 == 0 { "yes" } else { "no" };
+                c.json(
+                    "POST",
+                    &format!("/api/v1/votes/{vote}/ballots"),
+                    json!({"choice": choice}),
+                )
+                .await
+                .status
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 204).count(),
+        1,
+        "exactly one member's ballot counts: {statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 5, "{statuses:?}");
+    assert_eq!(
+        app.count_where(
+            "SELECT COUNT(*) FROM ballots WHERE vote_id = CAST($1 AS BIGINT)",
+            &vote.to_string()
+        )
+        .await,
+        1
+    );
+    // The others see that their household has voted, and by whom (an open ballot).
+    let mut resident = app.login(RESIDENT).await;
+    let page = resident.get(&format!("/votes/{vote}")).await;
+    assert!(page.body.contains("您家已经投过票了"), "{}", page.body);
+    let r = resident
+        .post_form(&format!("/votes/{vote}/ballot"), &[("choice", "yes")])
+        .await;
+    assert_eq!(r.status, 409);
+    assert!(r.body.contains("一户只计一票"));
+}
+
+async fn a_secret_ballot_cannot_be_joined_to_its_voter(app: &TestApp) {
+    let community = app.region_id("翠竹园社区").await;
+    let vote = new_vote(
+        app,
+        community,
+        json!({"title": "推选楼组长", "method": "approval", "electorate": "residents",
+               "region_id": community, "minutes_open": 60, "secret": true, "hide_results": true,
+               "options": ["张阿姨", "李师傅", "王老师"]}),
+    )
+    .await;
+    let mut resident = app.login(RESIDENT).await;
+    let r = resident
+        .post_form(
+            &format!("/votes/{vote}/ballot"),
+            &[("pick_1", "1"), ("pick_3", "1")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let mut leader = app.login(LEADER).await;
+    leader
+        .post_form(&format!("/votes/{vote}/ballot"), &[("pick_3", "1")])
+        .await;
+    let v = vote.to_string();
+    assert_eq!(
+        app.count_where(
+            "SELECT COUNT(*) FROM ballots WHERE vote_id = CAST($1 AS BIGINT) AND voter_key IS NULL",
+            &v
+        )
+        .await,
+        2,
+        "secret ballots carry no voter"
+    );
+    assert_eq!(
+        app.count_where(
+            "SELECT COUNT(*) FROM vote_participation WHERE vote_id = CAST($1 AS BIGINT)",
+            &v
+        )
+        .await,
+        2,
+        "who voted is recorded apart"
+    );
+    // Results stay hidden until the close.
+    let page = resident.get(&format!("/votes/{vote}")).await;
+    assert!(page.body.contains("票数在表决结束后公布"));
+    let result = close(app, vote).await;
+    assert_eq!(result["tally"]["approvals"], json!([1, 0, 2]));
+    let page = resident.get(&format!("/votes/{vote}")).await;
+    assert!(page.body.contains("王老师 ★") || page.body.contains("胜出：王老师"));
+    assert_reproducible(app, vote).await;
+}
+
+/// The ids of the first 24 units of a building (demo ids run on within a building).
+async fn units_of(app: &TestApp, building: i64) -> Vec<i64> {
+    let first = app
+        .count_where(
+            "SELECT MIN(household_id) FROM unit_owners WHERE region_id = CAST($1 AS BIGINT)",
+            &building.to_string(),
+        )
+        .await;
+    (first..first + 24).collect()
+}
+
+async fn an_owners_vote_counts_paper_ballots_entered_twice_and_shows_the_four_figures(
+    app: &TestApp,
+) {
+    let building = app.count_where(
+        "SELECT region_id FROM residents WHERE user_id = (SELECT id FROM users WHERE phone = $1)",
+        RESIDENT,
+    )
+    .await;
+    let vote = new_vote(
+        app,
+        building,
+        json!({"title": "使用维修资金更换电梯", "method": "owners", "electorate": "owners",
+               "matter": "major", "region_id": building, "minutes_open": 600}),
+    )
+    .await;
+    // 陈晓 votes online for his unit.
+    let mut resident = app.login(RESIDENT).await;
+    let page = resident.get(&format!("/votes/{vote}")).await;
+    assert!(page.body.contains("您名下参与表决的房屋"), "{}", page.body);
+    assert_eq!(
+        resident
+            .post_form(&format!("/votes/{vote}/ballot"), &[("choice", "yes")])
+            .await
+            .status,
+        303
+    );
+    let own: i64 = app
+        .count_where(
+            "SELECT household_id FROM unit_owners WHERE user_id = (SELECT id FROM users WHERE phone = $1)",
+            RESIDENT,
+        )
+        .await;
+    let units = units_of(app, building).await;
+    let mut teller1 = app.api_client(COMMITTEE, DEMO_PASSWORD).await;
+    let mut teller2 = app.api_client(SOCIAL_WORKER, DEMO_PASSWORD).await;
+    let enter = |no: String, unit: i64, choice: &'static str| json!({"paper_no": no, "household_id": unit, "choice": choice});
+    let path = format!("/api/v1/votes/{vote}/paper");
+    // Paper ballots for every other unit: entered twice, by two tellers.
+    let mut counted = 0;
+    for (i, u) in units.iter().enumerate() {
+        if *u == own {
+            continue;
+        }
+        let choice = if i % 4 == 3 { "no" } else { "yes" };
+        let no = format!("P{i:03}");
+        let r = teller1
+            .json("POST", &path, enter(no.clone(), *u, choice))
+            .await;
+        assert_eq!(r.json()["outcome"], "waiting", "{}", r.body);
+        let same = teller1
+            .json("POST", &path, enter(no.clone(), *u, choice))
+            .await;
+        assert_eq!(same.status, 422, "the same teller cannot enter twice");
+        let r = teller2.json("POST", &path, enter(no, *u, choice)).await;
+        assert_eq!(r.json()["outcome"], "counted");
+        counted += 1;
+    }
+    // Entries that disagree do not count until entered again.
+    let r = teller1
+        .json("POST", &path, enter("X1".into(), units[0] + 100, "yes"))
+        .await;
+    assert!(r.status == 200 || r.status == 422);
+    // A paper ballot for a unit that voted online is flagged and not counted.
+    teller1
+        .json("POST", &path, enter("DUP".into(), own, "no"))
+        .await;
+    let r = teller2
+        .json("POST", &path, enter("DUP".into(), own, "no"))
+        .await;
+    assert_eq!(r.json()["outcome"], "duplicate");
+    let mut web_teller = app.login(SOCIAL_WORKER).await;
+    let page = web_teller.get(&format!("/votes/{vote}/paper")).await;
+    assert!(page.body.contains("此户已投过票"), "{}", page.body);
+    let result = close(app, vote).await;
+    let a = &result["tally"]["art278"];
+    assert_eq!(result["tally"]["cast"], counted + 1);
+    assert!(a["total_owners"].as_u64().unwrap() > 0);
+    assert!(a["voting_area"].as_i64().unwrap() <= a["total_area"].as_i64().unwrap());
+    let page = resident.get(&format!("/votes/{vote}")).await;
+    for figure in [
+        "参与表决的专有面积",
+        "参与表决的业主人数",
+        "同意的面积",
+        "同意的人数",
+        "≥ 2/3",
+        "≥ 3/4",
+    ] {
+        assert!(page.body.contains(figure), "shows {figure}");
+    }
+    assert_reproducible(app, vote).await;
+}
+
+async fn mismatched_paper_entries_are_not_counted_until_entered_again(app: &TestApp) {
+    let building = app.count_where(
+        "SELECT region_id FROM residents WHERE user_id = (SELECT id FROM users WHERE phone = $1)",
+        RESIDENT,
+    )
+    .await;
+    let unit = units_of(app, building).await[5];
+    let vote = new_vote(
+        app,
+        building,
+        json!({"title": "更换门禁", "method": "owners", "electorate": "owners",
+               "region_id": building, "minutes_open": 600}),
+    )
+    .await;
+    let mut t1 = app.login(COMMITTEE).await;
+    let mut t2 = app.login(SOCIAL_WORKER).await;
+    let form = |c: &'static str, u: i64| {
+        vec![
+            ("paper_no".to_string(), "A7".to_string()),
+            ("household_id".into(), u.to_string()),
+            ("choice".into(), c.to_string()),
+        ]
+    };
+    let f1 = form("yes", unit);
+    let fields: Vec<(&str, &str)> = f1.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    assert_eq!(
+        t1.post_form(&format!("/votes/{vote}/paper"), &fields)
+            .await
+            .status,
+        303
+    );
+    let f2 = form("no", unit);
+    let fields2: Vec<(&str, &str)> = f2.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let r = t2
+        .post_form(&format!("/votes/{vote}/paper"), &fields2)
+        .await;
+    assert!(r.location().contains("outcome=mismatch"));
+    let page = t2.get(&format!("/votes/{vote}/paper")).await;
+    assert!(page.body.contains("两次录入不一致"));
+    let v = vote.to_string();
+    assert_eq!(
+        app.count_where(
+            "SELECT COUNT(*) FROM ballots WHERE vote_id = CAST($1 AS BIGINT)",
+            &v
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        t2.post_form(
+            &format!("/votes/{vote}/paper/reenter"),
+            &[("paper_no", "A7")]
+        )
+        .await
+        .status,
+        303
+    );
+    t1.post_form(&format!("/votes/{vote}/paper"), &fields2)
+        .await;
+    let r = t2
+        .post_form(&format!("/votes/{vote}/paper"), &fields2)
+        .await;
+    assert!(r.location().contains("outcome=counted"));
+    assert_eq!(
+        app.count_where(
+            "SELECT COUNT(*) FROM ballots WHERE vote_id = CAST($1 AS BIGINT)",
+            &v
+        )
+        .await,
+        1
+    );
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n0000IHDR";
+
+async fn a_proxy_casts_the_owners_ballot_with_the_letter_attached(app: &TestApp) {
+    let building = app.count_where(
+        "SELECT region_id FROM residents WHERE user_id = (SELECT id FROM users WHERE phone = $1)",
+        RESIDENT,
+    )
+    .await;
+    let unit = units_of(app, building).await[7];
+    let vote = new_vote(
+        app,
+        building,
+        json!({"title": "增设非机动车棚", "method": "owners", "electorate": "owners",
+               "region_id": building, "minutes_open": 600}),
+    )
+    .await;
+    let mut teller = app.login(SOCIAL_WORKER).await;
+    let r = teller
+        .post_multipart(
+            &format!("/votes/{vote}/proxies"),
+            &[("household_id", &unit.to_string()), ("proxy_phone", LEADER)],
+            Some(("voucher", "weituoshu.png", "image/png", PNG)),
+            true,
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let again = teller
+        .post_multipart(
+            &format!("/votes/{vote}/proxies"),
+            &[("household_id", &unit.to_string()), ("proxy_phone", LEADER)],
+            Some(("voucher", "weituoshu.png", "image/png", PNG)),
+            true,
+        )
+        .await;
+    assert_eq!(again.status, 409, "one proxy per unit");
+    let mut proxy = app.login(LEADER).await;
+    let page = proxy.get(&format!("/votes/{vote}")).await;
+    assert!(page.body.contains("您受委托代为投票"), "{}", page.body);
+    let pid = app
+        .count_where(
+            "SELECT id FROM proxies WHERE vote_id = CAST($1 AS BIGINT)",
+            &vote.to_string(),
+        )
+        .await
+        .to_string();
+    let r = proxy
+        .post_form(
+            &format!("/votes/{vote}/ballot"),
+            &[("choice", "yes"), ("proxy_id", &pid)],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        app.count_where(
+            "SELECT COUNT(*) FROM vote_participation WHERE channel = 'proxy' AND voter_key = $1",
+            &format!("u:{unit}")
+        )
+        .await,
+        1
+    );
+    let scan = teller
+        .get(&format!("/votes/{vote}/proxies/{pid}/scan"))
+        .await;
+    assert_eq!(scan.status, 200);
+    let mut outsider = app.login(OUTSIDER).await;
+    assert_eq!(
+        outsider
+            .get(&format!("/votes/{vote}/proxies/{pid}/scan"))
+            .await
+            .status,
+        404
+    );
+    let list = teller.get(&format!("/votes/{vote}/proxies")).await;
+    assert!(list.body.contains("已投票"));
+}
+
+async fn a_two_stage_vote_runs_the_stage_that_follows_the_winner(app: &TestApp) {
+    let community = app.region_id("翠竹园社区").await;
+    let first = new_vote(
+        app,
+        community,
+        json!({"title": "空地怎么用", "method": "ranked", "electorate": "residents",
+               "region_id": community, "minutes_open": 60,
+               "options": ["建筑垃圾房", "步道和小花园"]}),
+    )
+    .await;
+    let garden = new_vote(
+        app,
+        community,
+        json!({"title": "花园方案", "method": "approval", "electorate": "residents",
+               "region_id": community, "minutes_open": 60, "options": ["方案A", "方案B"],
+               "parent_id": first, "parent_option": 1}),
+    )
+    .await;
+    let waste = new_vote(
+        app,
+        community,
+        json!({"title": "垃圾房选址", "method": "majority", "electorate": "residents",
+               "region_id": community, "minutes_open": 60, "parent_id": first, "parent_option": 0}),
+    )
+    .await;
+    let mut resident = app.login(RESIDENT).await;
+    // A stage that has not started accepts nothing.
+    let r = resident
+        .post_form(&format!("/votes/{garden}/ballot"), &[("pick_1", "1")])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("还没开始"));
+    // A ranked ballot giving two options the same rank is refused and changes nothing.
+    let r = resident
+        .post_form(
+            &format!("/votes/{first}/ballot"),
+            &[("rank_1", "1"), ("rank_2", "1")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("不能出现两次"), "{}", r.body);
+    for (phone, ranks) in [
+        (RESIDENT, [("rank_1", "2"), ("rank_2", "1")]),
+        (LEADER, [("rank_1", "2"), ("rank_2", "1")]),
+        (REP, [("rank_1", "1"), ("rank_2", "2")]),
+    ] {
+        let mut c = app.login(phone).await;
+        let r = c.post_form(&format!("/votes/{first}/ballot"), &ranks).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+    }
+    let result = close(app, first).await;
+    assert_eq!(result["tally"]["winner"], 1);
+    let status = |id: i64| async move {
+        let mut c = app.api_client(RESIDENT, DEMO_PASSWORD).await;
+        c.json("GET", &format!("/api/v1/votes/{id}"), json!(null))
+            .await
+            .json()["vote"]["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(status(garden).await, "open");
+    assert_eq!(status(waste).await, "void");
+    let r = resident
+        .post_form(&format!("/votes/{garden}/ballot"), &[("pick_2", "1")])
+        .await;
+    assert_eq!(r.status, 303);
+    assert_reproducible(app, first).await;
+}
+
+async fn a_consensus_fails_on_one_objection_and_shows_why(app: &TestApp) {
+    let community = app.region_id("翠竹园社区").await;
+    let vote = new_vote(
+        app,
+        community,
+        json!({"title": "晚上十点后不在广场跳舞", "method": "consensus", "electorate": "residents",
+               "region_id": community, "minutes_open": 60}),
+    )
+    .await;
+    let mut a = app.login(RESIDENT).await;
+    a.post_form(&format!("/votes/{vote}/ballot"), &[("choice", "yes")])
+        .await;
+    let mut b = app.login(LEADER).await;
+    b.post_form(
+        &format!("/votes/{vote}/ballot"),
+        &[("choice", "no"), ("reason", "九点半就该停")],
+    )
+    .await;
+    let result = close(app, vote).await;
+    assert_eq!(result["tally"]["passed"], false);
+    let page = a.get(&format!("/votes/{vote}")).await;
+    assert!(page.body.contains("九点半就该停") && page.body.contains("未通过"));
+}
+
+async fn bad_vote_setups_are_refused_and_change_nothing(app: &TestApp) {
+    let community = app.region_id("翠竹园社区").await;
+    let mut c = app.api_client(COMMITTEE, DEMO_PASSWORD).await;
+    let before = app.count("votes").await;
+    let path = format!("/api/v1/regions/{community}/votes");
+    for (body, message) in [
+        (
+            json!({"title": "x", "method": "owners", "electorate": "owners", "region_id": community,
+                   "minutes_open": 60, "secret": true}),
+            "必须记名",
+        ),
+        (
+            json!({"title": "x", "method": "ranked", "electorate": "residents", "region_id": community,
+                   "minutes_open": 60, "options": ["只有一个"]}),
+            "至少需要两个选项",
+        ),
+        (
+            json!({"title": "x", "method": "majority", "electorate": "owners", "region_id": community,
+                   "minutes_open": 60}),
+            "业主表决只能由业主投票",
+        ),
+        (
+            json!({"title": " ", "method": "majority", "electorate": "residents", "region_id": community,
+                   "minutes_open": 60}),
+            "请填写表决事项",
+        ),
+    ] {
+        let r = c.json("POST", &path, body).await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(r.body.contains(message), "{message}: {}", r.body);
+    }
+    // A resident cannot start a community vote.
+    let mut resident = app.api_client(RESIDENT, DEMO_PASSWORD).await;
+    let r = resident
+        .json(
+            "POST",
+            &path,
+            json!({"title": "x", "method": "majority", "electorate": "residents",
+                   "region_id": community, "minutes_open": 60}),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(app.count("votes").await, before);
+}
+
+on_both_databases!(
+    a_residents_vote_counts_one_ballot_per_person_and_nothing_after_it_closes,
+    household_members_voting_at_once_count_exactly_one_ballot,
+    a_secret_ballot_cannot_be_joined_to_its_voter,
+    an_owners_vote_counts_paper_ballots_entered_twice_and_shows_the_four_figures,
+    mismatched_paper_entries_are_not_counted_until_entered_again,
+    a_proxy_casts_the_owners_ballot_with_the_letter_attached,
+    a_two_stage_vote_runs_the_stage_that_follows_the_winner,
+    a_consensus_fails_on_one_objection_and_shows_why,
+    bad_vote_setups_are_refused_and_change_nothing,
+);

@@ -71,6 +71,13 @@ impl Upload {
     pub(super) fn get(&self, k: &str) -> &str {
         self.fields.get(k).map(String::as_str).unwrap_or("")
     }
+    /// The uploaded file as (name, type, bytes); empty if none was sent.
+    pub(super) fn file_parts(&self) -> (&str, &str, &[u8]) {
+        match &self.file {
+            Some((name, mime, data)) => (name, mime, data),
+            None => ("", "", &[]),
+        }
+    }
     pub(super) fn voucher(&self) -> VoucherInput<'_> {
         match &self.file {
             Some((name, mime, data)) if !data.is_empty() => VoucherInput::Upload {

@@ -1,13 +1,189 @@
-//! Deliberation API: votes.
+//! Votes in the API: set-up (with later stages), ballots, closing, the result (with
+//! art. 278's figures for owners' votes), paper entries and proxies.
 
+use crate::ctx::Ctx;
+use crate::error::{ApiError, ApiErrorBody, OrPage};
+use crate::extract::{ApiJson, Path, Query};
 use crate::state::AppState;
-use axum::Router;
-use utoipa::OpenApi;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use linli_app::Page;
+use linli_app::deliberation::votes::{
+    self as app, BallotInput, NewVote, PaperInput, PaperOutcome, Voice, VoteView,
+};
+use linli_store::deliberation::votes::{PaperRow, ParticipationRow, ProxyRow, ReasonRow, VoteRow};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+type ApiResult<T> = Result<T, ApiError>;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/regions/{id}/votes", get(list).post(create))
+        .route("/votes/{id}", get(vote))
+        .route("/votes/{id}/ballots", post(cast))
+        .route("/votes/{id}/close", post(close))
+        .route("/votes/{id}/paper", get(papers).post(enter_paper))
+        .route("/votes/{id}/proxies", get(proxies))
 }
 
 #[derive(OpenApi)]
-#[openapi()]
+#[openapi(
+    paths(list, create, vote, cast, close, papers, enter_paper, proxies),
+    components(schemas(
+        NewVote,
+        VoteRow,
+        VoteView,
+        Voice,
+        ParticipationRow,
+        ReasonRow,
+        BallotInput,
+        PaperInput,
+        PaperOutcome,
+        PaperRow,
+        ProxyRow,
+        VoteCreated,
+        PaperEntered
+    ))
+)]
 pub struct Doc;
+
+#[derive(Deserialize, IntoParams)]
+pub struct PageParams {
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VoteCreated {
+    id: i64,
+}
+
+/// Votes at and below a node, newest first.
+#[utoipa::path(get, path = "/api/v1/regions/{id}/votes", params(("id" = i64, Path), PageParams),
+    responses((status = 200, body = [VoteRow])))]
+async fn list(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<PageParams>,
+) -> ApiResult<Json<Vec<VoteRow>>> {
+    let a = ctx.actor().api(&ctx)?;
+    let (_, votes, _) = app::list(s.db(), a, id, Page::new(q.page, q.per_page, 30))
+        .await
+        .api(&ctx)?;
+    Ok(Json(votes))
+}
+
+/// Sets up a vote at a node (administrators, the owners' committee; a body's members for
+/// a body vote). With `parent_id` and `parent_option` it is a later stage that runs only
+/// if that option wins.
+#[utoipa::path(post, path = "/api/v1/regions/{id}/votes", params(("id" = i64, Path)), request_body = NewVote,
+    responses((status = 201, body = VoteCreated), (status = 422, body = ApiErrorBody)))]
+async fn create(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(mut r): ApiJson<NewVote>,
+) -> ApiResult<(StatusCode, Json<VoteCreated>)> {
+    let a = ctx.actor().api(&ctx)?;
+    r.region_id = id;
+    let id = app::create(s.db(), a, r).await.api(&ctx)?;
+    Ok((StatusCode::CREATED, Json(VoteCreated { id })))
+}
+
+/// A vote with the caller's voices (and whether each has voted) and the result or live
+/// count where it may be seen.
+#[utoipa::path(get, path = "/api/v1/votes/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = VoteView), (status = 404, body = ApiErrorBody)))]
+async fn vote(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<VoteView>> {
+    let a = ctx.actor().api(&ctx)?;
+    Ok(Json(app::view(s.db(), a, id).await.api(&ctx)?))
+}
+
+/// Casts a ballot: `yes` / `no` / `abstain`, or option numbers from 1 separated by
+/// commas. Exactly one ballot counts per voter, household or unit: a second gets 409.
+#[utoipa::path(post, path = "/api/v1/votes/{id}/ballots", params(("id" = i64, Path)), request_body = BallotInput,
+    responses((status = 204), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn cast(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<BallotInput>,
+) -> ApiResult<StatusCode> {
+    let a = ctx.actor().api(&ctx)?;
+    app::cast(s.db(), a, id, &r).await.api(&ctx)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Closes a vote now and stores its tally (its organizer or an administrator).
+#[utoipa::path(post, path = "/api/v1/votes/{id}/close", params(("id" = i64, Path)),
+    responses((status = 200, body = VoteView), (status = 422, body = ApiErrorBody)))]
+async fn close(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<VoteView>> {
+    let a = ctx.actor().api(&ctx)?;
+    app::close(s.db(), a, id).await.api(&ctx)?;
+    Ok(Json(app::view(s.db(), a, id).await.api(&ctx)?))
+}
+
+/// Paper ballots entered so far, problems first (tellers).
+#[utoipa::path(get, path = "/api/v1/votes/{id}/paper", params(("id" = i64, Path), PageParams),
+    responses((status = 200, body = [PaperRow])))]
+async fn papers(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<PageParams>,
+) -> ApiResult<Json<Vec<PaperRow>>> {
+    let a = ctx.actor().api(&ctx)?;
+    let (_, rows) = app::papers(s.db(), a, id, Page::new(q.page, q.per_page, 50))
+        .await
+        .api(&ctx)?;
+    Ok(Json(rows))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PaperEntered {
+    outcome: PaperOutcome,
+}
+
+/// A teller's entry of a paper ballot; the second entry, by another teller, counts it if
+/// both agree.
+#[utoipa::path(post, path = "/api/v1/votes/{id}/paper", params(("id" = i64, Path)), request_body = PaperInput,
+    responses((status = 200, body = PaperEntered), (status = 422, body = ApiErrorBody)))]
+async fn enter_paper(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<PaperInput>,
+) -> ApiResult<Json<PaperEntered>> {
+    let a = ctx.actor().api(&ctx)?;
+    let outcome = app::enter_paper(s.db(), a, id, &r).await.api(&ctx)?;
+    Ok(Json(PaperEntered { outcome }))
+}
+
+/// Registered proxies (委托书) of an owners' vote (tellers). Proxies are registered on
+/// the page, with the scanned letter.
+#[utoipa::path(get, path = "/api/v1/votes/{id}/proxies", params(("id" = i64, Path), PageParams),
+    responses((status = 200, body = [ProxyRow])))]
+async fn proxies(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<PageParams>,
+) -> ApiResult<Json<Vec<ProxyRow>>> {
+    let a = ctx.actor().api(&ctx)?;
+    let (_, rows) = app::proxies(s.db(), a, id, Page::new(q.page, q.per_page, 50))
+        .await
+        .api(&ctx)?;
+    Ok(Json(rows))
+}

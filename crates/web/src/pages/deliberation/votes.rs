@@ -1,8 +1,596 @@
-//! Deliberation pages: votes.
+//! Vote pages: the votes of a node with the form to set one up, a vote with its ballot
+//! form (or the household's "already voted"), the result with its arithmetic (art. 278's
+//! four figures for owners' votes), the live tally fragment, later stages, paper entry by
+//! two tellers, and written proxies.
 
+use crate::ctx::{Ctx, Layout};
+use crate::error::{OrPage, PageError};
+use crate::extract::{PageForm, Path, Query};
+use crate::pages::{PageQuery, Pager};
 use crate::state::AppState;
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use linli_app::Page;
+use linli_app::deliberation::votes::{
+    self as app, BallotInput, NewVote, PaperInput, PaperOutcome, ProxyInput, VoteView,
+};
+use linli_domain::deliberation::ballots::Tally;
+use linli_store::deliberation::votes::{PaperRow, ProxyRow, VoteRow};
+use linli_store::regions::RegionRow;
+use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/regions/{id}/votes", get(list_page).post(create))
+        .route("/votes/{id}", get(vote_page))
+        .route("/votes/{id}/tally", get(tally_fragment))
+        .route("/votes/{id}/ballot", post(cast))
+        .route("/votes/{id}/close", post(close))
+        .route("/votes/{id}/stages", post(add_stage))
+        .route("/votes/{id}/paper", get(paper_page).post(enter_paper))
+        .route("/votes/{id}/paper/reenter", post(reenter))
+        .route(
+            "/votes/{id}/proxies",
+            get(proxies_page)
+                .post(add_proxy)
+                .layer(DefaultBodyLimit::max(
+                    linli_app::money::VOUCHER_MAX_BYTES + 64 * 1024,
+                )),
+        )
+        .route("/votes/{id}/proxies/{pid}/scan", get(proxy_scan))
+}
+
+/// One bar of a result chart.
+pub struct Bar {
+    pub label: String,
+    pub value: u64,
+    /// Bar length in the 0–300 wide chart.
+    pub width: u64,
+    pub y: u64,
+    pub winner: bool,
+}
+
+/// One of art. 278's four figures against its bound.
+pub struct Figure {
+    pub key: &'static str,
+    pub part: String,
+    pub whole: String,
+    pub percent: String,
+    pub bound: &'static str,
+    pub ok: bool,
+}
+
+/// A tally laid out for the page.
+pub struct ResultView {
+    pub cast: u64,
+    pub passed: bool,
+    pub bars: Vec<Bar>,
+    pub chart_height: u64,
+    pub tied: Vec<String>,
+    /// Runoff rounds: for each round, the count of each option.
+    pub rounds: Vec<Vec<u64>>,
+    pub winner: Option<String>,
+    pub figures: Vec<Figure>,
+    pub valid: Option<bool>,
+}
+
+fn area(hundredths: i64) -> String {
+    format!("{}.{:02} m²", hundredths / 100, hundredths % 100)
+}
+
+fn percent(part: i128, whole: i128) -> String {
+    if whole == 0 {
+        return "—".into();
+    }
+    let bp = part * 10_000 / whole;
+    format!("{}.{:02}%", bp / 100, bp % 100)
+}
+
+fn result_view(l: &Layout, t: &Tally, options: &[String]) -> ResultView {
+    let mut bars: Vec<(String, u64, bool)> = Vec::new();
+    if let Some(yn) = &t.yes_no {
+        bars.push((l.t("ballot.yes").into(), yn.yes, false));
+        bars.push((l.t("ballot.no").into(), yn.no, false));
+        bars.push((l.t("ballot.abstain").into(), yn.abstain, false));
+    }
+    if let Some(a) = &t.approvals {
+        for (i, n) in a.iter().enumerate() {
+            bars.push((options[i].clone(), *n, t.winner == Some(i)));
+        }
+    }
+    if let Some(r) = &t.runoff {
+        if let Some(first) = r.rounds.first() {
+            for (i, n) in first.iter().enumerate() {
+                bars.push((options[i].clone(), *n, t.winner == Some(i)));
+            }
+        }
+    }
+    let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
+    let bars: Vec<Bar> = bars
+        .into_iter()
+        .enumerate()
+        .map(|(i, (label, value, winner))| Bar {
+            label,
+            value,
+            width: value * 300 / max,
+            y: i as u64 * 28,
+            winner,
+        })
+        .collect();
+    let mut figures = Vec::new();
+    let mut valid = None;
+    if let Some(a) = &t.art278 {
+        figures = vec![
+            Figure {
+                key: "art278.area_participation",
+                part: area(a.voting_area),
+                whole: area(a.total_area),
+                percent: percent(a.voting_area as i128, a.total_area as i128),
+                bound: "≥ 2/3",
+                ok: a.area_participation_ok,
+            },
+            Figure {
+                key: "art278.owner_participation",
+                part: a.voting_owners.to_string(),
+                whole: a.total_owners.to_string(),
+                percent: percent(a.voting_owners as i128, a.total_owners as i128),
+                bound: "≥ 2/3",
+                ok: a.owner_participation_ok,
+            },
+            Figure {
+                key: "art278.area_approval",
+                part: area(a.yes_area),
+                whole: area(a.voting_area),
+                percent: percent(a.yes_area as i128, a.voting_area as i128),
+                bound: "",
+                ok: a.area_approval_ok,
+            },
+            Figure {
+                key: "art278.owner_approval",
+                part: a.yes_owners.to_string(),
+                whole: a.voting_owners.to_string(),
+                percent: percent(a.yes_owners as i128, a.voting_owners as i128),
+                bound: "",
+                ok: a.owner_approval_ok,
+            },
+        ];
+        valid = Some(a.valid);
+    }
+    ResultView {
+        cast: t.cast,
+        passed: t.passed,
+        chart_height: bars.len() as u64 * 28 + 4,
+        bars,
+        tied: t.tied.iter().map(|i| options[*i].clone()).collect(),
+        rounds: t
+            .runoff
+            .as_ref()
+            .map(|r| r.rounds.clone())
+            .unwrap_or_default(),
+        winner: t.winner.map(|w| options[w].clone()),
+        figures,
+        valid,
+    }
+}
+
+/// The bound of the approval figures: 3/4 for art. 278 items 6–8, else more than half.
+fn approval_bound(v: &VoteRow) -> &'static str {
+    if v.matter == "major" {
+        "≥ 3/4"
+    } else {
+        "> 1/2"
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "deliberation/votes.html")]
+struct ListPage {
+    l: Layout,
+    region: RegionRow,
+    votes: Vec<VoteRow>,
+    manages: bool,
+    pager: Pager,
+}
+
+async fn list_page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<PageQuery>,
+) -> Result<ListPage, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let page = Page::new(q.page, None, 30);
+    let (region, votes, manages) = app::list(state.db(), actor, id, page).await.page(&ctx)?;
+    let seen = page.offset() + votes.len() as i64 + i64::from(votes.len() as i64 == page.size);
+    Ok(ListPage {
+        l: ctx.layout(),
+        pager: Pager::new(page, seen, format!("/regions/{id}/votes?")),
+        region,
+        votes,
+        manages,
+    })
+}
+
+#[derive(Deserialize)]
+struct VoteForm {
+    title: String,
+    #[serde(default)]
+    description: String,
+    method: String,
+    electorate: String,
+    #[serde(default)]
+    matter: String,
+    body_id: Option<String>,
+    issue_id: Option<String>,
+    secret: Option<String>,
+    hide_results: Option<String>,
+    minutes_open: String,
+    #[serde(default)]
+    options: String,
+    parent_option: Option<String>,
+}
+
+fn opt_id(s: &Option<String>) -> Option<i64> {
+    s.as_deref().and_then(|s| s.trim().parse().ok())
+}
+
+impl VoteForm {
+    fn into_new(self, region_id: i64) -> NewVote {
+        NewVote {
+            title: self.title,
+            description: self.description,
+            method: self.method,
+            matter: Some(self.matter),
+            electorate: self.electorate,
+            region_id,
+            body_id: opt_id(&self.body_id),
+            issue_id: opt_id(&self.issue_id),
+            secret: self.secret.is_some(),
+            hide_results: self.hide_results.is_some(),
+            // Hours in the form; the app takes minutes.
+            minutes_open: self
+                .minutes_open
+                .trim()
+                .parse::<i64>()
+                .map(|h| h.saturating_mul(60))
+                .unwrap_or(0),
+            options: self.options.lines().map(str::to_string).collect(),
+            parent_option: opt_id(&self.parent_option),
+            ..NewVote::default()
+        }
+    }
+}
+
+async fn create(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<VoteForm>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let vote = app::create(state.db(), actor, f.into_new(id))
+        .await
+        .page(&ctx)?;
+    Ok(Redirect::to(&format!("/votes/{vote}")))
+}
+
+/// A later stage of a vote: runs only if the given option wins.
+async fn add_stage(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<VoteForm>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let parent = app::get(state.db(), actor, id).await.page(&ctx)?;
+    let mut new = f.into_new(parent.region_id);
+    new.parent_id = Some(id);
+    new.issue_id = new.issue_id.or(parent.issue_id);
+    new.body_id = new.body_id.or(parent.body_id);
+    let vote = app::create(state.db(), actor, new).await.page(&ctx)?;
+    Ok(Redirect::to(&format!("/votes/{vote}")))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "deliberation/vote.html")]
+struct VotePage {
+    l: Layout,
+    v: VoteView,
+    result: Option<ResultView>,
+    approval_bound: &'static str,
+    /// Poll the live tally (an open vote in a sitting whose results are shown).
+    live: bool,
+}
+
+impl VotePage {
+    /// The label of the option a later stage follows.
+    fn option_label(&self, o: &Option<i64>) -> &str {
+        o.and_then(|o| self.v.options.get(usize::try_from(o).ok()?))
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+}
+
+async fn vote_page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<VotePage, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let v = app::view(state.db(), actor, id).await.page(&ctx)?;
+    let l = ctx.layout();
+    let result = v.tally.as_ref().map(|t| result_view(&l, t, &v.options));
+    Ok(VotePage {
+        live: v.vote.status == "open" && !v.vote.hide_results,
+        approval_bound: approval_bound(&v.vote),
+        l,
+        result,
+        v,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "deliberation/_tally.html")]
+struct TallyFragment {
+    l: Layout,
+    v: VoteView,
+    result: Option<ResultView>,
+    approval_bound: &'static str,
+    live: bool,
+}
+
+async fn tally_fragment(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<TallyFragment, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let v = app::view(state.db(), actor, id).await.page(&ctx)?;
+    let l = ctx.layout();
+    let result = v.tally.as_ref().map(|t| result_view(&l, t, &v.options));
+    Ok(TallyFragment {
+        live: v.vote.status == "open" && !v.vote.hide_results,
+        approval_bound: approval_bound(&v.vote),
+        l,
+        result,
+        v,
+    })
+}
+
+#[derive(Deserialize)]
+struct BallotForm {
+    /// yes / no / abstain, for yes-no votes.
+    choice: Option<String>,
+    /// Everything else: ticked options `pick_N` (approval), ranks `rank_N` (ranked), `reason`.
+    #[serde(flatten)]
+    rest: std::collections::HashMap<String, String>,
+    proxy_id: Option<String>,
+}
+
+/// Builds the choice from the form: `choice` directly, or the ticked `pick_N` boxes
+/// (approval), or the ranks given as `rank_N` (ranked: 1 = first preference).
+fn choice_of(f: &BallotForm) -> String {
+    if let Some(c) = f.choice.as_deref().filter(|c| !c.trim().is_empty()) {
+        return c.trim().to_string();
+    }
+    let mut picks: Vec<usize> = f
+        .rest
+        .keys()
+        .filter_map(|k| k.strip_prefix("pick_"))
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    picks.sort();
+    if !picks.is_empty() {
+        return picks
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+    }
+    let mut ranks: Vec<(u64, usize)> = f
+        .rest
+        .iter()
+        .filter_map(|(k, v)| {
+            Some((
+                v.trim().parse().ok()?,
+                k.strip_prefix("rank_")?.parse().ok()?,
+            ))
+        })
+        .collect();
+    ranks.sort();
+    if ranks.windows(2).any(|w| w[0].0 == w[1].0) {
+        // Two options given the same rank: a duplicate the domain refuses with its message.
+        return format!("{0},{0}", ranks[0].1);
+    }
+    ranks
+        .iter()
+        .map(|r| r.1.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+async fn cast(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<BallotForm>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let input = BallotInput {
+        choice: choice_of(&f),
+        reason: f.rest.get("reason").cloned().unwrap_or_default(),
+        proxy_id: opt_id(&f.proxy_id),
+    };
+    app::cast(state.db(), actor, id, &input).await.page(&ctx)?;
+    Ok(Redirect::to(&format!("/votes/{id}")))
+}
+
+async fn close(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    app::close(state.db(), actor, id).await.page(&ctx)?;
+    Ok(Redirect::to(&format!("/votes/{id}")))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "deliberation/vote_paper.html")]
+struct PaperPage {
+    l: Layout,
+    vote: VoteRow,
+    papers: Vec<PaperRow>,
+    outcome: Option<String>,
+    pager: Pager,
+}
+
+#[derive(Deserialize)]
+struct PaperQuery {
+    page: Option<i64>,
+    outcome: Option<String>,
+}
+
+async fn paper_page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<PaperQuery>,
+) -> Result<PaperPage, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let page = Page::new(q.page, None, 50);
+    let (vote, papers) = app::papers(state.db(), actor, id, page).await.page(&ctx)?;
+    let seen = page.offset() + papers.len() as i64 + i64::from(papers.len() as i64 == page.size);
+    Ok(PaperPage {
+        l: ctx.layout(),
+        pager: Pager::new(page, seen, format!("/votes/{id}/paper?")),
+        outcome: q
+            .outcome
+            .filter(|o| ["waiting", "counted", "mismatch", "duplicate"].contains(&o.as_str())),
+        vote,
+        papers,
+    })
+}
+
+#[derive(Deserialize)]
+struct PaperForm {
+    paper_no: String,
+    household_id: String,
+    choice: String,
+}
+
+async fn enter_paper(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<PaperForm>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let input = PaperInput {
+        paper_no: f.paper_no,
+        household_id: f.household_id.trim().parse().unwrap_or(0),
+        choice: f.choice,
+    };
+    let outcome: PaperOutcome = app::enter_paper(state.db(), actor, id, &input)
+        .await
+        .page(&ctx)?;
+    Ok(Redirect::to(&format!(
+        "/votes/{id}/paper?outcome={}",
+        outcome.as_str()
+    )))
+}
+
+#[derive(Deserialize)]
+struct ReenterForm {
+    paper_no: String,
+}
+
+async fn reenter(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<ReenterForm>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    app::reenter_paper(state.db(), actor, id, &f.paper_no)
+        .await
+        .page(&ctx)?;
+    Ok(Redirect::to(&format!("/votes/{id}/paper")))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "deliberation/vote_proxies.html")]
+struct ProxiesPage {
+    l: Layout,
+    vote: VoteRow,
+    proxies: Vec<ProxyRow>,
+    pager: Pager,
+}
+
+async fn proxies_page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<PageQuery>,
+) -> Result<ProxiesPage, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let page = Page::new(q.page, None, 50);
+    let (vote, proxies) = app::proxies(state.db(), actor, id, page).await.page(&ctx)?;
+    let seen = page.offset() + proxies.len() as i64 + i64::from(proxies.len() as i64 == page.size);
+    Ok(ProxiesPage {
+        l: ctx.layout(),
+        pager: Pager::new(page, seen, format!("/votes/{id}/proxies?")),
+        vote,
+        proxies,
+    })
+}
+
+async fn add_proxy(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let up = crate::pages::money::read_upload(mp).await.page(&ctx)?;
+    let (filename, mime, data) = up.file_parts();
+    app::add_proxy(
+        state.db(),
+        actor,
+        id,
+        ProxyInput {
+            household_id: up.get("household_id").trim().parse().unwrap_or(0),
+            proxy_phone: up.get("proxy_phone"),
+            filename,
+            mime,
+            data,
+        },
+    )
+    .await
+    .page(&ctx)?;
+    Ok(Redirect::to(&format!("/votes/{id}/proxies")))
+}
+
+async fn proxy_scan(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path((id, pid)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let (mime, data) = app::proxy_scan(state.db(), actor, id, pid)
+        .await
+        .page(&ctx)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        data,
+    )
+        .into_response())
 }
