@@ -61,6 +61,14 @@ enum Command {
         #[arg(long, default_value_t = 100_000)]
         units: i64,
     },
+    /// Load testing only: COUNT synthetic residents with API sessions and an open vote for
+    /// them; writes one bearer token per line to TOKENS and prints the vote's id.
+    FillVoters {
+        #[arg(long, default_value_t = 20_000)]
+        count: i64,
+        #[arg(long, default_value = "tokens.txt")]
+        tokens: PathBuf,
+    },
     /// Load testing only: appends COUNT synthetic transactions to organization ORG's ledger.
     FillLedger {
         #[arg(long)]
@@ -142,6 +150,20 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!(
                 "vote {id}: {units} units with ballots loaded in {:.1} s",
                 started.elapsed().as_secs_f64()
+            );
+        }
+        Command::FillVoters { count, tokens } => {
+            let (db, _) = open(&cli).await?;
+            let (vote, list) =
+                linli_app::deliberation::votes::fill_voters_for_load_test(&db, *count)
+                    .await
+                    .map_err(|e| format!("fill: {e}"))?;
+            std::fs::write(tokens, list.join("\n") + "\n")
+                .map_err(|e| format!("cannot write {}: {e}", tokens.display()))?;
+            println!(
+                "vote {vote}: {} voters, tokens in {}",
+                list.len(),
+                tokens.display()
             );
         }
         Command::VerifyLedger => {

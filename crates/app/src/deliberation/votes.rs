@@ -1009,3 +1009,103 @@ pub async fn fill_owners_vote_for_load_test(db: &Db, units: i64) -> AppResult<i6
     tx.commit().await?;
     Ok(vote)
 }
+
+/// Load testing only: `count` synthetic residents of the first community, each with an
+/// API session, and an open residents' vote for them. Returns the vote id and the bearer
+/// tokens (one voter each), for driving ballots through HTTP.
+pub async fn fill_voters_for_load_test(db: &Db, count: i64) -> AppResult<(i64, Vec<String>)> {
+    let (community_id, path): (i64, String) = linli_store::on_db!(db, p => sqlx::query_as(
+        "SELECT id, path FROM regions WHERE kind = 'community' ORDER BY id LIMIT 1").fetch_one(p).await)?;
+    let (lo, hi) = bounds(&path);
+    let homes: Vec<(i64, i64)> = linli_store::on_db!(db, p => sqlx::query_as(
+        "SELECT h.id, h.region_id FROM households h JOIN regions r ON r.id = h.region_id \
+         WHERE r.path >= $1 AND r.path < $2 ORDER BY h.id LIMIT 5000")
+        .bind(&lo).bind(&hi).fetch_all(p).await)?;
+    if homes.is_empty() {
+        return Err(AppError::NotFound("region_not_found"));
+    }
+    let now = now_ms();
+    let tag = now % 1_000_000;
+    let mut tokens = Vec::with_capacity(count as usize);
+    let mut tx = db.begin().await?;
+    let mut made = 0i64;
+    while made < count {
+        let n = (count - made).min(500);
+        let phones: Vec<String> = (made..made + n)
+            .map(|i| format!("19{:03}{:06}", tag % 1000, i))
+            .collect();
+        let ids: Vec<i64> = linli_store::on_tx!(&mut tx, c => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO users (phone, display_name, password_hash, created_at) ");
+            qb.push_values(&phones, |mut b, p| {
+                b.push_bind(p.as_str()).push_bind("压测居民").push_bind("!").push_bind(now);
+            });
+            qb.push(" RETURNING id");
+            qb.build_query_scalar().fetch_all(c).await
+        })?;
+        let batch: Vec<(i64, (i64, i64), String)> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, &u)| {
+                (
+                    u,
+                    homes[(made as usize + i) % homes.len()],
+                    crate::accounts::random_token(),
+                )
+            })
+            .collect();
+        linli_store::on_tx!(&mut tx, c => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO residents (household_id, region_id, name, user_id, created_at) ");
+            qb.push_values(&batch, |mut b, (u, (h, r), _)| {
+                b.push_bind(*h).push_bind(*r).push_bind("压测居民").push_bind(*u).push_bind(now);
+            });
+            qb.build().execute(&mut *c).await?;
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO role_grants (user_id, region_id, role, granted_at) ");
+            qb.push_values(&batch, |mut b, (u, (_, r), _)| {
+                b.push_bind(*u).push_bind(*r).push_bind("resident").push_bind(now);
+            });
+            qb.build().execute(&mut *c).await?;
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO sessions (id, user_id, created_at, expires_at) ");
+            qb.push_values(&batch, |mut b, (u, _, t)| {
+                b.push_bind(crate::accounts::session_key(t)).push_bind(*u).push_bind(now)
+                    .push_bind(now + 7 * 24 * 3600 * 1000);
+            });
+            qb.build().execute(c).await.map(|r| r.rows_affected())
+        })?;
+        tokens.extend(batch.into_iter().map(|(_, _, t)| t));
+        made += n;
+    }
+    let admin: i64 = linli_store::on_tx!(&mut tx, c => sqlx::query_scalar(
+        "SELECT id FROM users ORDER BY id LIMIT 1").fetch_one(c).await)?;
+    let vote = st::insert_vote(
+        &mut tx,
+        &NewVoteRow {
+            region_id: community_id,
+            title: "压测：居民表决",
+            description: "",
+            body_id: None,
+            sitting_id: None,
+            motion_id: None,
+            issue_id: None,
+            method: "majority",
+            matter: "ordinary",
+            electorate: "residents",
+            electorate_region_id: community_id,
+            secret: false,
+            hide_results: false,
+            opens_at: now,
+            closes_at: now + 7 * 24 * 3600 * 1000,
+            status: "open",
+            parent_id: None,
+            parent_option: None,
+            created_by: admin,
+            created_at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((vote, tokens))
+}

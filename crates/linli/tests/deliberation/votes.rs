@@ -176,7 +176,11 @@ async fn household_members_voting_at_once_count_exactly_one_ballot(app: &TestApp
         1,
         "exactly one member's ballot counts: {statuses:?}"
     );
-    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 5, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        5,
+        "{statuses:?}"
+    );
     assert_eq!(
         app.count_where(
             "SELECT COUNT(*) FROM ballots WHERE vote_id = CAST($1 AS BIGINT)",
