@@ -407,6 +407,15 @@ pub async fn seed(db: &Db) -> AppResult<Vec<DemoLogin>> {
         .await?;
     }
     tx.commit().await?;
+    crate::deliberation::demo::seed_garden_story(
+        db,
+        crate::deliberation::demo::Cast {
+            community: named.communities[0],
+            compound: named.compounds[0],
+            users: &user_ids,
+        },
+    )
+    .await?;
     regions::analyze(db).await?;
     Ok(logins)
 }

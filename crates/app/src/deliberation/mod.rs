@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod bodies;
+pub mod demo;
 pub mod issues;
 pub mod notifications;
 pub mod sittings;

@@ -489,7 +489,7 @@ pub fn stored_tally(v: &VoteRow) -> Option<Tally> {
 
 /// Closes a vote with its tally, starts the stage that follows the winner, and settles
 /// the motion and the issue it decided. Does nothing if it was closed meanwhile.
-async fn finish(db: &Db, vote_id: i64, by: Option<i64>) -> AppResult<()> {
+pub(crate) async fn finish(db: &Db, vote_id: i64, by: Option<i64>) -> AppResult<()> {
     let v = st::vote(db, vote_id)
         .await?
         .ok_or(AppError::NotFound("vote_not_found"))?;

@@ -49,7 +49,7 @@ pub fn router() -> Router<AppState> {
 pub struct Bar {
     pub label: String,
     pub value: u64,
-    /// Bar length in the 0–300 wide chart.
+    /// Bar length in the 0–200 wide chart.
     pub width: u64,
     pub y: u64,
     pub winner: bool,
@@ -117,7 +117,7 @@ fn result_view(l: &Layout, t: &Tally, options: &[String]) -> ResultView {
         .map(|(i, (label, value, winner))| Bar {
             label,
             value,
-            width: value * 300 / max,
+            width: value * 200 / max,
             y: i as u64 * 28,
             winner,
         })
