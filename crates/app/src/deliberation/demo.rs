@@ -117,8 +117,12 @@ pub async fn seed_garden_story(db: &Db, cast: Cast<'_>) -> AppResult<()> {
             })
             .collect();
     st::bulk_ballots(&mut tx, v1, &body_ballots, "room", t0 + 10 * DAY).await?;
-    run(&mut tx, format!(
-        "UPDATE ballots SET reason = '担心异味和噪音，先问问住在旁边的人' WHERE id = 'demo-v1-5'")).await?;
+    run(
+        &mut tx,
+        "UPDATE ballots SET reason = '担心异味和噪音，先问问住在旁边的人' WHERE id = 'demo-v1-5'"
+            .into(),
+    )
+    .await?;
     run(&mut tx, format!(
         "UPDATE vote_participation SET cast_by = CAST(SUBSTR(voter_key, 3) AS BIGINT) WHERE vote_id = {v1}")).await?;
     tx.commit().await?;
@@ -137,7 +141,7 @@ pub async fn seed_garden_story(db: &Db, cast: Cast<'_>) -> AppResult<()> {
             format!(
                 "INSERT INTO issue_supports (issue_id, user_id, at) VALUES ({garden}, {}, {})",
                 u(*who),
-                t0 + 31 * DAY + k as i64 * 3600_000
+                t0 + 31 * DAY + k as i64 * 3_600_000
             ),
         )
         .await?;
@@ -348,8 +352,8 @@ pub async fn seed_garden_story(db: &Db, cast: Cast<'_>) -> AppResult<()> {
             format!(
                 "UPDATE votes SET opens_at = {}, closes_at = {}, closed_at = {} WHERE id = {vote}",
                 t0 + opened * DAY,
-                t0 + closed * DAY + 3600_000,
-                t0 + closed * DAY + 3600_000
+                t0 + closed * DAY + 3_600_000,
+                t0 + closed * DAY + 3_600_000
             ),
         )
         .await?;

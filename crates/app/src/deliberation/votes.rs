@@ -695,37 +695,25 @@ pub async fn enter_paper(
     open_for_ballots(&mut tx, vote_id).await?;
     let existing = st::entries(&mut tx, vote_id, &paper_no).await?;
     let now = now_ms();
+    let entry = |n: i64| st::NewEntry {
+        vote_id,
+        paper_no: &paper_no,
+        entry: n,
+        teller_id: actor.id(),
+        voter_key: &key,
+        choice: &choice,
+        at: now,
+    };
     let outcome = match existing.as_slice() {
         [] => {
-            st::insert_entry(
-                &mut tx,
-                vote_id,
-                &paper_no,
-                1,
-                actor.id(),
-                &key,
-                &choice,
-                now,
-            )
-            .await?;
+            st::insert_entry(&mut tx, &entry(1)).await?;
             PaperOutcome::Waiting
         }
         [first] => {
             if first.teller_id == actor.id() {
                 return Err(AppError::Invalid("paper_same_teller"));
             }
-            if !st::insert_entry(
-                &mut tx,
-                vote_id,
-                &paper_no,
-                2,
-                actor.id(),
-                &key,
-                &choice,
-                now,
-            )
-            .await?
-            {
+            if !st::insert_entry(&mut tx, &entry(2)).await? {
                 return Err(AppError::Conflict("paper_already_entered"));
             }
             let outcome = if first.voter_key != key || first.choice != choice {
@@ -844,13 +832,15 @@ pub async fn add_proxy(db: &Db, actor: &Actor, vote_id: i64, p: ProxyInput<'_>) 
     let mut tx = db.begin().await?;
     let file = st::insert_file(
         &mut tx,
-        v.region_id,
-        &filename,
-        p.mime,
-        &digest,
-        p.data,
-        actor.id(),
-        now,
+        &st::NewFile {
+            region_id: v.region_id,
+            filename: &filename,
+            mime: p.mime,
+            digest: &digest,
+            data: p.data,
+            by: actor.id(),
+            at: now,
+        },
     )
     .await?;
     if !st::insert_proxy(&mut tx, vote_id, &key, proxy.id, file, actor.id(), now).await? {

@@ -435,22 +435,24 @@ pub async fn proxies_held(db: &Db, vote_id: i64, user_id: i64) -> StoreResult<Ve
         .bind(vote_id).bind(user_id).fetch_all(p).await)
 }
 
-/// Stores a scanned document (a 委托书) and returns its id.
-pub async fn insert_file(
-    tx: &mut Tx,
-    region_id: i64,
-    filename: &str,
-    mime: &str,
-    digest: &str,
-    data: &[u8],
-    by: i64,
-    at: i64,
-) -> StoreResult<i64> {
+/// A file to store (a scanned 委托书).
+pub struct NewFile<'a> {
+    pub region_id: i64,
+    pub filename: &'a str,
+    pub mime: &'a str,
+    pub digest: &'a str,
+    pub data: &'a [u8],
+    pub by: i64,
+    pub at: i64,
+}
+
+/// Stores a file and returns its id.
+pub async fn insert_file(tx: &mut Tx, f: &NewFile<'_>) -> StoreResult<i64> {
     on_tx!(tx, c => sqlx::query_scalar(
         "INSERT INTO files (region_id, filename, mime, size, digest, data, uploaded_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
-        .bind(region_id).bind(filename).bind(mime).bind(data.len() as i64).bind(digest).bind(data).bind(by).bind(at)
-        .fetch_one(c).await)
+        .bind(f.region_id).bind(f.filename).bind(f.mime).bind(f.data.len() as i64).bind(f.digest).bind(f.data)
+        .bind(f.by).bind(f.at).fetch_one(c).await)
 }
 
 /// A stored file with the path of its node: (mime, data, region path).
@@ -470,21 +472,24 @@ pub struct EntryRow {
     pub choice: String,
 }
 
-/// Adds a teller's entry of a paper ballot; false if that entry number was already made.
-pub async fn insert_entry(
-    tx: &mut Tx,
-    vote_id: i64,
-    paper_no: &str,
-    entry: i64,
-    teller_id: i64,
-    voter_key: &str,
-    choice: &str,
-    at: i64,
-) -> StoreResult<bool> {
+/// A teller's entry of a paper ballot.
+pub struct NewEntry<'a> {
+    pub vote_id: i64,
+    pub paper_no: &'a str,
+    /// 1 or 2.
+    pub entry: i64,
+    pub teller_id: i64,
+    pub voter_key: &'a str,
+    pub choice: &'a str,
+    pub at: i64,
+}
+
+/// Adds a teller's entry; false if that entry number was already made.
+pub async fn insert_entry(tx: &mut Tx, e: &NewEntry<'_>) -> StoreResult<bool> {
     let n = on_tx!(tx, c => sqlx::query(
         "INSERT INTO paper_entries (vote_id, paper_no, entry, teller_id, voter_key, choice, at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (vote_id, paper_no, entry) DO NOTHING")
-        .bind(vote_id).bind(paper_no).bind(entry).bind(teller_id).bind(voter_key).bind(choice).bind(at)
+        .bind(e.vote_id).bind(e.paper_no).bind(e.entry).bind(e.teller_id).bind(e.voter_key).bind(e.choice).bind(e.at)
         .execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }

@@ -103,11 +103,9 @@ fn result_view(l: &Layout, t: &Tally, options: &[String]) -> ResultView {
             bars.push((options[i].clone(), *n, t.winner == Some(i)));
         }
     }
-    if let Some(r) = &t.runoff {
-        if let Some(first) = r.rounds.first() {
-            for (i, n) in first.iter().enumerate() {
-                bars.push((options[i].clone(), *n, t.winner == Some(i)));
-            }
+    if let Some(first) = t.runoff.as_ref().and_then(|r| r.rounds.first()) {
+        for (i, n) in first.iter().enumerate() {
+            bars.push((options[i].clone(), *n, t.winner == Some(i)));
         }
     }
     let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
