@@ -22,7 +22,7 @@ use linli_domain::regions::RegionKind;
 use linli_domain::time::now_ms;
 use linli_store::audit::{self, NewAudit};
 use linli_store::deliberation::issues::{
-    self as st, EventRow, FileRow, IssueRow, NewFile, PhotoRef, PostRow,
+    self as st, EventRow, FileRow, IssueRow, NewFile, PhotoRef, PostRow, ReportedRow,
 };
 use linli_store::regions::{self, RegionRow};
 use linli_store::{Db, Tx};
@@ -662,4 +662,21 @@ pub async fn raise_rights(db: &Db, actor: &Actor, region_id: i64) -> AppResult<(
 /// The issue a post belongs to, if the actor reads it.
 pub async fn issue_of_post(db: &Db, actor: &Actor, post_id: i64) -> AppResult<i64> {
     Ok(post_in_scope(db, actor, post_id).await?.1.id)
+}
+
+/// Reported posts still shown in issues at and below a node (moderators only), most
+/// reported first, so they need not search the threads.
+pub async fn reported(db: &Db, actor: &Actor, region_id: i64) -> AppResult<Vec<ReportedRow>> {
+    let region = crate::regions::readable(db, actor, region_id).await?;
+    if !moderates(actor, &region.path) {
+        return Err(AppError::Forbidden);
+    }
+    let (lo, hi) = region.region_path().subtree_bounds();
+    Ok(st::reported_in(db, &lo, &hi, 100).await?)
+}
+
+/// Whether the actor moderates the threads of a node.
+pub async fn moderates_region(db: &Db, actor: &Actor, region_id: i64) -> AppResult<bool> {
+    let region = crate::regions::readable(db, actor, region_id).await?;
+    Ok(moderates(actor, &region.path))
 }

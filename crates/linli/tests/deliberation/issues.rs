@@ -444,6 +444,14 @@ async fn the_thread_quotes_reports_and_hides_with_a_reason_shown_in_place(app: &
         page.body.contains("被举报次数： 1"),
         "moderators see the reports"
     );
+    let community = app.region_id(COMMUNITY).await;
+    let list = worker.get(&format!("/regions/{community}/issues")).await;
+    assert!(
+        list.body.contains("待处理的举报") && list.body.contains(&format!("#post-{first}")),
+        "moderators find reported posts from the list"
+    );
+    let list = resident.get(&format!("/regions/{community}/issues")).await;
+    assert!(!list.body.contains("待处理的举报"));
     let r = worker
         .post_form(&format!("/posts/{first}/hide"), &[("reason", " ")])
         .await;
@@ -916,6 +924,19 @@ async fn the_api_raises_supports_discusses_and_notifies(app: &TestApp) {
         .await
         .json();
     assert_eq!(t["posts"][0]["reports"], 1, "moderators see reports");
+    let reported = worker
+        .get(&format!("/api/v1/regions/{building}/reported-posts"))
+        .await
+        .json();
+    assert_eq!(reported[0]["post_id"], post);
+    assert_eq!(reported[0]["reports"], 1);
+    assert_eq!(
+        author
+            .get(&format!("/api/v1/regions/{building}/reported-posts"))
+            .await
+            .status,
+        403
+    );
     let r = worker
         .json(
             "POST",

@@ -359,3 +359,29 @@ pub async fn photo(db: &Db, issue_id: i64, file_id: i64) -> StoreResult<Option<F
          JOIN issue_files x ON x.file_id = f.id WHERE x.issue_id = $1 AND f.id = $2")
         .bind(issue_id).bind(file_id).fetch_optional(p).await)
 }
+
+/// A reported post still shown, for the moderators of a node.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct ReportedRow {
+    pub post_id: i64,
+    pub issue_id: i64,
+    pub issue_title: String,
+    pub author_name: String,
+    pub body: String,
+    pub reports: i64,
+    /// The latest report's time.
+    pub last_at: i64,
+}
+
+/// Posts reported and not hidden, in issues at and below a node, most reported first.
+pub async fn reported_in(db: &Db, lo: &str, hi: &str, limit: i64) -> StoreResult<Vec<ReportedRow>> {
+    on_db!(db, p => sqlx::query_as(
+        "SELECT p.id AS post_id, p.issue_id, i.title AS issue_title, u.display_name AS author_name, p.body, \
+         COUNT(*) AS reports, MAX(pr.at) AS last_at \
+         FROM post_reports pr JOIN issue_posts p ON p.id = pr.post_id JOIN issues i ON i.id = p.issue_id \
+         JOIN regions r ON r.id = i.region_id JOIN users u ON u.id = p.author_id \
+         WHERE r.path >= $1 AND r.path < $2 AND p.hidden_at IS NULL \
+         GROUP BY p.id, p.issue_id, i.title, u.display_name, p.body \
+         ORDER BY COUNT(*) DESC, MAX(pr.at) DESC LIMIT $3")
+        .bind(lo).bind(hi).bind(limit).fetch_all(p).await)
+}

@@ -14,7 +14,7 @@ use linli_app::Page;
 use linli_app::deliberation::issues::{
     self as app, IssueView, NewIssue, PHOTO_MAX_BYTES, Photo, PostView, Posted, THREAD_PAGE, Thread,
 };
-use linli_store::deliberation::issues::{EventRow, IssueRow, PostRow};
+use linli_store::deliberation::issues::{EventRow, IssueRow, PostRow, ReportedRow};
 use linli_store::deliberation::notifications::NotificationRow;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -24,6 +24,7 @@ type ApiResult<T> = Result<T, ApiError>;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/regions/{id}/issues", get(list).post(raise))
+        .route("/regions/{id}/reported-posts", get(reported))
         .route("/issues/{id}", get(issue))
         .route("/issues/{id}/support", post(support))
         .route("/issues/{id}/status", post(set_status))
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
     paths(
         list,
         raise,
+        reported,
         issue,
         support,
         set_status,
@@ -74,6 +76,7 @@ pub fn router() -> Router<AppState> {
         ReasonReq,
         PhotoOut,
         IssueOf,
+        ReportedRow,
         NotificationRow,
         Notifications
     ))
@@ -115,6 +118,19 @@ async fn list(
     .await
     .api(&ctx)?;
     Ok(Json(IssueList { items, total }))
+}
+
+/// Reported posts still shown in issues at and below a node, most reported first
+/// (social workers and administrators).
+#[utoipa::path(get, path = "/api/v1/regions/{id}/reported-posts", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<ReportedRow>), (status = 403, body = ApiErrorBody)))]
+async fn reported(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<ReportedRow>>> {
+    let a = ctx.actor().api(&ctx)?;
+    Ok(Json(app::reported(s.db(), a, id).await.api(&ctx)?))
 }
 
 #[derive(Deserialize, ToSchema)]

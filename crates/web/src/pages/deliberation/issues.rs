@@ -19,7 +19,7 @@ use linli_app::deliberation::issues::{
 };
 use linli_app::{AppError, Page};
 use linli_domain::deliberation::issues::IssueStatus;
-use linli_store::deliberation::issues::IssueRow;
+use linli_store::deliberation::issues::{IssueRow, ReportedRow};
 use linli_store::deliberation::notifications::NotificationRow;
 use linli_store::regions::RegionRow;
 use serde::Deserialize;
@@ -131,6 +131,8 @@ struct ListPage {
     statuses: Vec<&'static str>,
     can_raise: bool,
     can_speak_for: bool,
+    /// For moderators: reported posts still shown.
+    reported: Vec<ReportedRow>,
     pager: Pager,
 }
 
@@ -147,6 +149,14 @@ async fn list_page(
         .await
         .page(&ctx)?;
     let (can_raise, can_speak_for) = app::raise_rights(state.db(), actor, id).await.page(&ctx)?;
+    let reported = if app::moderates_region(state.db(), actor, id)
+        .await
+        .page(&ctx)?
+    {
+        app::reported(state.db(), actor, id).await.page(&ctx)?
+    } else {
+        vec![]
+    };
     let base = if status.is_empty() {
         format!("/regions/{id}/issues?")
     } else {
@@ -162,6 +172,7 @@ async fn list_page(
         statuses: IssueStatus::ALL.iter().map(|s| s.as_str()).collect(),
         can_raise,
         can_speak_for,
+        reported,
     })
 }
 
