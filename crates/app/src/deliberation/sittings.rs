@@ -196,6 +196,18 @@ pub struct SittingView {
     pub now: i64,
 }
 
+impl SittingView {
+    /// Whether the member `user_id` is marked present.
+    pub fn is_present(&self, user_id: &i64) -> bool {
+        self.attendance.iter().any(|a| a.user_id == *user_id)
+    }
+
+    /// Whether `user_id` is the viewer's own seat.
+    pub fn is_me(&self, user_id: &i64) -> bool {
+        self.my_seat.as_ref().is_some_and(|m| m.user_id == *user_id)
+    }
+}
+
 fn sitting_day(s: &SittingRow) -> String {
     to_shanghai(s.starts_at).format("%Y-%m-%d").to_string()
 }
@@ -787,7 +799,7 @@ pub async fn draft_minutes(
     db: &Db,
     actor: &Actor,
     id: i64,
-    t: &dyn Fn(&str) -> String,
+    t: &(dyn Fn(&str) -> String + Sync),
 ) -> AppResult<String> {
     let v = get(db, actor, id).await?;
     if !v.can_draft {
