@@ -39,12 +39,13 @@ pub struct NewBody<'a> {
     pub speech_seconds: i64,
 }
 
-/// Loads a body the actor may read.
+/// Loads a body the actor may read: readers of its node, and its own members (a
+/// property manager seated from a compound reads the community's joint meeting).
 pub async fn readable(db: &Db, actor: &Actor, id: i64) -> AppResult<BodyRow> {
     let b = st::get(db, id)
         .await?
         .ok_or(AppError::NotFound("body_not_found"))?;
-    if !actor.can_read(&b.region_path) {
+    if !actor.can_read(&b.region_path) && !st::ever_member(db, id, actor.id()).await? {
         return Err(AppError::Forbidden);
     }
     Ok(b)

@@ -125,3 +125,10 @@ pub async fn user_by_phone(db: &Db, phone: &str) -> StoreResult<Option<(i64, Str
     on_db!(db, p => sqlx::query_as("SELECT id, display_name FROM users WHERE phone = $1")
         .bind(phone).fetch_optional(p).await)
 }
+
+/// Whether `user_id` holds or held a seat on the body.
+pub async fn ever_member(db: &Db, body_id: i64, user_id: i64) -> StoreResult<bool> {
+    on_db!(db, p => sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM body_members WHERE body_id = $1 AND user_id = $2)")
+        .bind(body_id).bind(user_id).fetch_one(p).await)
+}

@@ -26,13 +26,26 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     paths(decisions, create, action, progress),
-    components(schemas(Decision, ItemView, DecidedIssueRow, ActionRow, ActionView, NoteRow, ActionReq, ProgressReq))
+    components(schemas(
+        Decision,
+        ItemView,
+        DecidedIssueRow,
+        ActionRow,
+        ActionView,
+        NoteRow,
+        ActionReq,
+        ProgressReq
+    ))
 )]
 pub struct Doc;
 
 /// Every decided, in-action and done issue at and below a node with its items.
 #[utoipa::path(get, path = "/api/v1/regions/{id}/decisions", params(("id" = i64, Path)), responses((status = 200, body = Vec<Decision>)))]
-async fn decisions(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Vec<Decision>>> {
+async fn decisions(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<Decision>>> {
     let a = ctx.actor().api(&ctx)?;
     Ok(Json(app::accountability(s.db(), a, id).await.api(&ctx)?.1))
 }
@@ -75,7 +88,11 @@ async fn create(
 
 /// An action item with its progress notes.
 #[utoipa::path(get, path = "/api/v1/actions/{id}", params(("id" = i64, Path)), responses((status = 200, body = ActionView)))]
-async fn action(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<ActionView>> {
+async fn action(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ActionView>> {
     let a = ctx.actor().api(&ctx)?;
     Ok(Json(app::get(s.db(), a, id).await.api(&ctx)?))
 }

@@ -118,9 +118,18 @@ pub struct BodyReq {
 
 /// The bodies at and below a node.
 #[utoipa::path(get, path = "/api/v1/regions/{id}/bodies", params(("id" = i64, Path)), responses((status = 200, body = Vec<BodyRow>)))]
-async fn list_bodies(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Vec<BodyRow>>> {
+async fn list_bodies(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<BodyRow>>> {
     let a = ctx.actor().api(&ctx)?;
-    Ok(Json(bodies::of_region(s.db(), a, id, Page::new(None, Some(200), 200)).await.api(&ctx)?.1))
+    Ok(Json(
+        bodies::of_region(s.db(), a, id, Page::new(None, Some(200), 200))
+            .await
+            .api(&ctx)?
+            .1,
+    ))
 }
 
 /// Sets up a body at a node (its administrators).
@@ -153,7 +162,11 @@ async fn create_body(
 
 /// A body with its current and former members and its sittings.
 #[utoipa::path(get, path = "/api/v1/bodies/{id}", params(("id" = i64, Path)), responses((status = 200, body = BodyView)))]
-async fn body(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<BodyView>> {
+async fn body(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<BodyView>> {
     let a = ctx.actor().api(&ctx)?;
     Ok(Json(bodies::get(s.db(), a, id).await.api(&ctx)?))
 }
@@ -246,7 +259,11 @@ async fn schedule(
 
 /// A sitting: agenda, attendance and quorum, motions, the floor, minutes (when readable).
 #[utoipa::path(get, path = "/api/v1/sittings/{id}", params(("id" = i64, Path)), responses((status = 200, body = SittingView)))]
-async fn sitting(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<SittingView>> {
+async fn sitting(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<SittingView>> {
     let a = ctx.actor().api(&ctx)?;
     Ok(Json(app::get(s.db(), a, id).await.api(&ctx)?))
 }
@@ -299,7 +316,9 @@ async fn move_agenda(
     ApiJson(r): ApiJson<MoveReq>,
 ) -> ApiResult<StatusCode> {
     let a = ctx.actor().api(&ctx)?;
-    app::move_agenda(s.db(), a, id, issue, r.up).await.api(&ctx)?;
+    app::move_agenda(s.db(), a, id, issue, r.up)
+        .await
+        .api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -385,7 +404,11 @@ async fn second(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> Api
 /// Withdraws a motion before the vote (its mover).
 #[utoipa::path(post, path = "/api/v1/motions/{id}/withdrawal", params(("id" = i64, Path)),
     responses((status = 204), (status = 422, body = ApiErrorBody)))]
-async fn withdraw(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn withdraw(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     let a = ctx.actor().api(&ctx)?;
     app::withdraw(s.db(), a, id).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
@@ -432,7 +455,11 @@ async fn put_to_vote(
 /// Asks for the floor (a present member).
 #[utoipa::path(post, path = "/api/v1/sittings/{id}/speakers", params(("id" = i64, Path)),
     responses((status = 204), (status = 409, body = ApiErrorBody)))]
-async fn ask_to_speak(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn ask_to_speak(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     let a = ctx.actor().api(&ctx)?;
     app::ask_to_speak(s.db(), a, id).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
@@ -441,7 +468,11 @@ async fn ask_to_speak(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) 
 /// Gives the floor to the next speaker (the chair).
 #[utoipa::path(post, path = "/api/v1/sittings/{id}/speakers/next", params(("id" = i64, Path)),
     responses((status = 204), (status = 422, body = ApiErrorBody)))]
-async fn next_speaker(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn next_speaker(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     let a = ctx.actor().api(&ctx)?;
     app::next_speaker(s.db(), a, id).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
@@ -450,7 +481,11 @@ async fn next_speaker(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) 
 /// Ends the current speech (the chair).
 #[utoipa::path(post, path = "/api/v1/sittings/{id}/speakers/end", params(("id" = i64, Path)),
     responses((status = 204), (status = 422, body = ApiErrorBody)))]
-async fn end_speech(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn end_speech(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     let a = ctx.actor().api(&ctx)?;
     app::end_speech(s.db(), a, id).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
@@ -483,7 +518,11 @@ async fn save_minutes(
 /// Drafts the minutes from what happened, in the caller's language.
 #[utoipa::path(post, path = "/api/v1/sittings/{id}/minutes/draft", params(("id" = i64, Path)),
     responses((status = 200, body = MinutesOut), (status = 422, body = ApiErrorBody)))]
-async fn draft_minutes(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<MinutesOut>> {
+async fn draft_minutes(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<MinutesOut>> {
     let a = ctx.actor().api(&ctx)?;
     let t = |k: &str| ctx.t(k).to_string();
     let text = app::draft_minutes(s.db(), a, id, &t).await.api(&ctx)?;
@@ -493,7 +532,11 @@ async fn draft_minutes(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>)
 /// Approves the draft (a member other than the drafter, or an administrator).
 #[utoipa::path(post, path = "/api/v1/sittings/{id}/minutes/approval", params(("id" = i64, Path)),
     responses((status = 204), (status = 422, body = ApiErrorBody)))]
-async fn approve_minutes(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn approve_minutes(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     let a = ctx.actor().api(&ctx)?;
     app::approve_minutes(s.db(), a, id).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
@@ -502,7 +545,11 @@ async fn approve_minutes(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64
 /// Publishes approved minutes (the chair); then `/sittings/{id}/minutes.pdf` serves them.
 #[utoipa::path(post, path = "/api/v1/sittings/{id}/minutes/publication", params(("id" = i64, Path)),
     responses((status = 204), (status = 422, body = ApiErrorBody)))]
-async fn publish_minutes(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn publish_minutes(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     let a = ctx.actor().api(&ctx)?;
     app::publish_minutes(s.db(), a, id).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
