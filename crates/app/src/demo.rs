@@ -83,6 +83,42 @@ pub async fn seed(db: &Db) -> AppResult<Vec<DemoLogin>> {
     if !regions::is_empty(db).await? {
         return Ok(logins());
     }
+    let logins = seed_base(db).await?;
+    seed_stories(db).await?;
+    Ok(logins)
+}
+
+/// The deliberation story told on top of the base data (seed 004's garden). Tests seed
+/// the base only, so each scenario starts without bodies, issues or votes, and one
+/// scenario seeds the story to check what it tells.
+pub async fn seed_stories(db: &Db) -> AppResult<()> {
+    let id = |sql: &'static str| async move {
+        linli_store::on_db!(db, p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await)
+    };
+    let community = id("SELECT id FROM regions WHERE name = '翠竹园社区'").await?;
+    let compound = id("SELECT id FROM regions WHERE name = '翠竹园一期'").await?;
+    let mut users = Vec::new();
+    for l in logins() {
+        let u: i64 = linli_store::on_db!(db, p => sqlx::query_scalar("SELECT id FROM users WHERE phone = $1")
+            .bind(l.phone).fetch_one(p).await)?;
+        users.push(u);
+    }
+    crate::deliberation::demo::seed_garden_story(
+        db,
+        crate::deliberation::demo::Cast {
+            community,
+            compound,
+            users: &users,
+        },
+    )
+    .await
+}
+
+/// The region tree, households, accounts, organizations, money and clubs of the demo.
+pub async fn seed_base(db: &Db) -> AppResult<Vec<DemoLogin>> {
+    if !regions::is_empty(db).await? {
+        return Ok(logins());
+    }
     let mut rng = StdRng::seed_from_u64(2026);
     let mut new_regions = Vec::new();
     let mut new_households = Vec::new();
@@ -407,15 +443,6 @@ pub async fn seed(db: &Db) -> AppResult<Vec<DemoLogin>> {
         .await?;
     }
     tx.commit().await?;
-    crate::deliberation::demo::seed_garden_story(
-        db,
-        crate::deliberation::demo::Cast {
-            community: named.communities[0],
-            compound: named.compounds[0],
-            users: &user_ids,
-        },
-    )
-    .await?;
     regions::analyze(db).await?;
     Ok(logins)
 }

@@ -149,7 +149,7 @@ async fn record(
 async fn get_row(db: &Db, id: i64) -> AppResult<GrantRow> {
     st::get(db, id)
         .await?
-        .ok_or(AppError::NotFound("grant_not_found"))
+        .ok_or(AppError::NotFound("microgrant_not_found"))
 }
 
 /// Everything the grant's page shows.

@@ -86,7 +86,7 @@ pub async fn spawn(backend: Backend) -> Option<TestApp> {
     };
     let db = Db::connect(&url).await.expect("connect");
     db.migrate().await.expect("migrate");
-    linli_app::demo::seed(&db).await.expect("demo data");
+    linli_app::demo::seed_base(&db).await.expect("demo data");
     let sms = MemorySms::default();
     let state = AppState::new(db.clone(), Arc::new(sms.clone()), Config::default());
     let app = linli_web::router(state);

@@ -86,6 +86,21 @@ mod tests {
     use std::collections::BTreeSet;
 
     #[test]
+    fn no_key_is_defined_twice() {
+        for src in [ZH, EN] {
+            let mut seen = BTreeSet::new();
+            let twice: Vec<&str> = src
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .filter_map(|l| l.split_once('=').map(|(k, _)| k.trim()))
+                .filter(|k| !seen.insert(*k))
+                .collect();
+            assert!(twice.is_empty(), "defined twice: {twice:?}");
+        }
+    }
+
+    #[test]
     fn both_catalogues_hold_the_same_keys() {
         let zh: BTreeSet<_> = parse(ZH).into_keys().collect();
         let en: BTreeSet<_> = parse(EN).into_keys().collect();
