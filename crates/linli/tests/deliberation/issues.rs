@@ -322,6 +322,20 @@ async fn a_building_representative_raises_on_behalf_of_the_building_and_the_orig
         "without a body it just collects support"
     );
 
+    let r = resident
+        .get(&format!("/issues/new?region={building}"))
+        .await;
+    assert_eq!(
+        r.location(),
+        format!("/regions/{building}/issues#raise"),
+        "the raise form lives on the node's issue list"
+    );
+    let list = resident.get(&format!("/regions/{building}/issues")).await;
+    assert!(list.body.contains("id=\"raise-form\""));
+    assert!(
+        !list.body.contains("name=\"on_behalf\""),
+        "only building representatives are offered to speak for the building"
+    );
     let before = app.count("issues").await;
     let r = resident
         .post_multipart(
