@@ -60,6 +60,8 @@ pub struct Ctx {
     pub htmx_target: Option<String>,
     /// Host header, for absolute links in QR codes.
     pub host: String,
+    /// Unread notifications, counted for pages only (GET outside `/api/`).
+    pub unread: i64,
 }
 
 impl Ctx {
@@ -81,6 +83,7 @@ impl Ctx {
             elderly: self.elderly,
             csrf: self.csrf.clone(),
             user_name: self.actor.as_ref().map(|a| a.user.display_name.clone()),
+            unread: self.unread,
             is_admin: self
                 .actor
                 .as_ref()
@@ -122,12 +125,26 @@ impl FromRequestParts<AppState> for Ctx {
             Some(v) => v == "1",
             None => actor.as_ref().is_some_and(|a| a.user.elderly),
         };
+        // One cheap count for the header's badge, on pages only: API calls and form
+        // posts (which redirect) skip it.
+        let unread = match &actor {
+            Some(a)
+                if parts.method == axum::http::Method::GET
+                    && !parts.uri.path().starts_with("/api/") =>
+            {
+                linli_app::deliberation::notifications::unread(state.db(), a)
+                    .await
+                    .map_err(|e| PageError::plain(e, Lang::Zh, state))?
+            }
+            _ => 0,
+        };
         let csrf = parts
             .extensions
             .get::<CsrfToken>()
             .map(|c| c.0.clone())
             .unwrap_or_default();
         Ok(Ctx {
+            unread,
             actor,
             lang,
             elderly,
@@ -160,6 +177,8 @@ pub struct Layout {
     pub elderly: bool,
     pub csrf: String,
     pub user_name: Option<String>,
+    /// Unread notifications of the signed-in user (0 on API calls and posts).
+    pub unread: i64,
     pub is_admin: bool,
     pub path: String,
     pub catalog: Arc<Catalog>,

@@ -27,6 +27,11 @@ pub async fn mine(db: &Db, actor: &Actor, page: Page) -> AppResult<(Vec<Notifica
     Ok((rows, unread))
 }
 
+/// How many of the caller's notifications are unread (the header's badge).
+pub async fn unread(db: &Db, actor: &Actor) -> AppResult<i64> {
+    Ok(st::unread_count(db, actor.id()).await?)
+}
+
 pub async fn mark_all_read(db: &Db, actor: &Actor) -> AppResult<()> {
     st::mark_all_read(db, actor.id(), now_ms()).await?;
     Ok(())

@@ -194,6 +194,11 @@ async fn an_issue_goes_on_the_agenda_when_enough_neighbours_support_it(app: &Tes
         .await;
     assert!(!list.body.contains("1号楼电梯经常停运"), "the filter holds");
 
+    let home = author.get("/").await;
+    assert!(
+        home.body.contains("1 条未读"),
+        "the header shows the unread count"
+    );
     let notes = author.get("/notifications").await;
     assert_eq!(notes.status, 200);
     assert!(
@@ -206,6 +211,7 @@ async fn an_issue_goes_on_the_agenda_when_enough_neighbours_support_it(app: &Tes
     let mut api = app.api_client(RESIDENT, DEMO_PASSWORD).await;
     let n = api.get("/api/v1/notifications").await.json();
     assert_eq!(n["unread"], 0, "opening the page marked them read");
+    assert!(!author.get("/").await.body.contains("条未读"));
     assert_eq!(n["items"][0]["msg_key"], "notice.issue_on_agenda");
     assert_eq!(
         app.count_where(
@@ -316,6 +322,20 @@ async fn a_building_representative_raises_on_behalf_of_the_building_and_the_orig
         "without a body it just collects support"
     );
 
+    let r = resident
+        .get(&format!("/issues/new?region={building}"))
+        .await;
+    assert_eq!(
+        r.location(),
+        format!("/regions/{building}/issues#raise"),
+        "the raise form lives on the node's issue list"
+    );
+    let list = resident.get(&format!("/regions/{building}/issues")).await;
+    assert!(list.body.contains("id=\"raise-form\""));
+    assert!(
+        !list.body.contains("name=\"on_behalf\""),
+        "only building representatives are offered to speak for the building"
+    );
     let before = app.count("issues").await;
     let r = resident
         .post_multipart(
