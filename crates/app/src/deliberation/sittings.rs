@@ -290,8 +290,7 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> AppResult<SittingView> {
             let status = MotionStatus::parse(&m.status).unwrap_or(MotionStatus::Withdrawn);
             let carried = rows
                 .iter()
-                .filter(|a| a.parent_id == Some(m.id) && a.status == "carried")
-                .next_back();
+                .rfind(|a| a.parent_id == Some(m.id) && a.status == "carried");
             let member_here = open && present && my_seat.is_some();
             MotionView {
                 text_now: carried.map_or_else(|| m.text.clone(), |a| a.text.clone()),
