@@ -150,6 +150,12 @@ async fn joint_meeting(app: &TestApp, all_present: bool) -> Setup {
     let sitting = id_from(r.location());
     let issue = issue_on_agenda(app, body, "东门加装无障碍坡道").await;
     let mut chair = app.login(SOCIAL_ORG).await;
+    let page = chair.get(&format!("/sittings/{sitting}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("从待上会的议题中添加") && page.body.contains("东门加装无障碍坡道"),
+        "the chair picks from the body's waiting issues"
+    );
     let r = chair
         .post_form(
             &format!("/sittings/{sitting}/agenda"),
