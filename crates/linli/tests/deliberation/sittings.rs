@@ -854,6 +854,17 @@ async fn decisions_become_action_items_and_the_last_one_done_reports_back(app: &
         1,
         "one item still open"
     );
+    let page = resident.get(&format!("/actions/{first}")).await;
+    assert!(
+        page.body.contains("材料到场")
+            && page.body.contains("完工")
+            && page.body.contains("已完成"),
+        "the item's page keeps its progress notes"
+    );
+    assert!(
+        !page.body.contains("记录进展"),
+        "only its owner records progress"
+    );
     let page = resident
         .get(&format!("/regions/{community}/decisions"))
         .await;
