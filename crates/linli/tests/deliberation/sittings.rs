@@ -150,6 +150,12 @@ async fn joint_meeting(app: &TestApp, all_present: bool) -> Setup {
     let sitting = id_from(r.location());
     let issue = issue_on_agenda(app, body, "东门加装无障碍坡道").await;
     let mut chair = app.login(SOCIAL_ORG).await;
+    let page = chair.get(&format!("/sittings/{sitting}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("从待上会的议题中添加") && page.body.contains("东门加装无障碍坡道"),
+        "the chair picks from the body's waiting issues"
+    );
     let r = chair
         .post_form(
             &format!("/sittings/{sitting}/agenda"),
@@ -251,6 +257,78 @@ async fn a_joint_meeting_seats_four_parties_and_keeps_former_members(app: &TestA
         .await;
     assert_eq!(r.status, 422);
     assert_eq!(r.json()["error"]["code"], "invalid_quorum");
+    // Monthly sittings, and never one in the past.
+    let r = api
+        .json(
+            "POST",
+            &format!("/api/v1/bodies/{}/sittings", s.body),
+            json!({"title": "月度联席会议", "starts_at": local_in(3), "months": 3}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let ids: Vec<i64> = r.json()["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3);
+    let at = |v: serde_json::Value| v["sitting"]["starts_at"].as_i64().unwrap();
+    let first = at(api
+        .get(&format!("/api/v1/sittings/{}", ids[0]))
+        .await
+        .json());
+    let next = at(api
+        .get(&format!("/api/v1/sittings/{}", ids[1]))
+        .await
+        .json());
+    let days = (next - first) / 86_400_000;
+    assert!((28..=31).contains(&days), "a month apart: {days} days");
+    let r = api
+        .json(
+            "POST",
+            &format!("/api/v1/bodies/{}/sittings", s.body),
+            json!({"title": "补开", "starts_at": local_in(-1)}),
+        )
+        .await;
+    assert_eq!(r.json()["error"]["code"], "starts_in_past");
+    // The agenda is built from the body's waiting issues and reordered.
+    let garden = issue_on_agenda(app, s.body, "小花园改造").await;
+    let agenda = format!("/api/v1/sittings/{}/agenda", s.sitting);
+    let r = api.json("POST", &agenda, json!({"issue_id": garden})).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let r = api
+        .json(
+            "POST",
+            &format!("{agenda}/{garden}/move"),
+            json!({"up": true}),
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    let v = api
+        .get(&format!("/api/v1/sittings/{}", s.sitting))
+        .await
+        .json();
+    assert_eq!(v["agenda"][0]["issue_id"], garden, "moved up");
+    assert_eq!(v["agenda"][1]["issue_id"], s.issue);
+    let raised = issue_on_agenda(app, s.body, "还在征集支持的议题").await;
+    app.exec(&format!(
+        "UPDATE issues SET status = 'raised' WHERE id = {raised}"
+    ))
+    .await;
+    let r = api.json("POST", &agenda, json!({"issue_id": raised})).await;
+    assert_eq!(r.json()["error"]["code"], "issue_not_for_agenda");
+    assert_eq!(
+        api.send("DELETE", &format!("{agenda}/{garden}"), None, vec![], &[])
+            .await
+            .status,
+        204
+    );
+    let v = api
+        .get(&format!("/api/v1/sittings/{}", s.sitting))
+        .await
+        .json();
+    assert_eq!(v["agenda"].as_array().unwrap().len(), 1);
     let v = api.get(&format!("/api/v1/bodies/{}", s.body)).await.json();
     assert_eq!(v["members"].as_array().unwrap().len(), 5);
     assert_eq!(v["former"][0]["name"], "褚琳");
@@ -775,6 +853,17 @@ async fn decisions_become_action_items_and_the_last_one_done_reports_back(app: &
             .await,
         1,
         "one item still open"
+    );
+    let page = resident.get(&format!("/actions/{first}")).await;
+    assert!(
+        page.body.contains("材料到场")
+            && page.body.contains("完工")
+            && page.body.contains("已完成"),
+        "the item's page keeps its progress notes"
+    );
+    assert!(
+        !page.body.contains("记录进展"),
+        "only its owner records progress"
     );
     let page = resident
         .get(&format!("/regions/{community}/decisions"))

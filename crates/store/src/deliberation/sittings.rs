@@ -94,7 +94,7 @@ pub async fn agenda_candidates(
     sitting_id: i64,
 ) -> StoreResult<Vec<AgendaRow>> {
     on_db!(db, p => sqlx::query_as(
-        "SELECT i.id AS issue_id, i.title, i.status, i.decision, i.supporters, 0 AS position FROM issues i \
+        "SELECT i.id AS issue_id, i.title, i.status, i.decision, i.supporters, CAST(0 AS BIGINT) AS position FROM issues i \
          WHERE i.body_id = $1 AND i.status = 'on_agenda' \
          AND NOT EXISTS (SELECT 1 FROM sitting_agenda a WHERE a.sitting_id = $2 AND a.issue_id = i.id) \
          ORDER BY i.supporters DESC, i.id LIMIT 100")
