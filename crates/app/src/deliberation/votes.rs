@@ -503,15 +503,18 @@ pub(crate) async fn finish(db: &Db, vote_id: i64, by: Option<i64>) -> AppResult<
         return Ok(());
     }
     st::start_stages(&mut tx, vote_id, winner, now).await?;
-    if let Some(m) = v.motion_id {
-        st::settle_motion(&mut tx, m, t.passed).await?;
-    }
+    // An amendment changes its motion's text; only the motion itself decides the issue.
+    let amendment = match v.motion_id {
+        Some(m) => st::settle_motion(&mut tx, m, t.passed).await?,
+        None => false,
+    };
     let next_stage = st::children(db, vote_id)
         .await?
         .iter()
         .any(|c| c.parent_option == winner && winner.is_some());
     if let Some(issue) = v.issue_id
         && !next_stage
+        && !amendment
     {
         let before = ["raised", "on_agenda"];
         if t.passed {

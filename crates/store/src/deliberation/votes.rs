@@ -274,12 +274,21 @@ pub async fn start_stages(
     Ok(())
 }
 
-/// Marks the motion a vote decided as carried or failed.
-pub async fn settle_motion(tx: &mut Tx, motion_id: i64, carried: bool) -> StoreResult<()> {
+/// Marks the motion a vote decided as carried or failed; a carried amendment's text
+/// replaces its parent's. Returns whether the motion was an amendment.
+pub async fn settle_motion(tx: &mut Tx, motion_id: i64, carried: bool) -> StoreResult<bool> {
     on_tx!(tx, c => sqlx::query("UPDATE motions SET status = $2 WHERE id = $1 AND status = 'voting'")
         .bind(motion_id).bind(if carried { "carried" } else { "failed" })
-        .execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(())
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    let parent: Option<Option<i64>> = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT parent_id FROM motions WHERE id = $1").bind(motion_id).fetch_optional(&mut *c).await)?;
+    let parent = parent.flatten();
+    if let (Some(parent), true) = (parent, carried) {
+        on_tx!(tx, c => sqlx::query(
+            "UPDATE motions SET text = (SELECT a.text FROM motions a WHERE a.id = $1) WHERE id = $2")
+            .bind(motion_id).bind(parent).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(parent.is_some())
 }
 
 /// Records the decision of an issue (shown on its page and the accountability page).
