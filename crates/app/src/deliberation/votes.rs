@@ -1000,6 +1000,8 @@ pub async fn fill_owners_vote_for_load_test(db: &Db, units: i64) -> AppResult<i6
     .await?;
     st::bulk_ballots(&mut tx, vote, &ballots, "paper", now).await?;
     tx.commit().await?;
+    // Fresh planner statistics after the bulk load (PostgreSQL), as the other fillers do.
+    linli_store::regions::analyze(db).await?;
     Ok(vote)
 }
 
@@ -1100,5 +1102,6 @@ pub async fn fill_voters_for_load_test(db: &Db, count: i64) -> AppResult<(i64, V
     )
     .await?;
     tx.commit().await?;
+    linli_store::regions::analyze(db).await?;
     Ok((vote, tokens))
 }

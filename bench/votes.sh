@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Deliberation benchmark (issue 5): durable ballots per second through the API (each one
+# its own committed transaction: participation row + ballot row + audit row), then an
+# owners' vote of 100,000 units and the time of its art. 278 recount (`linli tally`).
+# Usage:
+#   bash bench/votes.sh                    # SQLite
+#   BENCH_DB=postgres bash bench/votes.sh  # PostgreSQL at 127.0.0.1:5432
+# Env: BALLOTS (20000: voters, one token and one ballot each), CONNECTIONS (16),
+#      THREADS (2), MAX_DURATION (300s: wrk's cap; the run ends when every ballot is
+#      answered), UNITS (100000), TALLIES (3 recounts), PORT (18082).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BALLOTS=${BALLOTS:-20000}
+CONNECTIONS=${CONNECTIONS:-16}
+THREADS=${THREADS:-2}
+MAX_DURATION=${MAX_DURATION:-300s}
+UNITS=${UNITS:-100000}
+TALLIES=${TALLIES:-3}
+PORT=${PORT:-18082}
+BASE="http://127.0.0.1:$PORT"
+command -v wrk >/dev/null 2>&1 || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+cargo build --release -q -p linli
+BIN=target/release/linli
+DATA=$(mktemp -d /tmp/linli-bench-votes.XXXXXX)
+export LINLI_LOG=warn
+if [ "${BENCH_DB:-sqlite}" = postgres ]; then
+  NAME="linli_bench_votes_$$"
+  psql postgres://postgres@127.0.0.1:5432/test -qtAc "CREATE DATABASE $NAME" >/dev/null
+  export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$NAME"
+  BACKEND=PostgreSQL
+  sql() { psql "$DATABASE_URL" -qtAc "$1"; }
+else
+  unset DATABASE_URL || true
+  BACKEND=SQLite
+  command -v sqlite3 >/dev/null 2>&1 || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null; }
+  sql() { sqlite3 "$DATA/linli.db" "$1"; }
+fi
+PID=""
+start() {
+  "$BIN" --data "$DATA" serve --listen "127.0.0.1:$PORT" >>"$DATA/server.log" 2>&1 &
+  PID=$!
+  for _ in $(seq 1 100); do curl -sf "$BASE/healthz" >/dev/null && return; sleep 0.2; done
+  echo "server did not start" >&2; exit 1
+}
+stop() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true; PID=""; }
+cleanup() {
+  stop
+  if [ "${BENCH_DB:-sqlite}" = postgres ]; then
+    psql postgres://postgres@127.0.0.1:5432/test -qtAc "DROP DATABASE IF EXISTS $NAME WITH (FORCE)" >/dev/null || true
+  fi
+  rm -rf "$DATA"
+}
+trap cleanup EXIT
+ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+
+echo "Linli deliberation benchmark · $BACKEND · $(nproc) cores · load average $(cut -d' ' -f1-3 /proc/loadavg)"
+"$BIN" --data "$DATA" demo >/dev/null
+
+# 1. Durable ballots through the API: one synthetic resident (and token) per ballot.
+t=$(date +%s%N)
+out=$("$BIN" --data "$DATA" fill-voters --count "$BALLOTS" --tokens "$DATA/tokens.txt" | grep -v '^{')
+VOTE=$(echo "$out" | awk '/^vote [0-9]+:/ {sub(":", "", $2); print $2}')
+echo "fill-voters: $out ($(ms_since "$t") ms with start-up and ANALYZE)"
+[ "$(grep -c . "$DATA/tokens.txt")" -ge "$BALLOTS" ] || { echo "fewer tokens than voters" >&2; exit 1; }
+start
+rm -f "$DATA/wrk-done"
+out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$MAX_DURATION" --latency -s bench/ballot.lua \
+  "$BASE/api/v1/votes/$VOTE/ballots" -- "$DATA/tokens.txt" "$THREADS" "$DATA/wrk-done")
+val() { echo "$out" | awk -v k="$1" '$1==k {print $2}'; }
+OK=$(val ok_204)
+NON=$(echo "$out" | awk '$1=="non_204" {$1=""; print substr($0, 2)}')
+echo "ballots (API, one commit each, wrk -t$THREADS -c$CONNECTIONS, $(val ballots_sent) of $(val ballots_planned) sent, each token once):"
+echo "  $(val rate_204) ballots/s durable (204 only): $OK in $(val seconds) s; p50 $(val p50_ms) ms, p90 $(val p90_ms) ms, p99 $(val p99_ms) ms, max $(val max_ms) ms"
+echo "  non-204: $NON; unanswered: $(val unanswered); $(echo "$out" | grep '^socket_errors')"
+echo "  server peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$PID/status)"
+stop
+IN_DB=$(sql "SELECT COUNT(*) FROM ballots WHERE vote_id = $VOTE")
+PART=$(sql "SELECT COUNT(*) FROM vote_participation WHERE vote_id = $VOTE")
+AUDIT=$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'vote.ballot' AND target = 'vote:$VOTE'")
+TALLY=$("$BIN" --data "$DATA" tally "$VOTE")
+COUNTED=$(echo "$TALLY" | awk '/^ballots counted:/ {print $3}')
+echo "  in the database: $IN_DB ballots, $PART participation rows, $AUDIT audit rows; linli tally: $COUNTED counted, $(echo "$TALLY" | grep '^yes') (sent: $(val sent_yes) yes, $(val sent_no) no)"
+if [ "${NON%% *}" = 0 ] && [ "$(val unanswered)" = 0 ] && [ "$IN_DB" = "$OK" ] && [ "$PART" = "$OK" ] && [ "$AUDIT" = "$OK" ] && [ "$COUNTED" = "$OK" ]; then
+  echo "  VALID: every ballot answered 204, and the database holds exactly the 204 count"
+else
+  echo "  INVALID: non-204 answers, unanswered requests, or the database differs from the 204 count"
+fi
+
+# 2. The owners' vote: UNITS units, ballots for ~80%, recounted under art. 278.
+t=$(date +%s%N)
+out=$("$BIN" --data "$DATA" fill-owners-vote --units "$UNITS" | grep -v '^{')
+OVOTE=$(echo "$out" | awk '/^vote [0-9]+:/ {sub(":", "", $2); print $2}')
+echo "fill-owners-vote: $out ($(ms_since "$t") ms with start-up and ANALYZE)"
+echo "owners' vote $OVOTE: $(sql "SELECT COUNT(*) FROM ballots WHERE vote_id = $OVOTE") ballots stored"
+for i in $(seq 1 "$TALLIES"); do
+  t=$(date +%s%N)
+  TALLY=$("$BIN" --data "$DATA" tally "$OVOTE")
+  wall=$(ms_since "$t")
+  [ "$i" = 1 ] && echo "$TALLY" | sed 's/^/  /'
+  echo "  tally $i: recount $(echo "$TALLY" | awk '/^counted in/ {print $3, $4}'), whole command (start-up, migration check, recount, print) $wall ms"
+done
