@@ -333,9 +333,10 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> AppResult<SittingView> {
     let can_draft = (chair || is_secretary(&my_seat))
         && s.status != "scheduled"
         && s.minutes_status != "published";
+    // Four eyes: whoever drafted the minutes (even an administrator) never approves them.
     let can_approve = s.minutes_status == "draft"
-        && (actor.administers(&s.region_path)
-            || (my_seat.is_some() && s.minutes_drafted_by != Some(actor.id())));
+        && s.minutes_drafted_by != Some(actor.id())
+        && (actor.administers(&s.region_path) || my_seat.is_some());
     Ok(SittingView {
         agenda: st::agenda(db, id).await?,
         candidates: if chair && s.status != "closed" {
