@@ -642,7 +642,56 @@ async fn bad_vote_setups_are_refused_and_change_nothing(app: &TestApp) {
     assert_eq!(app.count("votes").await, before);
 }
 
+async fn the_demo_tells_the_garden_story_of_seed_004(app: &TestApp) {
+    linli_app::demo::seed_stories(&app.db).await.unwrap();
+    let community = app.region_id("翠竹园社区").await;
+    let mut resident = app.login(RESIDENT).await;
+    let decisions = resident
+        .get(&format!("/regions/{community}/decisions"))
+        .await;
+    assert_eq!(decisions.status, 200);
+    assert!(decisions.body.contains("空地改成行人步道和小花园"));
+    assert!(decisions.body.contains("成立小花园自管小组"));
+    let votes = resident.get(&format!("/regions/{community}/votes")).await;
+    for title in ["在一期北侧空地建设建筑垃圾房", "小花园选哪个方案？"] {
+        assert!(votes.body.contains(title), "{title}");
+    }
+    let mut api = app.api_client(RESIDENT, DEMO_PASSWORD).await;
+    let list = api
+        .json(
+            "GET",
+            &format!("/api/v1/regions/{community}/votes"),
+            json!(null),
+        )
+        .await
+        .json();
+    let by_title = |t: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["title"] == t)
+            .unwrap_or_else(|| panic!("{t}"))
+            .clone()
+    };
+    let waste = by_title("在一期北侧空地建设建筑垃圾房");
+    assert_eq!(waste["passed"], false, "the waste room was declined");
+    let direction = by_title("一期北侧空地：建筑垃圾房，还是行人通道和小花园？");
+    assert_eq!(direction["winner"], 1, "the footpath and garden won");
+    let design = by_title("小花园选哪个方案？");
+    assert_eq!(design["winner"], 0, "design A");
+    for v in [&waste, &direction, &design] {
+        assert_reproducible(app, v["id"].as_i64().unwrap()).await;
+    }
+    assert_eq!(
+        app.count_where("SELECT COUNT(*) FROM issues WHERE status = $1", "done")
+            .await,
+        1
+    );
+    assert!(app.org_id("一期小花园自管小组").await > 0);
+}
+
 on_both_databases!(
+    the_demo_tells_the_garden_story_of_seed_004,
     a_residents_vote_counts_one_ballot_per_person_and_nothing_after_it_closes,
     household_members_voting_at_once_count_exactly_one_ballot,
     a_secret_ballot_cannot_be_joined_to_its_voter,
