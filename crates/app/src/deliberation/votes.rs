@@ -972,30 +972,13 @@ pub async fn fill_owners_vote_for_load_test(db: &Db, units: i64) -> AppResult<i6
         }
         made += n;
     }
-    let vote = st::insert_vote(
+    let vote = load_test_vote(
         &mut tx,
-        &NewVoteRow {
-            region_id: compound.id,
-            title: "压测：筹集维修资金",
-            description: "",
-            body_id: None,
-            sitting_id: None,
-            motion_id: None,
-            issue_id: None,
-            method: "owners",
-            matter: "major",
-            electorate: "owners",
-            electorate_region_id: compound.id,
-            secret: false,
-            hide_results: false,
-            opens_at: now,
-            closes_at: now + 7 * 24 * 3600 * 1000,
-            status: "open",
-            parent_id: None,
-            parent_option: None,
-            created_by: admin,
-            created_at: now,
-        },
+        compound.id,
+        "压测：筹集维修资金",
+        "owners",
+        admin,
+        now,
     )
     .await?;
     st::bulk_ballots(&mut tx, vote, &ballots, "paper", now).await?;
@@ -1075,20 +1058,44 @@ pub async fn fill_voters_for_load_test(db: &Db, count: i64) -> AppResult<(i64, V
     }
     let admin: i64 = linli_store::on_tx!(&mut tx, c => sqlx::query_scalar(
         "SELECT id FROM users ORDER BY id LIMIT 1").fetch_one(c).await)?;
-    let vote = st::insert_vote(
+    let vote = load_test_vote(
         &mut tx,
+        community_id,
+        "压测：居民表决",
+        "majority",
+        admin,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    linli_store::regions::analyze(db).await?;
+    Ok((vote, tokens))
+}
+
+/// An open week-long vote of a load test: owners' (a major matter) or residents'.
+async fn load_test_vote(
+    tx: &mut Tx,
+    region: i64,
+    title: &str,
+    method: &str,
+    admin: i64,
+    now: i64,
+) -> AppResult<i64> {
+    let owners = method == "owners";
+    Ok(st::insert_vote(
+        tx,
         &NewVoteRow {
-            region_id: community_id,
-            title: "压测：居民表决",
+            region_id: region,
+            title,
             description: "",
             body_id: None,
             sitting_id: None,
             motion_id: None,
             issue_id: None,
-            method: "majority",
-            matter: "ordinary",
-            electorate: "residents",
-            electorate_region_id: community_id,
+            method,
+            matter: if owners { "major" } else { "ordinary" },
+            electorate: if owners { "owners" } else { "residents" },
+            electorate_region_id: region,
             secret: false,
             hide_results: false,
             opens_at: now,
@@ -1100,8 +1107,5 @@ pub async fn fill_voters_for_load_test(db: &Db, count: i64) -> AppResult<(i64, V
             created_at: now,
         },
     )
-    .await?;
-    tx.commit().await?;
-    linli_store::regions::analyze(db).await?;
-    Ok((vote, tokens))
+    .await?)
 }

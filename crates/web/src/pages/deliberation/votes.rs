@@ -314,21 +314,32 @@ impl VotePage {
     }
 }
 
+/// The parts both the page and the live-tally fragment show.
+async fn vote_parts(
+    ctx: &Ctx,
+    state: &AppState,
+    id: i64,
+) -> Result<(Layout, VoteView, Option<ResultView>, bool), PageError> {
+    let actor = ctx.actor().page(ctx)?;
+    let v = app::view(state.db(), actor, id).await.page(ctx)?;
+    let l = ctx.layout();
+    let result = v.tally.as_ref().map(|t| result_view(&l, t, &v.options));
+    let live = v.vote.status == "open" && !v.vote.hide_results;
+    Ok((l, v, result, live))
+}
+
 async fn vote_page(
     ctx: Ctx,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<VotePage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
-    let v = app::view(state.db(), actor, id).await.page(&ctx)?;
-    let l = ctx.layout();
-    let result = v.tally.as_ref().map(|t| result_view(&l, t, &v.options));
+    let (l, v, result, live) = vote_parts(&ctx, &state, id).await?;
     Ok(VotePage {
-        live: v.vote.status == "open" && !v.vote.hide_results,
         approval_bound: approval_bound(&v.vote),
         l,
-        result,
         v,
+        result,
+        live,
     })
 }
 
@@ -347,16 +358,13 @@ async fn tally_fragment(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<TallyFragment, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
-    let v = app::view(state.db(), actor, id).await.page(&ctx)?;
-    let l = ctx.layout();
-    let result = v.tally.as_ref().map(|t| result_view(&l, t, &v.options));
+    let (l, v, result, live) = vote_parts(&ctx, &state, id).await?;
     Ok(TallyFragment {
-        live: v.vote.status == "open" && !v.vote.hide_results,
         approval_bound: approval_bound(&v.vote),
         l,
-        result,
         v,
+        result,
+        live,
     })
 }
 
