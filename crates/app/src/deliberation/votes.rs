@@ -519,7 +519,7 @@ pub(crate) async fn finish(db: &Db, vote_id: i64, by: Option<i64>) -> AppResult<
         let before = ["raised", "on_agenda"];
         if t.passed {
             let decision = match winner {
-                Some(w) => format!("{}：{}", v.title, options[w as usize]),
+                Some(w) => format!("{}（{}）", options[w as usize], v.title),
                 None => v.title.clone(),
             };
             if issues_st::transition(&mut tx, issue, &before, "decided", "", by, now).await? {
