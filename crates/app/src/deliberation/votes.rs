@@ -213,7 +213,15 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> AppResult<VoteRow> {
     let mut v = st::vote(db, id)
         .await?
         .ok_or(AppError::NotFound("vote_not_found"))?;
-    if !actor.can_read(&v.region_path) {
+    // A body's members read its votes even when their own roles sit lower in the tree
+    // (the owners' committee of one compound on the community's joint meeting).
+    let member = match v.body_id {
+        Some(body) if !actor.can_read(&v.region_path) => {
+            st::is_body_member(db, body, actor.id(), &today()).await?
+        }
+        _ => false,
+    };
+    if !actor.can_read(&v.region_path) && !member {
         return Err(AppError::NotFound("vote_not_found"));
     }
     if v.status == "open" && v.closes_at <= now_ms() {

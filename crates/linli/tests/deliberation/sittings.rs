@@ -1018,7 +1018,111 @@ async fn a_resident_of_another_community_neither_sees_nor_acts(app: &TestApp) {
     }
 }
 
+/// The id of the newest motion of a sitting.
+async fn newest_motion(app: &TestApp, sitting: i64) -> i64 {
+    app.count_where(
+        "SELECT MAX(id) FROM motions WHERE sitting_id = CAST($1 AS BIGINT)",
+        &sitting.to_string(),
+    )
+    .await
+}
+
+/// Puts a seconded motion to a vote in the room, has every present member vote `choice`,
+/// closes it and returns the vote's id.
+async fn vote_in_the_room(app: &TestApp, motion: i64, choices: &[(&str, &str)]) -> i64 {
+    let mut chair = app.login(SOCIAL_ORG).await;
+    let r = chair
+        .post_form(
+            &format!("/motions/{motion}/vote"),
+            &[("method", "majority"), ("minutes_open", "10")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let vote: i64 = r.location().rsplit('/').next().unwrap().parse().unwrap();
+    for (phone, choice) in choices {
+        let mut m = app.login(phone).await;
+        let r = m
+            .post_form(&format!("/votes/{vote}/ballot"), &[("choice", choice)])
+            .await;
+        assert_eq!(r.status, 303, "{phone}: {}", r.body);
+    }
+    let mut admin = app.login(COMMITTEE).await;
+    assert_eq!(
+        admin
+            .post_form(&format!("/votes/{vote}/close"), &[])
+            .await
+            .status,
+        303
+    );
+    vote
+}
+
+async fn a_carried_amendment_rewrites_the_motion_and_the_carried_motion_decides_the_issue(
+    app: &TestApp,
+) {
+    let s = joint_meeting(app, true).await;
+    let mut resident = app.login(RESIDENT).await;
+    let mut owners = app.login(OWNERS).await;
+    let mut property = app.login(PROPERTY).await;
+    let r = resident
+        .post_form(
+            &format!("/sittings/{}/motions", s.sitting),
+            &[
+                ("text", "在东门建一条无障碍坡道，一个月内完成。"),
+                ("issue_id", &s.issue.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let motion = newest_motion(app, s.sitting).await;
+    owners
+        .post_form(&format!("/motions/{motion}/second"), &[])
+        .await;
+    let r = property
+        .post_form(
+            &format!("/sittings/{}/motions", s.sitting),
+            &[
+                ("text", "在东门建一条无障碍坡道，两个月内完成。"),
+                ("parent_id", &motion.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let amendment = newest_motion(app, s.sitting).await;
+    owners
+        .post_form(&format!("/motions/{amendment}/second"), &[])
+        .await;
+    let all_yes = [
+        (COMMITTEE, "yes"),
+        (OWNERS, "yes"),
+        (PROPERTY, "yes"),
+        (SOCIAL_ORG, "no"),
+        (RESIDENT, "yes"),
+    ];
+    vote_in_the_room(app, amendment, &all_yes).await;
+    let page = resident.get(&format!("/sittings/{}", s.sitting)).await;
+    assert!(
+        page.body.contains("两个月内完成"),
+        "the amendment's text replaces the motion's"
+    );
+    let issue = resident.get(&format!("/issues/{}", s.issue)).await;
+    assert!(
+        !issue.body.contains("已形成决定"),
+        "an amendment never decides the issue"
+    );
+    vote_in_the_room(app, motion, &all_yes).await;
+    let issue = resident.get(&format!("/issues/{}", s.issue)).await;
+    assert!(issue.body.contains("已形成决定"), "{}", issue.body);
+    assert!(issue.body.contains("两个月内完成") || issue.body.contains("id=\"decision\""));
+    assert_eq!(
+        app.count_where("SELECT COUNT(*) FROM motions WHERE status = $1", "carried")
+            .await,
+        2
+    );
+}
+
 on_both_databases!(
+    a_carried_amendment_rewrites_the_motion_and_the_carried_motion_decides_the_issue,
     a_joint_meeting_seats_four_parties_and_keeps_former_members,
     attendance_by_party_decides_the_quorum_of_a_joint_meeting,
     motions_need_a_second_before_the_vote_and_follow_simple_rules,
