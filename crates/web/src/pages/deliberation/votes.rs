@@ -49,9 +49,8 @@ pub fn router() -> Router<AppState> {
 pub struct Bar {
     pub label: String,
     pub value: u64,
-    /// Bar length in the 0–200 wide chart.
+    /// Bar length, 0–200 (half of it is the percentage of the widest bar's track).
     pub width: u64,
-    pub y: u64,
     pub winner: bool,
 }
 
@@ -70,7 +69,6 @@ pub struct ResultView {
     pub cast: u64,
     pub passed: bool,
     pub bars: Vec<Bar>,
-    pub chart_height: u64,
     pub tied: Vec<String>,
     /// Runoff rounds: for each round, the count of each option.
     pub rounds: Vec<Vec<u64>>,
@@ -111,12 +109,10 @@ fn result_view(l: &Layout, t: &Tally, options: &[String]) -> ResultView {
     let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
     let bars: Vec<Bar> = bars
         .into_iter()
-        .enumerate()
-        .map(|(i, (label, value, winner))| Bar {
+        .map(|(label, value, winner)| Bar {
             label,
             value,
             width: value * 200 / max,
-            y: i as u64 * 28,
             winner,
         })
         .collect();
@@ -162,7 +158,6 @@ fn result_view(l: &Layout, t: &Tally, options: &[String]) -> ResultView {
     ResultView {
         cast: t.cast,
         passed: t.passed,
-        chart_height: bars.len() as u64 * 28 + 4,
         bars,
         tied: t.tied.iter().map(|i| options[*i].clone()).collect(),
         rounds: t
