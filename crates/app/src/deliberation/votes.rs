@@ -213,7 +213,13 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> AppResult<VoteRow> {
     let mut v = st::vote(db, id)
         .await?
         .ok_or(AppError::NotFound("vote_not_found"))?;
-    if !actor.can_read(&v.region_path) {
+    // A body's member reads its votes even from a node below the body's (an owners'
+    // committee or a property company seated on a community's joint meeting).
+    let member = match v.body_id {
+        Some(b) => linli_store::deliberation::bodies::ever_member(db, b, actor.id()).await?,
+        None => false,
+    };
+    if !actor.can_read(&v.region_path) && !member {
         return Err(AppError::NotFound("vote_not_found"));
     }
     if v.status == "open" && v.closes_at <= now_ms() {
