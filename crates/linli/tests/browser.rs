@@ -1,7 +1,8 @@
 //! Browser test in headless Chromium (Debian's `chromium` + `chromedriver`): a building
 //! representative prints an invitation code; a neighbour registers with it on a phone-
-//! sized screen, switches on elderly mode and sees their building page. Screenshots go
-//! to `target/screenshots/`.
+//! sized screen, switches on elderly mode and sees their building page; an issue goes
+//! from raised through support, a sitting's vote and an action item to done. Screenshots
+//! go to `target/screenshots/`.
 
 use fantoccini::{ClientBuilder, Locator};
 use linli_testkit::{Backend, TestApp};
@@ -489,6 +490,328 @@ async fn a_club_is_proposed_joined_and_its_activity_settled() {
         .unwrap();
     wait_for_text(&b, "个自组织").await;
     shot(&b, "growth.png").await;
+    b.close().await.ok();
+    let _ = std::fs::remove_dir_all(&profile);
+    app.finish().await;
+}
+
+/// Opens the `<details>` around the form whose action ends with `action_end`.
+async fn open_details(b: &fantoccini::Client, action_end: &str) {
+    click(
+        b,
+        &format!("details:has(form[action$='{action_end}']) > summary"),
+    )
+    .await;
+}
+
+/// Sets an `<input>` the driver cannot type into reliably (date, datetime-local).
+async fn set_value(b: &fantoccini::Client, css: &str, value: &str) {
+    b.execute(
+        "document.querySelector(arguments[0]).value = arguments[1]",
+        vec![serde_json::json!(css), serde_json::json!(value)],
+    )
+    .await
+    .unwrap();
+}
+
+async fn select(b: &fantoccini::Client, css: &str) {
+    b.wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn path(b: &fantoccini::Client) -> String {
+    b.current_url().await.unwrap().path().to_string()
+}
+
+fn local_day(offset_days: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() + chrono::Duration::hours(8) + chrono::Duration::days(offset_days)
+}
+
+/// Issue 5 on the pages: a resident raises an issue, three neighbours support it onto the
+/// agenda of the community's joint meeting; the chair schedules a sitting, puts it on
+/// the agenda and opens it; members sign in, one moves a motion, another seconds, the
+/// chair puts it to the vote, the members vote yes and the chair closes the vote; the
+/// chair sets an action item whose owner marks it done; the accountability page shows
+/// it and the author is told.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_issue_is_raised_supported_decided_at_a_sitting_and_its_action_done() {
+    let app = linli_testkit::spawn(Backend::Sqlite).await.unwrap();
+    let (_driver, port) = start_driver().await;
+    let profile = std::env::temp_dir().join(format!("linli-chromium-issue-{}", std::process::id()));
+    let community = app.region_id("翠竹园社区").await;
+    let b = browser(port, &profile.join("b")).await;
+    let switch_to = |phone: &'static str| {
+        let (b, app) = (&b, &app);
+        async move {
+            b.delete_all_cookies().await.unwrap();
+            login(b, app, phone, linli_testkit::DEMO_PASSWORD).await;
+        }
+    };
+
+    // The residents' committee sets up the joint meeting and seats its members.
+    switch_to("13800000003").await;
+    b.goto(&app.url(&format!("/regions/{community}/bodies")))
+        .await
+        .unwrap();
+    open_details(&b, "/bodies").await;
+    select(&b, "select[name=kind] option[value=joint_meeting]").await;
+    fill(&b, "input[name=name]", "四方联席会议").await;
+    fill(&b, "input[name=support_threshold]", "3").await;
+    click(&b, "form[action$='/bodies'] button").await;
+    wait_for_text(&b, "id=\"members\"").await;
+    let body = path(&b).await;
+    assert!(body.starts_with("/bodies/"), "{body}");
+    let (start, end) = (
+        local_day(-30).format("%Y-%m-%d").to_string(),
+        local_day(335).format("%Y-%m-%d").to_string(),
+    );
+    for (phone, party, seat, name) in [
+        ("13800000003", "residents_committee", "主任", "周红"),
+        ("13800000009", "owners_committee", "业委会主任", "卫东"),
+        ("13800000010", "property", "项目经理", "蒋涛"),
+        ("13800000011", "social_org", "秘书", "沈芳"),
+        ("13800000005", "resident", "居民代表", "郑强"),
+    ] {
+        open_details(&b, "/members").await;
+        fill(&b, "form[action$='/members'] input[name=phone]", phone).await;
+        select(
+            &b,
+            &format!("form[action$='/members'] select[name=party] option[value={party}]"),
+        )
+        .await;
+        fill(&b, "form[action$='/members'] input[name=seat]", seat).await;
+        set_value(
+            &b,
+            "form[action$='/members'] input[name=term_start]",
+            &start,
+        )
+        .await;
+        set_value(&b, "form[action$='/members'] input[name=term_end]", &end).await;
+        click(&b, "form[action$='/members'] button").await;
+        wait_for_text(&b, &format!("<td>{name}</td>")).await;
+    }
+
+    // 陈晓 raises the issue on the community's issue list.
+    switch_to("13800000007").await;
+    b.goto(&app.url(&format!("/regions/{community}/issues")))
+        .await
+        .unwrap();
+    fill(&b, "#raise-form input[name=title]", "东门加装无障碍坡道").await;
+    fill(
+        &b,
+        "#raise-form textarea[name=text]",
+        "东门只有台阶，推婴儿车和轮椅的邻居进出很难。",
+    )
+    .await;
+    click(&b, "#raise-form button").await;
+    wait_for_text(&b, "id=\"issue-status\"").await;
+    let issue = path(&b).await;
+    assert!(issue.starts_with("/issues/"), "{issue}");
+    let issue_id: i64 = issue.trim_start_matches("/issues/").parse().unwrap();
+    let page = b.source().await.unwrap();
+    assert!(page.contains("征集支持中") && page.contains("四方联席会议"));
+
+    // Three neighbours support it: it goes on the agenda.
+    for phone in ["13800000005", "13800000006", "13800000008"] {
+        switch_to(phone).await;
+        b.goto(&app.url(&issue)).await.unwrap();
+        click(&b, "form[action$='/support'] button").await;
+        wait_for_text(&b, "您已支持这个议题").await;
+    }
+    let page = b.source().await.unwrap();
+    assert!(page.contains(">3/3</b>"), "three of three supporters");
+    assert!(
+        page.contains("<span class=\"kind\" id=\"issue-status\">已列入议程</span>"),
+        "on the agenda"
+    );
+    shot(&b, "issue-on-agenda.png").await;
+
+    // The chair schedules a sitting, puts the issue on its agenda, opens it and signs in
+    // those in the room.
+    switch_to("13800000003").await;
+    b.goto(&app.url(&body)).await.unwrap();
+    open_details(&b, "/sittings").await;
+    fill(
+        &b,
+        "form[action$='/sittings'] input[name=title]",
+        "十二月联席会议",
+    )
+    .await;
+    let starts = (chrono::Utc::now() + chrono::Duration::hours(8 + 1))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    set_value(
+        &b,
+        "form[action$='/sittings'] input[name=starts_at]",
+        &starts,
+    )
+    .await;
+    fill(
+        &b,
+        "form[action$='/sittings'] input[name=place]",
+        "社区活动中心二楼",
+    )
+    .await;
+    click(&b, "form[action$='/sittings'] button").await;
+    wait_for_text(&b, "id=\"sitting-status\"").await;
+    let sitting = path(&b).await;
+    assert!(sitting.starts_with("/sittings/"), "{sitting}");
+    click(&b, "form[action$='/agenda'] button").await;
+    wait_for_text(&b, "东门加装无障碍坡道 <small>").await;
+    click(&b, "form[action$='/open'] button").await;
+    wait_for_text(&b, "id=\"sitting-status\">进行中").await;
+    for (n, name) in ["周红", "蒋涛", "郑强"].iter().enumerate() {
+        b.find(Locator::XPath(&format!(
+            "//tr[td[starts-with(., '{name}')]]//form[contains(@action, '/attend')]//button"
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .click()
+        .await
+        .unwrap();
+        wait_for_text(&b, &format!("出席 {} / 在任成员 5", n + 1)).await;
+    }
+
+    // 沈芳 signs herself in and moves a motion; 卫东 signs in and seconds it.
+    switch_to("13800000011").await;
+    b.goto(&app.url(&sitting)).await.unwrap();
+    click(&b, "form[action$='/attend'] button").await;
+    wait_for_text(&b, "出席 4 / 在任成员 5").await;
+    fill(
+        &b,
+        "form[action$='/motions'] textarea[name=text]",
+        "在东门建一条无障碍坡道，由物业在一个月内完成。",
+    )
+    .await;
+    click(&b, "form[action$='/motions'] button").await;
+    wait_for_text(&b, "动议人：沈芳").await;
+    switch_to("13800000009").await;
+    b.goto(&app.url(&sitting)).await.unwrap();
+    click(&b, "form[action$='/attend'] button").await;
+    wait_for_text(&b, "出席 5 / 在任成员 5").await;
+    click(&b, "form[action$='/second'] button").await;
+    wait_for_text(&b, "附议人：卫东").await;
+
+    // The chair puts it to the vote; three members vote yes; the chair closes the vote.
+    switch_to("13800000003").await;
+    b.goto(&app.url(&sitting)).await.unwrap();
+    assert!(b.source().await.unwrap().contains("✓ 达到法定人数"));
+    shot(&b, "sitting.png").await;
+    open_details(&b, "/vote").await;
+    click(&b, "form[action$='/vote'] button").await;
+    wait_for_text(&b, "id=\"my-ballot\"").await;
+    let vote = path(&b).await;
+    assert!(vote.starts_with("/votes/"), "{vote}");
+    for phone in ["13800000003", "13800000009", "13800000010"] {
+        if phone != "13800000003" {
+            switch_to(phone).await;
+            b.goto(&app.url(&vote)).await.unwrap();
+        }
+        click(&b, "form[action$='/ballot'] button[value=yes]").await;
+        wait_for_text(&b, "✓ 已投票").await;
+    }
+    switch_to("13800000003").await;
+    b.goto(&app.url(&vote)).await.unwrap();
+    click(&b, &format!("form[action='{vote}/close'] button")).await;
+    let page = wait_for_text(&b, "✓ 通过").await;
+    assert!(page.contains("id=\"vote-status\">已结束"));
+    shot(&b, "vote-result.png").await;
+    b.goto(&app.url(&issue)).await.unwrap();
+    wait_for_text(&b, "id=\"issue-status\">已形成决定").await;
+
+    // The chair sets an action item; the property manager, its owner, marks it done.
+    b.goto(&app.url(&format!("/regions/{community}/decisions")))
+        .await
+        .unwrap();
+    let form = format!("/decisions/{issue_id}/actions");
+    open_details(&b, &form).await;
+    fill(
+        &b,
+        &format!("form[action='{form}'] input[name=title]"),
+        "坡道施工",
+    )
+    .await;
+    fill(
+        &b,
+        &format!("form[action='{form}'] input[name=owner_phone]"),
+        "13800000010",
+    )
+    .await;
+    set_value(
+        &b,
+        &format!("form[action='{form}'] input[name=due_on]"),
+        &local_day(30).format("%Y-%m-%d").to_string(),
+    )
+    .await;
+    click(&b, &format!("form[action='{form}'] button")).await;
+    wait_for_text(&b, "坡道施工</a>").await;
+    let action = b
+        .find(Locator::Css(&format!(
+            "#issue-{issue_id} a[href^='/actions/']"
+        )))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    // The owner follows the link (sent in their notification) to the item.
+    switch_to("13800000010").await;
+    b.goto(&app.url("/notifications")).await.unwrap();
+    wait_for_text(&b, "您负责一项落实事项").await;
+    click(&b, &format!("#notifications a[href='{action}']")).await;
+    fill(
+        &b,
+        "form[action$='/progress'] textarea[name=note]",
+        "坡道完工，已验收",
+    )
+    .await;
+    fill(&b, "form[action$='/progress'] input[name=percent]", "100").await;
+    click(&b, "form[action$='/progress'] input[name=done]").await;
+    click(&b, "form[action$='/progress'] button").await;
+    wait_for_text(&b, "坡道完工，已验收").await;
+    let page = wait_for_text(&b, "id=\"progress\">100%").await;
+    assert!(page.contains("已完成"));
+
+    // The author sees the issue done, the accountability page, and is told.
+    switch_to("13800000007").await;
+    b.goto(&app.url(&issue)).await.unwrap();
+    wait_for_text(&b, "id=\"issue-status\">已办结").await;
+    b.goto(&app.url(&format!("/regions/{community}/decisions")))
+        .await
+        .unwrap();
+    let page = wait_for_text(&b, &format!("id=\"issue-{issue_id}\"")).await;
+    for text in [
+        "东门加装无障碍坡道",
+        "坡道施工",
+        "蒋涛",
+        "100% · 已完成",
+        "已办结",
+    ] {
+        assert!(page.contains(text), "the accountability page shows {text}");
+    }
+    shot(&b, "accountability.png").await;
+    b.goto(&app.url("/notifications")).await.unwrap();
+    let page = wait_for_text(&b, "您关心的议题已办结：东门加装无障碍坡道").await;
+    assert!(page.contains("您提出的议题已列入议程：东门加装无障碍坡道"));
+    let colours = b
+        .execute(
+            "return [getComputedStyle(document.querySelector('#notice-link .kind')).color, \
+                     getComputedStyle(document.querySelector('header.top')).backgroundColor]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_ne!(
+        colours[0], colours[1],
+        "the unread count shows on the header bar"
+    );
+    shot(&b, "notifications.png").await;
     b.close().await.ok();
     let _ = std::fs::remove_dir_all(&profile);
     app.finish().await;

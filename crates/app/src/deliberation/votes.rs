@@ -213,11 +213,12 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> AppResult<VoteRow> {
     let mut v = st::vote(db, id)
         .await?
         .ok_or(AppError::NotFound("vote_not_found"))?;
-    // A body's members read its votes even when their own roles sit lower in the tree
-    // (the owners' committee of one compound on the community's joint meeting).
+    // A body's members (current or former, as for the body's page) read its votes even
+    // when their own roles sit lower in the tree (the owners' committee of one compound
+    // on the community's joint meeting).
     let member = match v.body_id {
         Some(body) if !actor.can_read(&v.region_path) => {
-            st::is_body_member(db, body, actor.id(), &today()).await?
+            linli_store::deliberation::bodies::ever_member(db, body, actor.id()).await?
         }
         _ => false,
     };
