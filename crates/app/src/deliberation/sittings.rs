@@ -28,8 +28,7 @@ pub use minutes::{
     approve_minutes, draft_minutes, publish_minutes, published_minutes, save_minutes,
 };
 pub use motions::{
-    PutToVote, apply_carried_amendment, ask_to_speak, end_speech, move_motion, next_speaker,
-    put_to_vote, second, withdraw,
+    PutToVote, ask_to_speak, end_speech, move_motion, next_speaker, put_to_vote, second, withdraw,
 };
 
 fn refused(r: Refused) -> AppError {

@@ -243,13 +243,6 @@ pub async fn set_motion_status(
     Ok(n == 1)
 }
 
-/// Replaces a motion's text with its carried amendment's.
-pub async fn set_motion_text(tx: &mut Tx, id: i64, text: &str) -> StoreResult<()> {
-    on_tx!(tx, c => sqlx::query("UPDATE motions SET text = $1 WHERE id = $2")
-        .bind(text).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
 // ---- speaking queue ----
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]

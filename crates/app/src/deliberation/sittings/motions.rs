@@ -6,9 +6,9 @@ use crate::deliberation::votes::{self, NewVote};
 use crate::{Actor, AppError, AppResult};
 use linli_domain::deliberation::sittings::MotionStatus;
 use linli_domain::time::now_ms;
+use linli_store::Db;
 use linli_store::deliberation::bodies::BodyRow;
 use linli_store::deliberation::sittings::{self as st, MotionRow, SittingRow};
-use linli_store::{Db, Tx};
 
 // ---- motions ----
 
@@ -216,15 +216,6 @@ pub async fn put_to_vote(
     .await?;
     tx.commit().await?;
     Ok(vote_id)
-}
-
-/// When an amendment is carried, its text replaces its parent's. For the vote's close,
-/// inside its transaction; a no-op for a motion that is not a carried amendment.
-pub async fn apply_carried_amendment(tx: &mut Tx, amendment: &MotionRow) -> AppResult<()> {
-    if let (Some(parent), "carried") = (amendment.parent_id, amendment.status.as_str()) {
-        st::set_motion_text(tx, parent, &amendment.text).await?;
-    }
-    Ok(())
 }
 
 // ---- speaking queue ----
