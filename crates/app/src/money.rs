@@ -216,7 +216,7 @@ pub(crate) fn check_file(mime: &str, data: &[u8]) -> AppResult<()> {
     Ok(())
 }
 
-fn clean_filename(name: &str) -> String {
+pub(crate) fn clean_filename(name: &str) -> String {
     name.chars()
         .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
         .take(100)

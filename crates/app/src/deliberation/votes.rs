@@ -3,15 +3,17 @@
 //! owner's unit `u:ID` — because `vote_participation` has that key as its primary key.
 //! A secret ballot is stored without voter or time, apart from the participation row.
 
+use crate::deliberation::bodies::today;
 use crate::{Actor, AppError, AppResult, Page};
 use linli_domain::accounts::Role;
+use linli_domain::deliberation::Unit;
 use linli_domain::deliberation::ballots::{
     self as b, BallotError, Choice, Electorate, Method, Tally,
 };
-use linli_domain::deliberation::{Matter, Unit};
 use linli_domain::regions::RegionPath;
-use linli_domain::time::{now_ms, to_shanghai};
+use linli_domain::time::now_ms;
 use linli_store::audit::{self, NewAudit};
+use linli_store::deliberation::bodies as bodies_st;
 use linli_store::deliberation::issues as issues_st;
 use linli_store::deliberation::votes::{
     self as st, NewVoteRow, PaperRow, ParticipationRow, ProxyRow, ReasonRow, VoteRow,
@@ -55,10 +57,6 @@ pub struct NewVote {
     /// A later stage: runs only if the parent vote's winner is `parent_option` (from 0).
     pub parent_id: Option<i64>,
     pub parent_option: Option<i64>,
-}
-
-fn today() -> String {
-    to_shanghai(now_ms()).format("%Y-%m-%d").to_string()
 }
 
 fn bounds(path: &str) -> (String, String) {
@@ -117,27 +115,25 @@ pub async fn create(db: &Db, actor: &Actor, v: NewVote) -> AppResult<i64> {
     // The node: the body's own for a body vote, else the one given.
     let region_id = if electorate == Electorate::Body {
         let body = v.body_id.ok_or(AppError::Invalid("vote_body_required"))?;
-        st::body_region(db, body)
+        bodies_st::get(db, body)
             .await?
             .ok_or(AppError::NotFound("body_not_found"))?
-            .0
+            .region_id
     } else {
         v.region_id
     };
     let region = crate::regions::readable(db, actor, region_id).await?;
     let allowed = manages(actor, &region.path)
         || match (electorate, v.body_id) {
-            (Electorate::Body, Some(body)) => {
-                st::is_body_member(db, body, actor.id(), &today()).await?
-            }
+            (Electorate::Body, Some(body)) => is_seated(db, body, actor.id()).await?,
             _ => false,
         };
     if !allowed {
         return Err(AppError::Forbidden);
     }
     if let Some(issue) = v.issue_id {
-        let path = issue_path(db, issue).await?;
-        if !actor.can_read(&path) {
+        let issue = issues_st::get(db, issue).await?;
+        if !issue.is_some_and(|i| actor.can_read(&i.region_path)) {
             return Err(AppError::NotFound("issue_not_found"));
         }
     }
@@ -201,11 +197,11 @@ pub async fn create(db: &Db, actor: &Actor, v: NewVote) -> AppResult<i64> {
     Ok(id)
 }
 
-async fn issue_path(db: &Db, issue: i64) -> AppResult<String> {
-    let row: Option<String> = linli_store::on_db!(db, p => sqlx::query_scalar(
-        "SELECT r.path FROM issues i JOIN regions r ON r.id = i.region_id WHERE i.id = $1")
-        .bind(issue).fetch_optional(p).await)?;
-    row.ok_or(AppError::NotFound("issue_not_found"))
+/// Whether a user holds a seat on a body today.
+async fn is_seated(db: &Db, body: i64, user: i64) -> AppResult<bool> {
+    Ok(bodies_st::seat_on(db, body, user, &today())
+        .await?
+        .is_some())
 }
 
 /// Loads a vote the actor may read, closing it first if its time is up.
@@ -271,7 +267,7 @@ pub async fn voices(db: &Db, actor: &Actor, v: &VoteRow) -> AppResult<Vec<Voice>
     match Electorate::parse(&v.electorate)? {
         Electorate::Body => {
             if let Some(body) = v.body_id
-                && st::is_body_member(db, body, me, &today()).await?
+                && is_seated(db, body, me).await?
             {
                 voice("self", vec![format!("p:{me}")], String::new(), None);
             }
@@ -511,16 +507,13 @@ pub(crate) async fn finish(db: &Db, vote_id: i64, by: Option<i64>) -> AppResult<
     if !st::close(&mut tx, vote_id, &json, winner, t.passed, now).await? {
         return Ok(());
     }
-    st::start_stages(&mut tx, vote_id, winner, now).await?;
+    // The issue is decided by the last stage: none follows if no stage opened here.
+    let next_stage = st::start_stages(&mut tx, vote_id, winner, now).await? > 0;
     // An amendment changes its motion's text; only the motion itself decides the issue.
     let amendment = match v.motion_id {
         Some(m) => st::settle_motion(&mut tx, m, t.passed).await?,
         None => false,
     };
-    let next_stage = st::children(db, vote_id)
-        .await?
-        .iter()
-        .any(|c| c.parent_option == winner && winner.is_some());
     if let Some(issue) = v.issue_id
         && !next_stage
         && !amendment
@@ -833,24 +826,19 @@ pub async fn add_proxy(db: &Db, actor: &Actor, vote_id: i64, p: ProxyInput<'_>) 
         .ok_or(AppError::Invalid("proxy_unknown_phone"))?;
     crate::money::check_file(p.mime, p.data)?;
     let digest = linli_domain::money::digest(p.data);
-    let filename: String = p
-        .filename
-        .chars()
-        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
-        .take(100)
-        .collect();
+    let filename = crate::money::clean_filename(p.filename);
     let key = format!("u:{}", p.household_id);
     let now = now_ms();
     let mut tx = db.begin().await?;
-    let file = st::insert_file(
+    let file = issues_st::insert_file(
         &mut tx,
-        &st::NewFile {
+        issues_st::NewFile {
             region_id: v.region_id,
             filename: &filename,
             mime: p.mime,
             digest: &digest,
             data: p.data,
-            by: actor.id(),
+            uploaded_by: actor.id(),
             at: now,
         },
     )
@@ -895,26 +883,15 @@ pub async fn proxy_scan(
     proxy_id: i64,
 ) -> AppResult<(String, Vec<u8>)> {
     let v = get(db, actor, vote_id).await?;
-    let (pv, _, proxy_user) = st::proxy(db, proxy_id)
+    let (pv, proxy_user, file) = st::proxy(db, proxy_id)
         .await?
         .ok_or(AppError::NotFound("proxy_not_found"))?;
     if pv != vote_id || !(can_tell(actor, &v) || proxy_user == actor.id()) {
         return Err(AppError::NotFound("proxy_not_found"));
     }
-    let rows = st::proxies_held(db, vote_id, proxy_user).await?;
-    let row = rows
-        .into_iter()
-        .find(|r| r.id == proxy_id)
-        .ok_or(AppError::NotFound("proxy_not_found"))?;
-    let (mime, data, _) = st::file(db, row.file_id)
+    st::file(db, file)
         .await?
-        .ok_or(AppError::NotFound("proxy_not_found"))?;
-    Ok((mime, data))
-}
-
-/// Used by matter parsing in views.
-pub fn matter_of(v: &VoteRow) -> Matter {
-    b::parse_matter(&v.matter).unwrap_or(Matter::Ordinary)
+        .ok_or(AppError::NotFound("proxy_not_found"))
 }
 
 /// Load testing only: builds a compound of `units` owned units under the first

@@ -744,7 +744,7 @@ async fn minutes_are_drafted_from_the_sitting_approved_by_another_member_and_pri
         .encode_utf16()
         .map(|u| format!("{u:04X}"))
         .collect();
-    assert!(pdf.body.contains(&format!("<FEFF")) && pdf.body.contains(&title));
+    assert!(pdf.body.contains("<FEFF") && pdf.body.contains(&title));
     let r = chair
         .post_form(&format!("{url}/minutes"), &[("text", "改一下")])
         .await;

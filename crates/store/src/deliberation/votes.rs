@@ -257,21 +257,22 @@ pub async fn close(
     Ok(n == 1)
 }
 
-/// Opens the later stages that follow the winning option and voids the others.
+/// Opens the later stages that follow the winning option and voids the others; returns
+/// how many stages were opened.
 pub async fn start_stages(
     tx: &mut Tx,
     parent: i64,
     winner: Option<i64>,
     now: i64,
-) -> StoreResult<()> {
-    on_tx!(tx, c => sqlx::query(
+) -> StoreResult<u64> {
+    let opened = on_tx!(tx, c => sqlx::query(
         "UPDATE votes SET status = 'open', closes_at = $3 + (closes_at - opens_at), opens_at = $3 \
          WHERE parent_id = $1 AND status = 'pending' AND parent_option = $2")
         .bind(parent).bind(winner.unwrap_or(-1)).bind(now).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     on_tx!(tx, c => sqlx::query(
         "UPDATE votes SET status = 'void' WHERE parent_id = $1 AND status = 'pending'")
         .bind(parent).execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(())
+    Ok(opened)
 }
 
 /// Marks the motion a vote decided as carried or failed; a carried amendment's text
@@ -299,14 +300,6 @@ pub async fn set_decision(tx: &mut Tx, issue_id: i64, decision: &str) -> StoreRe
 }
 
 // ---- electorates -----------------------------------------------------------------------
-
-/// Whether a user holds a seat on a body on `today` ('YYYY-MM-DD').
-pub async fn is_body_member(db: &Db, body_id: i64, user_id: i64, today: &str) -> StoreResult<bool> {
-    let n: i64 = on_db!(db, p => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM body_members WHERE body_id = $1 AND user_id = $2 AND term_start <= $3 AND term_end >= $3")
-        .bind(body_id).bind(user_id).bind(today).fetch_one(p).await)?;
-    Ok(n > 0)
-}
 
 /// A user's household and the path of its building, if they live somewhere.
 pub async fn home_of(db: &Db, user_id: i64) -> StoreResult<Option<(i64, String)>> {
@@ -384,12 +377,6 @@ pub async fn electorate_size(
     })
 }
 
-/// The region node and name of a body, for checking a body vote's scope.
-pub async fn body_region(db: &Db, body_id: i64) -> StoreResult<Option<(i64, String)>> {
-    on_db!(db, p => sqlx::query_as("SELECT region_id, name FROM bodies WHERE id = $1")
-        .bind(body_id).fetch_optional(p).await)
-}
-
 // ---- proxies -------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
@@ -433,8 +420,9 @@ pub async fn proxies(db: &Db, vote_id: i64, limit: i64, offset: i64) -> StoreRes
         .bind(vote_id).bind(limit).bind(offset).fetch_all(p).await)
 }
 
-pub async fn proxy(db: &Db, id: i64) -> StoreResult<Option<(i64, String, i64)>> {
-    on_db!(db, p => sqlx::query_as("SELECT vote_id, voter_key, proxy_user_id FROM proxies WHERE id = $1")
+/// A proxy's vote, proxy and scanned letter: (vote id, proxy user id, file id).
+pub async fn proxy(db: &Db, id: i64) -> StoreResult<Option<(i64, i64, i64)>> {
+    on_db!(db, p => sqlx::query_as("SELECT vote_id, proxy_user_id, file_id FROM proxies WHERE id = $1")
         .bind(id).fetch_optional(p).await)
 }
 
@@ -444,30 +432,9 @@ pub async fn proxies_held(db: &Db, vote_id: i64, user_id: i64) -> StoreResult<Ve
         .bind(vote_id).bind(user_id).fetch_all(p).await)
 }
 
-/// A file to store (a scanned 委托书).
-pub struct NewFile<'a> {
-    pub region_id: i64,
-    pub filename: &'a str,
-    pub mime: &'a str,
-    pub digest: &'a str,
-    pub data: &'a [u8],
-    pub by: i64,
-    pub at: i64,
-}
-
-/// Stores a file and returns its id.
-pub async fn insert_file(tx: &mut Tx, f: &NewFile<'_>) -> StoreResult<i64> {
-    on_tx!(tx, c => sqlx::query_scalar(
-        "INSERT INTO files (region_id, filename, mime, size, digest, data, uploaded_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
-        .bind(f.region_id).bind(f.filename).bind(f.mime).bind(f.data.len() as i64).bind(f.digest).bind(f.data)
-        .bind(f.by).bind(f.at).fetch_one(c).await)
-}
-
-/// A stored file with the path of its node: (mime, data, region path).
-pub async fn file(db: &Db, id: i64) -> StoreResult<Option<(String, Vec<u8>, String)>> {
-    on_db!(db, p => sqlx::query_as(
-        "SELECT f.mime, f.data, r.path FROM files f JOIN regions r ON r.id = f.region_id WHERE f.id = $1")
+/// A stored file: (mime, data).
+pub async fn file(db: &Db, id: i64) -> StoreResult<Option<(String, Vec<u8>)>> {
+    on_db!(db, p => sqlx::query_as("SELECT mime, data FROM files WHERE id = $1")
         .bind(id).fetch_optional(p).await)
 }
 
