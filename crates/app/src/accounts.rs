@@ -8,9 +8,9 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use blake2::{Blake2s256, Digest};
 use linli_domain::accounts::{InviteCode, Password, PersonName, Phone, Role, SmsCode};
-use linli_domain::time::now_ms;
 use linli_store::accounts::{self as st, InvitationRow, MyHousehold, UserRow};
 use linli_store::audit::{self, NewAudit};
+use linli_store::clock::now_ms;
 use linli_store::{Db, regions};
 use rand::RngCore;
 

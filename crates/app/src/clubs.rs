@@ -9,8 +9,8 @@ use linli_domain::accounts::{Role, bounded_text};
 use linli_domain::clubs::{self as d, Stage};
 use linli_domain::money::Fen;
 use linli_domain::organizations::{MemberRole, OrgKind};
-use linli_domain::time::now_ms;
 use linli_store::audit::{self, NewAudit};
+use linli_store::clock::now_ms;
 use linli_store::clubs::{self as st, ActivityRow, SignupRow, StageChangeRow};
 use linli_store::organizations::{self as orgs, OrgRow};
 use linli_store::{Db, Tx};
@@ -132,11 +132,11 @@ async fn organizes(db: &Db, actor: &Actor, org_id: i64) -> AppResult<bool> {
     ))
 }
 
+/// `2026-12-05T19:30` in Asia/Shanghai as epoch ms.
 fn parse_local(raw: &str) -> AppResult<i64> {
-    let t = chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M")
-        .map_err(|_| AppError::Invalid("invalid_date"))?;
-    let utc = t - chrono::Duration::hours(8);
-    Ok(utc.and_utc().timestamp_millis())
+    linli_domain::time::parse_shanghai_local(raw)
+        .map(linli_domain::time::shanghai_local_ms)
+        .ok_or(AppError::Invalid("invalid_date"))
 }
 
 pub async fn create_activity(
@@ -488,7 +488,7 @@ pub async fn settle(db: &Db, actor: &Actor, id: i64) -> AppResult<Settlement> {
     }
     let org = crate::organizations::get(db, actor, v.activity.org_id).await?;
     let ledger = crate::money::ensure_ledger(db, &org).await?;
-    let today = linli_domain::money::Day::today();
+    let today = linli_store::clock::today();
     let mut tx = db.begin().await?;
     let (_, _, status) = st::lock(&mut tx, id).await?;
     if status != "published" {
@@ -664,7 +664,7 @@ pub async fn growth(db: &Db, actor: &Actor, region_id: i64) -> AppResult<Growth>
     let history = st::stage_history_in(db, &lo, &hi).await?;
     let clubs = st::clubs_in(db, &lo, &hi).await?;
     let (members, activities, households_reached) = st::reach_in(db, &lo, &hi).await?;
-    let now = linli_domain::time::to_shanghai(now_ms()).date_naive();
+    let now = linli_domain::time::shanghai_date(now_ms());
     let first = now.with_day(1).unwrap_or(now);
     let mut months = vec![];
     let mut counts = vec![];
@@ -673,9 +673,7 @@ pub async fn growth(db: &Db, actor: &Actor, region_id: i64) -> AppResult<Growth>
             .checked_sub_months(chrono::Months::new(back))
             .unwrap_or(first);
         let end = m.checked_add_months(chrono::Months::new(1)).unwrap_or(m);
-        let end_ms = end
-            .and_hms_opt(0, 0, 0)
-            .map_or(0, |t| t.and_utc().timestamp_millis() - 8 * 3_600_000);
+        let end_ms = linli_domain::time::shanghai_day_start_ms(end);
         // Stage of each club at the month's end: its last change before then; clubs
         // founded without recorded history count as their current stage from founding.
         let mut state: std::collections::HashMap<i64, String> = std::collections::HashMap::new();

@@ -7,7 +7,6 @@ use crate::accounts::hash_password;
 use crate::{AppError, AppResult};
 use chrono::Datelike;
 use linli_domain::accounts::{Password, Role};
-use linli_domain::money::Day;
 use linli_domain::organizations::{MemberRole, OrgKind};
 use linli_domain::regions::{RegionId, RegionKind, RegionPath};
 use linli_store::accounts as st;
@@ -422,7 +421,7 @@ pub async fn seed_base(db: &Db) -> AppResult<Vec<DemoLogin>> {
     }
     if let Some((ledger, by)) = fund {
         let head = money::lock(&mut tx, ledger).await?;
-        let first = format!("{}-01", &Day::today().as_str()[..7]);
+        let first = format!("{}-01", &linli_store::clock::today().as_str()[..7]);
         let entries = [
             ("bank".to_string(), 5_000_000),
             ("income_donations".to_string(), -5_000_000),
@@ -461,7 +460,7 @@ async fn seed_club_books(
     ledger_id: i64,
     treasurer: i64,
 ) -> AppResult<()> {
-    let today = chrono::NaiveDate::parse_from_str(Day::today().as_str(), "%Y-%m-%d")
+    let today = chrono::NaiveDate::parse_from_str(linli_store::clock::today().as_str(), "%Y-%m-%d")
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let first = today.with_day(1).unwrap_or(today);
     let month = |back: u32, day: u32| -> String {
@@ -647,29 +646,44 @@ async fn grow_clubs(
         "亲子阅读营",
         "社区厨房",
     ];
-    let day = 86_400_000i64;
-    let now = linli_domain::time::now_ms();
+    // The story is told in calendar months, so the growth page (which counts clubs at
+    // each month's end) reads the same on any day: the first three clubs are older than
+    // the chart; the other 28 were founded on the 3rd, 10th or 17th of one of the ten
+    // months before this one, became seedlings a week later and active two months
+    // later, if that month is over. Nothing happens in the current month.
+    use linli_domain::time::{HOUR_MS, shanghai_date, shanghai_day_start_ms};
+    let this_month = shanghai_date(linli_store::clock::now_ms())
+        .with_day(1)
+        .expect("the first of a month exists");
+    let on = |back: u32, day: u32| -> i64 {
+        let m = this_month
+            .checked_sub_months(chrono::Months::new(back))
+            .unwrap_or(this_month);
+        shanghai_day_start_ms(m.with_day(day).unwrap_or(m)) + 10 * HOUR_MS
+    };
     let social_worker = users[4];
     let leaders = [users[5], users[6], users[7], users[8], users[11]];
-    let history = |founded: i64| -> Vec<(&'static str, &'static str, i64)> {
-        let mut h = vec![("", "proposed", founded)];
-        if founded + 14 * day < now {
-            h.push(("proposed", "seedling", founded + 14 * day));
-        }
-        if founded + 45 * day < now {
-            h.push(("seedling", "active", founded + 45 * day));
+    let history = |back: u32, day: u32| -> Vec<(&'static str, &'static str, i64)> {
+        let mut h = vec![
+            ("", "proposed", on(back, day)),
+            ("proposed", "seedling", on(back, day + 7)),
+        ];
+        if back > 2 {
+            h.push(("seedling", "active", on(back - 2, day)));
         }
         h
     };
     for (i, org) in first.iter().enumerate() {
-        let founded = now - 400 * day + i as i64 * 3 * day;
-        cs::backdate_club(tx, *org, founded).await?;
-        for (from, to, at) in history(founded) {
+        let (back, day) = (13, 3 + 7 * i as u32);
+        cs::backdate_club(tx, *org, on(back, day)).await?;
+        for (from, to, at) in history(back, day) {
             cs::insert_stage_change(tx, *org, from, to, "", social_worker, at).await?;
         }
     }
     for (k, name) in NAMES.iter().enumerate() {
-        let founded = now - (318 - k as i64 * 11) * day;
+        let back = 10 - (k as u32 * 10 / NAMES.len() as u32);
+        let day = 3 + 7 * (k as u32 % 3);
+        let founded = on(back, day);
         let leader = leaders[k % leaders.len()];
         let org = orgs::insert(
             tx,
@@ -684,7 +698,7 @@ async fn grow_clubs(
         money::create_ledger(tx, org, community).await?;
         cs::backdate_club(tx, org, founded).await?;
         let mut stage = "active";
-        for (from, to, at) in history(founded) {
+        for (from, to, at) in history(back, day) {
             cs::insert_stage_change(tx, org, from, to, "", social_worker, at).await?;
             stage = to;
         }
@@ -696,7 +710,7 @@ async fn grow_clubs(
                 "dormant",
                 "骨干搬家，暂停活动",
                 social_worker,
-                now - 20 * day,
+                on(1, 15),
             )
             .await?;
             stage = "dormant";

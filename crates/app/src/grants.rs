@@ -11,7 +11,7 @@ use crate::money::{
 use crate::{Actor, AppError, AppResult, Page};
 use linli_domain::DomainError;
 use linli_domain::accounts::bounded_text;
-use linli_domain::money::{self as m, AccountKind, Balanced, Day, Fen};
+use linli_domain::money::{self as m, AccountKind, Balanced, Fen};
 use linli_domain::organizations::{MemberRole, OrgKind};
 use linli_store::audit::{self, NewAudit};
 use linli_store::grants::{self as st, EventRow, GrantRow, LineRow, RuleRow};
@@ -357,7 +357,7 @@ pub async fn disburse(db: &Db, actor: &Actor, id: i64, from_account: &str) -> Ap
     }
     crate::money::enough_money(&mut tx, fl.id, from_account, amount.0).await?;
     st::set_paid_from(&mut tx, id, from_account).await?;
-    let today = Day::today();
+    let today = linli_store::clock::today();
     append(
         &mut tx,
         actor,
@@ -443,7 +443,7 @@ pub async fn report(db: &Db, actor: &Actor, id: i64, r: ReportLine<'_>) -> AppRe
         actor,
         &applicant,
         ledger.id,
-        &Day::today(),
+        &linli_store::clock::today(),
         "grant",
         &memo,
         None,
@@ -499,7 +499,7 @@ pub async fn close(db: &Db, actor: &Actor, id: i64) -> AppResult<GrantRow> {
             ledgers::lock(&mut tx, l).await?;
         }
         let memo = format!("小额资金 #{} 退回结余", g.id);
-        let today = Day::today();
+        let today = linli_store::clock::today();
         let back = Fen(unused);
         append(
             &mut tx,

@@ -411,7 +411,7 @@ pub async fn reverse(db: &Db, actor: &Actor, txn_id: i64, reason: &str) -> AppRe
         actor,
         &org,
         ledger.id,
-        &Day::today(),
+        &linli_store::clock::today(),
         "reversal",
         &memo,
         Some(t.id),
@@ -427,7 +427,7 @@ pub async fn reverse(db: &Db, actor: &Actor, txn_id: i64, reason: &str) -> AppRe
 pub async fn close_through(db: &Db, actor: &Actor, org_id: i64, day: &str) -> AppResult<()> {
     let (org, ledger) = bookkeeper_org(db, actor, org_id).await?;
     let day = Day::parse(day)?;
-    if day > Day::today() {
+    if day > linli_store::clock::today() {
         return Err(AppError::Invalid("close_future"));
     }
     let mut tx = db.begin().await?;
@@ -888,7 +888,7 @@ pub async fn pay_claim(
         actor,
         &org,
         ledger.id,
-        &Day::today(),
+        &linli_store::clock::today(),
         "reimbursement",
         &memo,
         None,
@@ -940,7 +940,7 @@ pub async fn record_donation(
     let donor = bounded_text(d.donor_name, 60, DomainError::InvalidName)?;
     let receipt_no = format!(
         "{}-{}",
-        Day::today().as_str().replace('-', ""),
+        linli_store::clock::today().as_str().replace('-', ""),
         &crate::accounts::random_token()[..8].to_uppercase()
     );
     let mut tx = db.begin().await?;
@@ -962,7 +962,7 @@ pub async fn record_donation(
                 actor,
                 &org,
                 ledger.id,
-                &Day::today(),
+                &linli_store::clock::today(),
                 "donation",
                 &memo,
                 None,
@@ -1067,7 +1067,7 @@ pub async fn fill_for_load_test(db: &Db, org_id: i64, count: i64) -> AppResult<i
         .first()
         .map(|m| m.user_id)
         .ok_or(AppError::NotFound("org_not_found"))?;
-    let today = chrono::NaiveDate::parse_from_str(Day::today().as_str(), "%Y-%m-%d")
+    let today = chrono::NaiveDate::parse_from_str(linli_store::clock::today().as_str(), "%Y-%m-%d")
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let kinds = [
         ("wallet", "income_fees"),

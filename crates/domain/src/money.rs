@@ -231,10 +231,10 @@ impl Day {
         Ok(Self(d.format("%Y-%m-%d").to_string()))
     }
 
-    /// Today in Asia/Shanghai.
-    pub fn today() -> Self {
+    /// The Asia/Shanghai day of instant `at` (pass the app clock's now for "today").
+    pub fn of(at: crate::time::EpochMs) -> Self {
         Self(
-            crate::time::to_shanghai(crate::time::now_ms())
+            crate::time::shanghai_date(at)
                 .format("%Y-%m-%d")
                 .to_string(),
         )

@@ -22,6 +22,10 @@ struct Cli {
     /// Database URL: sqlite://FILE or postgres://…; default: the SQLite file in --data.
     #[arg(long, global = true, env = "DATABASE_URL")]
     database_url: Option<String>,
+    /// Runs the clock from this instant instead of the real time, for reproducible demos
+    /// and rehearsals: `2027-02-28 19:30` (Asia/Shanghai) or RFC 3339.
+    #[arg(long, global = true, env = "LINLI_NOW")]
+    now: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -97,6 +101,13 @@ async fn main() {
         )
         .init();
     let cli = Cli::parse();
+    if let Some(raw) = &cli.now {
+        let Some(at) = linli_store::clock::parse_instant(raw) else {
+            eprintln!("linli: --now {raw}: expected e.g. 2027-02-28 19:30 or 2027-02-28T11:30:00Z");
+            std::process::exit(2);
+        };
+        linli_store::clock::set_process_clock(linli_store::clock::Clock::starting_at(at));
+    }
     if let Err(e) = run(cli).await {
         eprintln!("linli: {e}");
         std::process::exit(1);
@@ -207,18 +218,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             let sms = Arc::new(linli_app::sms::LogSms);
             let state = AppState::new(db.clone(), sms, config);
             let sweeper = db.clone();
-            tokio::spawn(async move {
+            linli_store::clock::spawn(async move {
                 loop {
                     tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
                     let _ = linli_store::accounts::delete_expired_sessions(&sweeper).await;
-                    let day_ago = linli_domain::time::now_ms() - 24 * 3600 * 1000;
+                    let day_ago = linli_store::clock::now_ms() - 24 * 3600 * 1000;
                     let _ =
                         linli_store::accounts::delete_old_throttle_rows(&sweeper, day_ago).await;
                 }
             });
             // Votes close at their time even when nobody looks at them.
             let closer = db.clone();
-            tokio::spawn(async move {
+            linli_store::clock::spawn(async move {
                 loop {
                     tokio::time::sleep(std::time::Duration::from_secs(15)).await;
                     if let Err(e) = linli_app::deliberation::votes::close_due(&closer).await {

@@ -119,7 +119,7 @@ async fn login(b: &fantoccini::Client, app: &TestApp, phone: &str, password: &st
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_neighbour_registers_with_an_invitation_switches_to_elderly_mode_and_sees_the_building() {
-    let app = linli_testkit::spawn(Backend::Sqlite).await.unwrap();
+    let app = linli_testkit::spawn(Backend::Sqlite).await;
     let (_driver, port) = start_driver().await;
     let profile = std::env::temp_dir().join(format!("linli-chromium-{}", std::process::id()));
 
@@ -269,7 +269,7 @@ fn page_building_id(html: &str) -> String {
 /// closes the grant; the public statement shows the money.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_club_applies_for_a_micro_grant_and_closes_it_with_receipts() {
-    let app = linli_testkit::spawn(Backend::Sqlite).await.unwrap();
+    let app = linli_testkit::spawn(Backend::Sqlite).await;
     let (_driver, port) = start_driver().await;
     let profile = std::env::temp_dir().join(format!("linli-chromium-grant-{}", std::process::id()));
     let community = app.region_id("翠竹园社区").await;
@@ -389,7 +389,7 @@ async fn a_club_applies_for_a_micro_grant_and_closes_it_with_receipts() {
 /// enters the cost with a receipt and settles.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_club_is_proposed_joined_and_its_activity_settled() {
-    let app = linli_testkit::spawn(Backend::Sqlite).await.unwrap();
+    let app = linli_testkit::spawn(Backend::Sqlite).await;
     let (_driver, port) = start_driver().await;
     let profile = std::env::temp_dir().join(format!("linli-chromium-club-{}", std::process::id()));
     std::fs::create_dir_all(&profile).unwrap();
@@ -429,7 +429,7 @@ async fn a_club_is_proposed_joined_and_its_activity_settled() {
         .unwrap();
     fill(&b, "#new-activity input[name=title]", "第一次夜走").await;
     fill(&b, "#new-activity input[name=place]", "小区东门").await;
-    let start = (chrono::Utc::now() + chrono::Duration::hours(8 + 2))
+    let start = (linli_testkit::now() + chrono::Duration::hours(8 + 2))
         .format("%Y-%m-%dT%H:%M")
         .to_string();
     b.execute(
@@ -529,7 +529,7 @@ async fn path(b: &fantoccini::Client) -> String {
 }
 
 fn local_day(offset_days: i64) -> chrono::DateTime<chrono::Utc> {
-    chrono::Utc::now() + chrono::Duration::hours(8) + chrono::Duration::days(offset_days)
+    linli_testkit::now() + chrono::Duration::hours(8) + chrono::Duration::days(offset_days)
 }
 
 /// Issue 5 on the pages: a resident raises an issue, three neighbours support it onto the
@@ -540,7 +540,7 @@ fn local_day(offset_days: i64) -> chrono::DateTime<chrono::Utc> {
 /// it and the author is told.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_issue_is_raised_supported_decided_at_a_sitting_and_its_action_done() {
-    let app = linli_testkit::spawn(Backend::Sqlite).await.unwrap();
+    let app = linli_testkit::spawn(Backend::Sqlite).await;
     let (_driver, port) = start_driver().await;
     let profile = std::env::temp_dir().join(format!("linli-chromium-issue-{}", std::process::id()));
     let community = app.region_id("翠竹园社区").await;
@@ -642,7 +642,7 @@ async fn an_issue_is_raised_supported_decided_at_a_sitting_and_its_action_done()
         "十二月联席会议",
     )
     .await;
-    let starts = (chrono::Utc::now() + chrono::Duration::hours(8 + 1))
+    let starts = (linli_testkit::now() + chrono::Duration::hours(8 + 1))
         .format("%Y-%m-%dT%H:%M")
         .to_string();
     set_value(

@@ -16,7 +16,7 @@ async fn reading_club(app: &TestApp) -> i64 {
 
 /// `YYYY-MM-DDTHH:MM` in Shanghai, `days` from now.
 fn local_in(days: i64) -> String {
-    let t = chrono::Utc::now() + chrono::Duration::days(days) + chrono::Duration::hours(8);
+    let t = linli_testkit::now() + chrono::Duration::days(days) + chrono::Duration::hours(8);
     t.format("%Y-%m-%dT%H:%M").to_string()
 }
 
@@ -472,6 +472,34 @@ async fn the_growth_page_tells_three_clubs_becoming_thirty_one(app: &TestApp) {
         .count("club_stage_changes WHERE to_stage = 'dormant'")
         .await;
     assert_eq!(g, 2);
+    // Month by month, the same on any day of any month: clubs per stage at each month's
+    // end (proposed, seedling, active, registered, dormant, dissolved), oldest first.
+    let api = resident
+        .get(&format!("/api/v1/regions/{community}/growth"))
+        .await
+        .json();
+    let expected: [[i64; 6]; 12] = [
+        [0, 0, 3, 0, 0, 0],
+        [0, 3, 3, 0, 0, 0],
+        [0, 6, 3, 0, 0, 0],
+        [0, 6, 6, 0, 0, 0],
+        [0, 6, 9, 0, 0, 0],
+        [0, 5, 12, 0, 0, 0],
+        [0, 5, 15, 0, 0, 0],
+        [0, 6, 17, 0, 0, 0],
+        [0, 6, 20, 0, 0, 0],
+        [0, 6, 23, 0, 0, 0],
+        [0, 5, 24, 0, 2, 0],
+        [0, 5, 24, 0, 2, 0],
+    ];
+    let counts: Vec<Vec<i64>> = serde_json::from_value(api["counts"].clone()).unwrap();
+    assert_eq!(counts, expected.map(|m| m.to_vec()).to_vec());
+    let this_month = linli_testkit::now() + chrono::Duration::hours(8);
+    assert_eq!(
+        api["months"][11].as_str().unwrap(),
+        this_month.format("%Y-%m").to_string(),
+        "the last column is this month in Asia/Shanghai"
+    );
     let mut outsider = app.login("13800000015").await;
     assert_eq!(
         outsider

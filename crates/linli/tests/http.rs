@@ -1019,7 +1019,7 @@ async fn the_store_enforces_its_constraints(app: &TestApp) {
     // An invitation is never used past its places.
     let household = empty_household(app, first_building(app).await, 3).await;
     let mut tx = db.begin().await.unwrap();
-    let far = linli_domain::time::now_ms() + 60_000;
+    let far = app.now_ms() + 60_000;
     st::insert_invitation(&mut tx, "ABCDEFGH", household, compound.id, user.id, 1, far)
         .await
         .unwrap();

@@ -18,7 +18,7 @@ async fn club(app: &TestApp) -> i64 {
 }
 
 fn today() -> String {
-    linli_domain::money::Day::today().as_str().to_string()
+    linli_store::clock::today().as_str().to_string()
 }
 
 fn balance(ledger: &Value, code: &str) -> i64 {

@@ -1,7 +1,7 @@
 //! Accounts, sessions, SMS codes, login throttling, role grants and invitations.
 
+use crate::clock::now_ms;
 use crate::{Db, StoreResult, Tx, on_db, on_tx};
-use linli_domain::time::now_ms;
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct UserRow {

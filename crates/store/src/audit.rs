@@ -1,8 +1,8 @@
 //! The audit log: every change of roles, memberships, money, votes and bookings, and
 //! every read of residents' personal data.
 
+use crate::clock::now_ms;
 use crate::{Db, StoreResult, Tx, on_db, on_tx};
-use linli_domain::time::now_ms;
 
 /// One entry to write.
 pub struct NewAudit<'a> {

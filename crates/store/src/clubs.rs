@@ -2,8 +2,8 @@
 //! activity on the activity row (`lock`), so places are never over-booked and the
 //! waiting list keeps its order.
 
+use crate::clock::now_ms;
 use crate::{Db, StoreResult, Tx, on_db, on_tx};
-use linli_domain::time::now_ms;
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct StageChangeRow {

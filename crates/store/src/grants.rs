@@ -1,8 +1,8 @@
 //! Micro-grants: applications with budget lines, votes, a timeline of events, and the
 //! funds' spending rules.
 
+use crate::clock::now_ms;
 use crate::{Db, StoreResult, Tx, on_db, on_tx};
-use linli_domain::time::now_ms;
 use sqlx::QueryBuilder;
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]

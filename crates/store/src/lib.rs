@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod clock;
 pub mod clubs;
 mod db;
 pub mod deliberation;

@@ -4,9 +4,9 @@
 //! already serializes writers), so the sequence, the chain head and the balances never
 //! interleave.
 
+use crate::clock::now_ms;
 use crate::{Db, StoreResult, Tx, on_db, on_tx};
 use linli_domain::money::{CHART, ChainLink};
-use linli_domain::time::now_ms;
 use sqlx::QueryBuilder;
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]

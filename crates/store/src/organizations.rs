@@ -1,7 +1,7 @@
 //! Organizations on a region node and their members.
 
+use crate::clock::now_ms;
 use crate::{Db, StoreResult, Tx, on_db, on_tx};
-use linli_domain::time::now_ms;
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct OrgRow {

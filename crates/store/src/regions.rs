@@ -1,8 +1,8 @@
 //! The region tree and the households in its buildings.
 
+use crate::clock::now_ms;
 use crate::{Db, StoreResult, Tx, on_db, on_tx};
 use linli_domain::regions::{RegionKind, RegionPath};
-use linli_domain::time::now_ms;
 use sqlx::QueryBuilder;
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]

@@ -4,6 +4,7 @@
 
 use linli_app::sms::MemorySms;
 use linli_store::Db;
+use linli_store::clock::Clock;
 use linli_web::{AppState, Config};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -25,6 +26,8 @@ pub struct TestApp {
     pub db: Db,
     pub sms: MemorySms,
     pub backend: Backend,
+    /// The app's clock: tests read "now" from it and may move it.
+    pub clock: Clock,
     cleanup: Cleanup,
     server: tokio::task::JoinHandle<()>,
 }
@@ -36,10 +39,56 @@ enum Cleanup {
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// Starts the app on `backend`. Returns `None` for PostgreSQL when `TEST_DATABASE_URL`
-/// is not set, unless `LINLI_REQUIRE_PG` is set (as CI does): then it panics, so the
-/// PostgreSQL leg can never be skipped silently.
-pub async fn spawn(backend: Backend) -> Option<TestApp> {
+/// The clock a test app starts on: `LINLI_TEST_NOW` (RFC 3339 or `2028-02-29 23:30` in
+/// Asia/Shanghai) when set, as CI's date leg sets it, else the real time.
+pub fn test_clock() -> Clock {
+    match std::env::var("LINLI_TEST_NOW") {
+        Ok(raw) if !raw.trim().is_empty() => Clock::starting_at(
+            linli_store::clock::parse_instant(&raw)
+                .unwrap_or_else(|| panic!("LINLI_TEST_NOW={raw} is not a date and time")),
+        ),
+        _ => Clock::system(),
+    }
+}
+
+/// Whether the PostgreSQL leg is switched off explicitly (`LINLI_SKIP_PG=1`); the
+/// PostgreSQL tests are then reported as ignored in the summary line.
+pub fn skip_pg() -> bool {
+    std::env::var("LINLI_SKIP_PG").is_ok_and(|v| v == "1")
+}
+
+/// Starts the app on `backend`, on the test clock. On PostgreSQL it needs
+/// `TEST_DATABASE_URL`, and panics without it or when it cannot connect: the
+/// PostgreSQL leg is never skipped silently (skip it with `LINLI_SKIP_PG=1`).
+pub async fn spawn(backend: Backend) -> TestApp {
+    // Code a test runs outside an app's scope reads the process clock: the same date.
+    static PROCESS: std::sync::OnceLock<Clock> = std::sync::OnceLock::new();
+    let base = PROCESS.get_or_init(|| {
+        let c = test_clock();
+        linli_store::clock::set_process_clock(c.clone());
+        c
+    });
+    spawn_on(backend, Clock::starting_at(base.now_ms())).await
+}
+
+/// Now by the clock of the running test (its app's, inside `on_both_databases`).
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(linli_store::clock::now_ms())
+        .expect("the clock reads a valid instant")
+}
+
+/// Starts the app on `backend` with the clock reading `at` now (see
+/// `linli_store::clock::parse_instant` for the forms).
+pub async fn spawn_at(backend: Backend, at: &str) -> TestApp {
+    let ms = linli_store::clock::parse_instant(at).expect("a valid instant");
+    spawn_on(backend, Clock::starting_at(ms)).await
+}
+
+async fn spawn_on(backend: Backend, clock: Clock) -> TestApp {
+    linli_store::clock::scope(clock.clone(), start(backend, clock)).await
+}
+
+async fn start(backend: Backend, clock: Clock) -> TestApp {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let (url, cleanup) = match backend {
         Backend::Sqlite => {
@@ -57,13 +106,11 @@ pub async fn spawn(backend: Backend) -> Option<TestApp> {
         Backend::Postgres => {
             let admin_url = match std::env::var("TEST_DATABASE_URL") {
                 Ok(u) if !u.is_empty() => u,
-                _ => {
-                    if std::env::var("LINLI_REQUIRE_PG").is_ok() {
-                        panic!("LINLI_REQUIRE_PG is set but TEST_DATABASE_URL is not");
-                    }
-                    eprintln!("TEST_DATABASE_URL not set: PostgreSQL leg not run");
-                    return None;
-                }
+                _ => panic!(
+                    "TEST_DATABASE_URL is not set: the PostgreSQL leg cannot run \
+                     (set it, e.g. postgres://postgres@127.0.0.1:5432/test, or skip the leg \
+                     explicitly with LINLI_SKIP_PG=1)"
+                ),
             };
             let name = format!(
                 "linli_t_{}_{n}_{}",
@@ -88,7 +135,12 @@ pub async fn spawn(backend: Backend) -> Option<TestApp> {
     db.migrate().await.expect("migrate");
     linli_app::demo::seed_base(&db).await.expect("demo data");
     let sms = MemorySms::default();
-    let state = AppState::new(db.clone(), Arc::new(sms.clone()), Config::default());
+    let state = AppState::with_clock(
+        db.clone(),
+        Arc::new(sms.clone()),
+        Config::default(),
+        clock.clone(),
+    );
     let app = linli_web::router(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -102,14 +154,15 @@ pub async fn spawn(backend: Backend) -> Option<TestApp> {
         .await
         .ok();
     });
-    Some(TestApp {
+    TestApp {
         addr,
         db,
         sms,
         backend,
+        clock,
         cleanup,
         server,
-    })
+    }
 }
 
 /// `postgres://host/test` with the database name replaced.
@@ -126,6 +179,30 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 impl TestApp {
+    /// Now by the app's clock.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// `YYYY-MM-DDTHH:MM` in Asia/Shanghai, `days` from now by the app's clock, at
+    /// `hh:mm` local time: the form a `datetime-local` field sends.
+    pub fn local_at(&self, days: i64, hh: u32, mm: u32) -> String {
+        let d = linli_domain::time::shanghai_date(self.now_ms()) + chrono::Duration::days(days);
+        format!("{}T{hh:02}:{mm:02}", d.format("%Y-%m-%d"))
+    }
+
+    /// `YYYY-MM-DDTHH:MM` in Asia/Shanghai, `minutes` from now by the app's clock.
+    pub fn local_in_minutes(&self, minutes: i64) -> String {
+        linli_domain::time::to_shanghai(self.now_ms() + minutes * 60_000)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    }
+
+    /// Runs `fut` on this app's clock (for tests that call the app or store directly).
+    pub async fn on_clock<F: std::future::Future>(&self, fut: F) -> F::Output {
+        linli_store::clock::scope(self.clock.clone(), fut).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
@@ -434,7 +511,9 @@ fn enc(s: &str) -> String {
 }
 
 /// Declares each listed `async fn name(app: TestApp)` as two tests, `name::sqlite` and
-/// `name::postgres`, so every scenario runs on both databases.
+/// `name::postgres`, so every scenario runs on both databases, each on its app's clock.
+/// With `LINLI_SKIP_PG=1` at build time the PostgreSQL tests are ignored (and counted as
+/// such in the summary line); otherwise they fail if PostgreSQL cannot be reached.
 #[macro_export]
 macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {
@@ -442,16 +521,16 @@ macro_rules! on_both_databases {
             mod $name {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    let app = $crate::spawn($crate::Backend::Sqlite).await.expect("sqlite app");
-                    super::$name(&app).await;
+                    let app = $crate::spawn($crate::Backend::Sqlite).await;
+                    app.on_clock(super::$name(&app)).await;
                     app.finish().await;
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(linli_skip_pg, ignore = "LINLI_SKIP_PG=1: PostgreSQL leg skipped")]
                 async fn postgres() {
-                    if let Some(app) = $crate::spawn($crate::Backend::Postgres).await {
-                        super::$name(&app).await;
-                        app.finish().await;
-                    }
+                    let app = $crate::spawn($crate::Backend::Postgres).await;
+                    app.on_clock(super::$name(&app)).await;
+                    app.finish().await;
                 }
             }
         )*
@@ -499,6 +578,15 @@ impl TestApp {
     pub async fn org_id(&self, name: &str) -> i64 {
         self.count_where("SELECT id FROM organizations WHERE name = $1", name)
             .await
+    }
+
+    /// The integers one SQL query returns, in its order.
+    pub async fn i64s(&self, sql: &str) -> Vec<i64> {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        match &self.db {
+            Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
+            Db::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
+        }
     }
 
     /// A count from a query with one text parameter.

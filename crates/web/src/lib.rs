@@ -38,6 +38,16 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(state.clone(), on_app_clock))
         .with_state(state)
+}
+
+/// Runs each request on its app's clock, so every "now" it reads is the app's.
+async fn on_app_clock(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    linli_store::clock::scope(state.clock.clone(), next.run(req)).await
 }
 pub use axum;

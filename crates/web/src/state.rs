@@ -25,16 +25,29 @@ pub struct Inner {
     pub catalogs: Catalogs,
     pub metrics: Metrics,
     pub config: Config,
+    /// The clock every request of this app reads.
+    pub clock: linli_store::clock::Clock,
 }
 
 impl AppState {
+    /// An app on the current clock (the process clock, unless called inside a scope).
     pub fn new(db: Db, sms: Arc<dyn SmsSender>, config: Config) -> Self {
+        Self::with_clock(db, sms, config, linli_store::clock::current())
+    }
+
+    pub fn with_clock(
+        db: Db,
+        sms: Arc<dyn SmsSender>,
+        config: Config,
+        clock: linli_store::clock::Clock,
+    ) -> Self {
         Self(Arc::new(Inner {
             db,
             sms,
             catalogs: Catalogs::load(),
             metrics: Metrics::default(),
             config,
+            clock,
         }))
     }
 

@@ -9,16 +9,16 @@ use linli_domain::DomainError;
 use linli_domain::accounts::bounded_text;
 use linli_domain::deliberation::sittings::{BodyKind, Party, quorum_bp};
 use linli_domain::regions::RegionPath;
-use linli_domain::time::now_ms;
 use linli_store::Db;
 use linli_store::audit::{self, NewAudit};
+use linli_store::clock::now_ms;
 use linli_store::deliberation::bodies::{self as st, BodyRow, MemberRow};
 use linli_store::deliberation::sittings::{self as sst, SittingRow};
 use linli_store::regions::RegionRow;
 
 /// Today in Asia/Shanghai, `YYYY-MM-DD`.
 pub fn today() -> String {
-    linli_domain::money::Day::today().as_str().to_string()
+    linli_store::clock::today().as_str().to_string()
 }
 
 /// A `YYYY-MM-DD` date from input.

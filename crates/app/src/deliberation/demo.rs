@@ -11,11 +11,12 @@
 use crate::AppResult;
 use crate::deliberation::votes::finish;
 use linli_domain::clubs::Stage;
-use linli_domain::time::now_ms;
+use linli_store::clock::now_ms;
 use linli_store::deliberation::votes as st;
 use linli_store::{Db, Tx, on_tx};
 
 const DAY: i64 = 24 * 3600 * 1000;
+const HOUR: i64 = 3600 * 1000;
 
 async fn id(tx: &mut Tx, sql: String) -> AppResult<i64> {
     Ok(on_tx!(tx, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(c).await)?)
@@ -36,8 +37,12 @@ pub struct Cast<'a> {
 pub async fn seed_garden_story(db: &Db, cast: Cast<'_>) -> AppResult<()> {
     let u = |i: usize| cast.users[i];
     let (community, compound) = (cast.community, cast.compound);
-    let now = now_ms();
-    let t0 = now - 150 * DAY;
+    // The story starts at 09:00 local time 150 days ago, so every step happens in the
+    // daytime and the meetings in the evening, whatever time the demo is loaded.
+    let today = linli_domain::time::shanghai_date(now_ms());
+    let t0 = linli_domain::time::shanghai_day_start_ms(today - chrono::Days::new(150)) + 9 * HOUR;
+    let evening = 10 * HOUR + 30 * 60_000;
+    let month_of = |at: i64| chrono::Datelike::month(&linli_domain::time::shanghai_date(at));
     let mut tx = db.begin().await?;
     let body = id(&mut tx, format!(
         "INSERT INTO bodies (region_id, kind, name, support_threshold, quorum_bp, requires_second, speech_seconds, created_by, created_at) \
@@ -53,7 +58,7 @@ pub async fn seed_garden_story(db: &Db, cast: Cast<'_>) -> AppResult<()> {
             "INSERT INTO body_members (body_id, user_id, party, seat, term_start, term_end, created_at) \
              VALUES ({body}, {}, '{party}', '{seat}', '2026-01-01', '2028-12-31', {t0})", u(who))).await?;
     }
-    // The street's proposal, heard and declined in July.
+    // The street's proposal, heard and declined at the first sitting.
     let waste = id(&mut tx, format!(
         "INSERT INTO issues (region_id, body_id, author_id, title, body, status, created_at, updated_at) \
          VALUES ({compound}, {body}, {}, '把清理出的空地建成建筑垃圾房', \
@@ -62,10 +67,10 @@ pub async fn seed_garden_story(db: &Db, cast: Cast<'_>) -> AppResult<()> {
     let sitting1 = id(&mut tx, format!(
         "INSERT INTO sittings (body_id, region_id, title, starts_at, place, status, chair_id, minutes, minutes_status, \
          minutes_approved_by, minutes_published_at, created_by, created_at) VALUES ({body}, {community}, \
-         '七月四方联席会议', {}, '社区议事厅', 'closed', {}, \
+         '{}月四方联席会议', {}, '社区议事厅', 'closed', {}, \
          '出席：居委会、业委会、物业、互助会、居民代表共5人，达到法定人数。\n议题：把清理出的空地建成建筑垃圾房。\n动议：周红提出，蒋涛附议。\n表决：赞成2票，反对3票，未通过。\n居民代表提出：担心异味、噪音和安全，希望先了解居民真正需要什么。\n会后：居委会走访反对者，了解他们的想法。', \
          'published', {}, {}, {}, {}) RETURNING id",
-        t0 + 10 * DAY, u(3), u(11), t0 + 12 * DAY, u(3), t0 + 2 * DAY)).await?;
+        month_of(t0 + 10 * DAY), t0 + 10 * DAY + evening, u(3), u(11), t0 + 12 * DAY, u(3), t0 + 2 * DAY)).await?;
     run(&mut tx, format!("INSERT INTO sitting_agenda (sitting_id, issue_id, position) VALUES ({sitting1}, {waste}, 1)")).await?;
     for (who, party) in [
         (3, "residents_committee"),
@@ -76,12 +81,12 @@ pub async fn seed_garden_story(db: &Db, cast: Cast<'_>) -> AppResult<()> {
     ] {
         run(&mut tx, format!(
             "INSERT INTO sitting_attendance (sitting_id, user_id, party, at) VALUES ({sitting1}, {}, '{party}', {})",
-            u(who), t0 + 10 * DAY)).await?;
+            u(who), t0 + 10 * DAY + evening)).await?;
     }
     let motion1 = id(&mut tx, format!(
         "INSERT INTO motions (sitting_id, issue_id, text, mover_id, seconder_id, status, created_at) \
          VALUES ({sitting1}, {waste}, '在一期北侧空地建设建筑垃圾房', {}, {}, 'voting', {}) RETURNING id",
-        u(3), u(10), t0 + 10 * DAY)).await?;
+        u(3), u(10), t0 + 10 * DAY + evening + 20 * 60_000)).await?;
     let v1 = insert_vote(
         &mut tx,
         VoteSpec {
@@ -96,7 +101,7 @@ pub async fn seed_garden_story(db: &Db, cast: Cast<'_>) -> AppResult<()> {
             issue: Some(waste),
             parent: None,
             by: u(3),
-            at: t0 + 10 * DAY,
+            at: t0 + 10 * DAY + evening + 40 * 60_000,
         },
     )
     .await?;
@@ -116,7 +121,14 @@ pub async fn seed_garden_story(db: &Db, cast: Cast<'_>) -> AppResult<()> {
                 )
             })
             .collect();
-    st::bulk_ballots(&mut tx, v1, &body_ballots, "room", t0 + 10 * DAY).await?;
+    st::bulk_ballots(
+        &mut tx,
+        v1,
+        &body_ballots,
+        "room",
+        t0 + 10 * DAY + evening + 50 * 60_000,
+    )
+    .await?;
     run(
         &mut tx,
         "UPDATE ballots SET reason = '担心异味和噪音，先问问住在旁边的人' WHERE id = 'demo-v1-5'"
@@ -177,10 +189,10 @@ pub async fn seed_garden_story(db: &Db, cast: Cast<'_>) -> AppResult<()> {
     let sitting2 = id(&mut tx, format!(
         "INSERT INTO sittings (body_id, region_id, title, starts_at, place, status, chair_id, minutes, minutes_status, \
          minutes_approved_by, minutes_published_at, created_by, created_at) VALUES ({body}, {community}, \
-         '八月四方联席会议：空地怎么用', {}, '社区议事厅', 'closed', {}, \
+         '{}月四方联席会议：空地怎么用', {}, '社区议事厅', 'closed', {}, \
          '出席5人，达到法定人数。\n议题：空地改成行人步道和小花园（陈晓提出，5位邻居附议）。\n决定：分两步请一期全体住户一户一票表决：先定方向（建筑垃圾房，或行人通道和小花园），再定花园方案（设计师的方案A或方案B）。', \
          'published', {}, {}, {}, {}) RETURNING id",
-        t0 + 45 * DAY, u(3), u(11), t0 + 47 * DAY, u(3), t0 + 35 * DAY)).await?;
+        month_of(t0 + 45 * DAY), t0 + 45 * DAY + evening, u(3), u(11), t0 + 47 * DAY, u(3), t0 + 35 * DAY)).await?;
     run(&mut tx, format!("INSERT INTO sitting_agenda (sitting_id, issue_id, position) VALUES ({sitting2}, {garden}, 1)")).await?;
     let stage1 = insert_vote(
         &mut tx,
@@ -346,14 +358,17 @@ pub async fn seed_garden_story(db: &Db, cast: Cast<'_>) -> AppResult<()> {
     )
     .await?;
     // Move the dates the closing code stamped "now" back into the story's months.
-    for (vote, opened, closed) in [(v1, 10, 10), (stage1, 46, 52), (stage2, 53, 59)] {
+    // The room vote at the first sitting's evening, the household votes over a week each.
+    let room = t0 + 10 * DAY + evening;
+    for (vote, opened, closed) in [
+        (v1, room + 40 * 60_000, room + 55 * 60_000),
+        (stage1, t0 + 46 * DAY, t0 + 52 * DAY + HOUR),
+        (stage2, t0 + 53 * DAY, t0 + 59 * DAY + HOUR),
+    ] {
         run(
             &mut tx,
             format!(
-                "UPDATE votes SET opens_at = {}, closes_at = {}, closed_at = {} WHERE id = {vote}",
-                t0 + opened * DAY,
-                t0 + closed * DAY + 3_600_000,
-                t0 + closed * DAY + 3_600_000
+                "UPDATE votes SET opens_at = {opened}, closes_at = {closed}, closed_at = {closed} WHERE id = {vote}"
             ),
         )
         .await?;
@@ -362,7 +377,7 @@ pub async fn seed_garden_story(db: &Db, cast: Cast<'_>) -> AppResult<()> {
         &mut tx,
         format!(
             "UPDATE issue_events SET at = {} WHERE issue_id = {waste} AND to_status = 'declined'",
-            t0 + 10 * DAY
+            room + 55 * 60_000
         ),
     )
     .await?;

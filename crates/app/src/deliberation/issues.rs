@@ -19,8 +19,8 @@ use crate::{Actor, AppError, AppResult, Page};
 use linli_domain::accounts::Role;
 use linli_domain::deliberation::issues::{self as d, IssueError, IssueStatus, Writing};
 use linli_domain::regions::RegionKind;
-use linli_domain::time::now_ms;
 use linli_store::audit::{self, NewAudit};
+use linli_store::clock::now_ms;
 use linli_store::deliberation::issues::{
     self as st, EventRow, FileRow, IssueRow, NewFile, PhotoRef, PostRow, ReportedRow,
 };

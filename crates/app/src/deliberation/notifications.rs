@@ -2,7 +2,7 @@
 //! them in their own language. Sent inside the transaction of the change they report.
 
 use crate::{Actor, AppResult, Page};
-use linli_domain::time::now_ms;
+use linli_store::clock::now_ms;
 use linli_store::deliberation::notifications::{self as st, NotificationRow};
 use linli_store::{Db, Tx};
 

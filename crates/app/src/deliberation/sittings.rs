@@ -13,8 +13,9 @@ use chrono::Months;
 use linli_domain::DomainError;
 use linli_domain::accounts::bounded_text;
 use linli_domain::deliberation::sittings::{BodyKind, MotionStatus, Party, Refused, quorum};
-use linli_domain::time::{now_ms, to_shanghai};
+use linli_domain::time::{shanghai_local_ms as local_ms, to_shanghai};
 use linli_store::audit::{self, NewAudit};
+use linli_store::clock::now_ms;
 use linli_store::deliberation::bodies::{self as bst, BodyRow, MemberRow};
 use linli_store::deliberation::sittings::{
     self as st, AgendaRow, AttendanceRow, MotionRow, SittingRow, SpeechRow,
@@ -35,16 +36,9 @@ fn refused(r: Refused) -> AppError {
     AppError::Invalid(r.0)
 }
 
-/// `2026-12-05T19:30` in Asia/Shanghai as epoch ms.
+/// `2026-12-05T19:30` in Asia/Shanghai.
 fn parse_local(raw: &str) -> AppResult<chrono::NaiveDateTime> {
-    chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M")
-        .map_err(|_| AppError::Invalid("invalid_date"))
-}
-
-fn local_ms(t: chrono::NaiveDateTime) -> i64 {
-    (t - chrono::Duration::hours(8))
-        .and_utc()
-        .timestamp_millis()
+    linli_domain::time::parse_shanghai_local(raw).ok_or(AppError::Invalid("invalid_date"))
 }
 
 async fn record(

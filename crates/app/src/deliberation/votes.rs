@@ -11,8 +11,8 @@ use linli_domain::deliberation::ballots::{
     self as b, BallotError, Choice, Electorate, Method, Tally,
 };
 use linli_domain::regions::RegionPath;
-use linli_domain::time::now_ms;
 use linli_store::audit::{self, NewAudit};
+use linli_store::clock::now_ms;
 use linli_store::deliberation::bodies as bodies_st;
 use linli_store::deliberation::issues as issues_st;
 use linli_store::deliberation::votes::{

@@ -33,13 +33,13 @@ async fn building_of_resident(app: &TestApp) -> i64 {
 }
 
 fn day(offset_days: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::hours(8) + chrono::Duration::days(offset_days))
+    (linli_testkit::now() + chrono::Duration::hours(8) + chrono::Duration::days(offset_days))
         .format("%Y-%m-%d")
         .to_string()
 }
 
 fn local_in(days: i64) -> String {
-    let t = chrono::Utc::now() + chrono::Duration::days(days) + chrono::Duration::hours(8);
+    let t = linli_testkit::now() + chrono::Duration::days(days) + chrono::Duration::hours(8);
     t.format("%Y-%m-%dT%H:%M").to_string()
 }
 

@@ -688,6 +688,28 @@ async fn the_demo_tells_the_garden_story_of_seed_004(app: &TestApp) {
         1
     );
     assert!(app.org_id("一期小花园自管小组").await > 0);
+    // The story keeps the calendar whatever day it is loaded: meetings in the evening,
+    // the room vote during the meeting, everything else in the daytime, all in the past.
+    let local = |ms: i64| linli_domain::time::format_shanghai(ms);
+    for at in app.i64s("SELECT starts_at FROM sittings ORDER BY id").await {
+        assert!(local(at).ends_with(" 19:30"), "a sitting at {}", local(at));
+    }
+    let room = app
+        .i64s("SELECT closed_at FROM votes WHERE sitting_id IS NOT NULL")
+        .await;
+    assert!(local(room[0]).ends_with(" 20:25"), "{}", local(room[0]));
+    let now = app.now_ms();
+    for at in app
+        .i64s("SELECT created_at FROM issues UNION ALL SELECT created_at FROM issue_posts")
+        .await
+    {
+        let hour = linli_domain::time::to_shanghai(at).format("%H").to_string();
+        assert!(
+            at < now && ("07".."22").contains(&hour.as_str()),
+            "{}",
+            local(at)
+        );
+    }
 }
 
 on_both_databases!(

@@ -356,7 +356,7 @@ async fn meetings_page(
         l: ctx.layout(),
         region_id: id,
         meetings,
-        today: linli_domain::money::Day::today().as_str().to_string(),
+        today: linli_store::clock::today().as_str().to_string(),
     })
 }
 

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use linli_app::money::{self as app, ChainReport, LedgerView, Posting, Statement, VoucherInput};
 use linli_app::{AppError, Page};
-use linli_domain::money::{self as m, Balanced, Day, Fen};
+use linli_domain::money::{self as m, Balanced, Fen};
 use linli_store::money::{ClaimRow, DonationRow};
 use linli_store::organizations::OrgRow;
 use serde::Deserialize;
@@ -138,7 +138,7 @@ struct LedgerPage {
 }
 
 fn ledger_template(ctx: &Ctx, v: LedgerView, page: Page, error: Option<String>) -> LedgerPage {
-    let today = Day::today().as_str().to_string();
+    let today = linli_store::clock::today().as_str().to_string();
     LedgerPage {
         l: ctx.layout(),
         pager: Pager::new(
@@ -313,7 +313,7 @@ async fn statement_page(
             let month = q
                 .month
                 .clone()
-                .unwrap_or_else(|| Day::today().as_str()[..7].to_string());
+                .unwrap_or_else(|| linli_store::clock::today().as_str()[..7].to_string());
             app::statement(state.db(), actor, id, &month).await
         }
     }
@@ -407,7 +407,7 @@ async fn claims_template(
         claims,
         can_decide,
         my_id: actor.id(),
-        today: Day::today().as_str().to_string(),
+        today: linli_store::clock::today().as_str().to_string(),
         expense_codes: codes(Some(m::AccountKind::Expense)),
         error,
     })

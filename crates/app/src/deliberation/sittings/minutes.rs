@@ -4,8 +4,8 @@
 use super::{get, load, must_preside, record};
 use crate::{Actor, AppError, AppResult};
 use linli_domain::deliberation::sittings::Party;
-use linli_domain::time::now_ms;
 use linli_store::Db;
+use linli_store::clock::now_ms;
 use linli_store::deliberation::sittings as st;
 
 // ---- minutes ----

@@ -5,8 +5,8 @@ use super::{load, must_be_open, must_preside, present_member, record, refused};
 use crate::deliberation::votes::{self, NewVote};
 use crate::{Actor, AppError, AppResult};
 use linli_domain::deliberation::sittings::MotionStatus;
-use linli_domain::time::now_ms;
 use linli_store::Db;
+use linli_store::clock::now_ms;
 use linli_store::deliberation::bodies::BodyRow;
 use linli_store::deliberation::sittings::{self as st, MotionRow, SittingRow};
 
