@@ -20,31 +20,46 @@ impl Drop for Driver {
     }
 }
 
-/// Starts chromedriver on a free port. Missing Chromium is a failure, not a skip:
-/// `.ci/run` installs it.
+/// Starts chromedriver on a port it picks itself (`--port=0`) and reads the port from the
+/// line it prints once it listens, so no other process can take the port in between.
+/// Missing Chromium is a failure, not a skip: `.ci/run` installs it.
 async fn start_driver() -> (Driver, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child =
+    use std::io::BufRead;
+    let mut child =
         Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+            .arg("--port=0")
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver must be installed (apt-get install chromium chromium-driver)");
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
+    let stdout = child.stdout.take().expect("chromedriver's output");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
         {
-            return (Driver(child), port);
+            // "ChromeDriver was started successfully on port 34543."
+            if let Some(rest) = line.split("started successfully on port ").nth(1) {
+                let port: u16 = rest.trim_end_matches('.').trim().parse().unwrap_or(0);
+                let _ = tx.send(port);
+            }
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not start");
+    });
+    let port = tokio::task::spawn_blocking(move || rx.recv_timeout(wait_limit()))
+        .await
+        .unwrap()
+        .expect("chromedriver said which port it listens on");
+    (Driver(child), port)
+}
+
+/// How long a condition may take to hold before a browser test fails: generous, because the
+/// machine is shared (2 cores, often compiling); waits end as soon as the condition holds.
+fn wait_limit() -> Duration {
+    std::env::var("LINLI_BROWSER_WAIT_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map_or(Duration::from_secs(60), Duration::from_secs)
 }
 
 async fn browser(port: u16, profile: &std::path::Path) -> fantoccini::Client {
@@ -81,6 +96,7 @@ async fn shot(b: &fantoccini::Client, name: &str) {
 async fn fill(b: &fantoccini::Client, css: &str, value: &str) {
     let e = b
         .wait()
+        .at_most(wait_limit())
         .for_element(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"));
@@ -90,6 +106,8 @@ async fn fill(b: &fantoccini::Client, css: &str, value: &str) {
 
 async fn click(b: &fantoccini::Client, css: &str) {
     b.wait()
+        .at_most(wait_limit())
+        .at_most(wait_limit())
         .for_element(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
@@ -99,7 +117,8 @@ async fn click(b: &fantoccini::Client, css: &str) {
 }
 
 async fn wait_for_text(b: &fantoccini::Client, text: &str) -> String {
-    for _ in 0..100 {
+    let deadline = std::time::Instant::now() + wait_limit();
+    while std::time::Instant::now() < deadline {
         let src = b.source().await.unwrap();
         if src.contains(text) {
             return src;
@@ -128,6 +147,7 @@ async fn a_neighbour_registers_with_an_invitation_switches_to_elderly_mode_and_s
     login(&rep, &app, BUILDING_REP, linli_testkit::DEMO_PASSWORD).await;
     click(&rep, "ul.places a.tile").await;
     rep.wait()
+        .at_most(wait_limit())
         .for_element(Locator::Css("#households"))
         .await
         .unwrap();
@@ -222,6 +242,7 @@ async fn a_neighbour_registers_with_an_invitation_switches_to_elderly_mode_and_s
     // The building page, still in elderly mode.
     click(&b, "ul.places a.tile").await;
     b.wait()
+        .at_most(wait_limit())
         .for_element(Locator::Css("#households"))
         .await
         .unwrap();
@@ -489,6 +510,35 @@ async fn a_club_is_proposed_joined_and_its_activity_settled() {
         .await
         .unwrap();
     wait_for_text(&b, "个自组织").await;
+    // The chart's numbers are there as text too: twelve months, three clubs a year ago,
+    // and each column's total over its bar equals its row in the table.
+    let rows = b
+        .execute(
+            "return [...document.querySelectorAll('table.list tbody tr')]
+                .map(r => [...r.cells].slice(1).map(c => Number(c.textContent)))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let rows: Vec<Vec<i64>> = serde_json::from_value(rows).unwrap();
+    assert_eq!(rows.len(), 12);
+    assert_eq!(
+        rows[0],
+        vec![0, 0, 3, 0, 0, 0],
+        "three active clubs a year ago"
+    );
+    assert_eq!(rows[10], vec![0, 5, 24, 0, 2, 0], "last month");
+    let totals = b
+        .execute(
+            "return [...document.querySelectorAll('svg.chart text.chart-value')]
+                .map(t => Number(t.textContent))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let totals: Vec<i64> = serde_json::from_value(totals).unwrap();
+    let sums: Vec<i64> = rows.iter().map(|r| r.iter().sum()).collect();
+    assert_eq!(totals, sums);
     shot(&b, "growth.png").await;
     b.close().await.ok();
     let _ = std::fs::remove_dir_all(&profile);
@@ -516,6 +566,7 @@ async fn set_value(b: &fantoccini::Client, css: &str, value: &str) {
 
 async fn select(b: &fantoccini::Client, css: &str) {
     b.wait()
+        .at_most(wait_limit())
         .for_element(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))

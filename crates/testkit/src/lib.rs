@@ -589,6 +589,15 @@ impl TestApp {
         }
     }
 
+    /// The texts one SQL query returns, in its order.
+    pub async fn strings(&self, sql: &str) -> Vec<String> {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        match &self.db {
+            Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
+            Db::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
+        }
+    }
+
     /// A count from a query with one text parameter.
     pub async fn count_where(&self, sql: &'static str, arg: &str) -> i64 {
         match &self.db {

@@ -301,11 +301,15 @@ async fn an_owners_vote_counts_paper_ballots_entered_twice_and_shows_the_four_fi
     let path = format!("/api/v1/votes/{vote}/paper");
     // Paper ballots for every other unit: entered twice, by two tellers.
     let mut counted = 0;
+    let mut said_no = vec![];
     for (i, u) in units.iter().enumerate() {
         if *u == own {
             continue;
         }
         let choice = if i % 4 == 3 { "no" } else { "yes" };
+        if choice == "no" {
+            said_no.push(*u);
+        }
         let no = format!("P{i:03}");
         let r = teller1
             .json("POST", &path, enter(no.clone(), *u, choice))
@@ -319,11 +323,23 @@ async fn an_owners_vote_counts_paper_ballots_entered_twice_and_shows_the_four_fi
         assert_eq!(r.json()["outcome"], "counted");
         counted += 1;
     }
-    // Entries that disagree do not count until entered again.
+    // Entries that disagree are a mismatch and count nothing.
+    let other = *units.iter().find(|u| **u != own).unwrap();
     let r = teller1
-        .json("POST", &path, enter("X1".into(), units[0] + 100, "yes"))
+        .json("POST", &path, enter("X1".into(), other, "yes"))
         .await;
-    assert!(r.status == 200 || r.status == 422);
+    assert_eq!(r.json()["outcome"], "waiting", "{}", r.body);
+    let r = teller2
+        .json("POST", &path, enter("X1".into(), other, "no"))
+        .await;
+    assert_eq!(r.json()["outcome"], "mismatch", "{}", r.body);
+    // A paper for a unit outside the vote's building is refused.
+    let outside = units.iter().max().unwrap() + 1_000;
+    let r = teller1
+        .json("POST", &path, enter("X2".into(), outside, "yes"))
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "paper_unit_outside");
     // A paper ballot for a unit that voted online is flagged and not counted.
     teller1
         .json("POST", &path, enter("DUP".into(), own, "no"))
@@ -338,8 +354,47 @@ async fn an_owners_vote_counts_paper_ballots_entered_twice_and_shows_the_four_fi
     let result = close(app, vote).await;
     let a = &result["tally"]["art278"];
     assert_eq!(result["tally"]["cast"], counted + 1);
-    assert!(a["total_owners"].as_u64().unwrap() > 0);
-    assert!(a["voting_area"].as_i64().unwrap() <= a["total_area"].as_i64().unwrap());
+    // The figures, counted here from the units themselves: the building's 24 units have
+    // 24 different owners and every unit took part (one online, the rest on paper).
+    let ids = |v: &[i64]| {
+        v.iter()
+            .map(|u| u.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let area = |v: Vec<i64>| async move {
+        app.i64s(&format!(
+            "SELECT CAST(COALESCE(SUM(floor_area), 0) AS BIGINT) FROM households WHERE id IN ({})",
+            ids(&v)
+        ))
+        .await[0]
+    };
+    let total_area = area(units.clone()).await;
+    let no_area = area(said_no.clone()).await;
+    let yes_area = total_area - no_area;
+    let yes_owners = 24 - said_no.len() as i64;
+    assert_eq!(said_no.len(), 6, "units 3, 7, …, 23 said no");
+    let figures = [
+        ("total_area", total_area),
+        ("total_owners", 24),
+        ("voting_area", total_area),
+        ("voting_owners", 24),
+        ("yes_area", yes_area),
+        ("yes_owners", yes_owners),
+    ];
+    for (name, want) in figures {
+        assert_eq!(a[name].as_i64().unwrap(), want, "{name}");
+    }
+    // A major matter: everyone took part (valid); it passes with ≥ 3/4 of the area and
+    // ≥ 3/4 of the owners (18 of 24 is exactly 3/4).
+    let area_ok = yes_area * 4 >= total_area * 3;
+    assert_eq!(a["area_participation_ok"], true);
+    assert_eq!(a["owner_participation_ok"], true);
+    assert_eq!(a["owner_approval_ok"], true, "18 of 24 owners is 3/4");
+    assert_eq!(a["area_approval_ok"], area_ok);
+    assert_eq!(a["valid"], true);
+    assert_eq!(a["passed"], area_ok);
+    assert_eq!(result["tally"]["passed"], area_ok);
     let page = resident.get(&format!("/votes/{vote}")).await;
     for figure in [
         "参与表决的专有面积",
@@ -583,16 +638,23 @@ async fn a_consensus_fails_on_one_objection_and_shows_why(app: &TestApp) {
     )
     .await;
     let mut a = app.login(RESIDENT).await;
-    a.post_form(&format!("/votes/{vote}/ballot"), &[("choice", "yes")])
+    let r = a
+        .post_form(&format!("/votes/{vote}/ballot"), &[("choice", "yes")])
         .await;
+    assert_eq!(r.status, 303, "the yes is taken");
     let mut b = app.login(LEADER).await;
-    b.post_form(
-        &format!("/votes/{vote}/ballot"),
-        &[("choice", "no"), ("reason", "九点半就该停")],
-    )
-    .await;
+    let r = b
+        .post_form(
+            &format!("/votes/{vote}/ballot"),
+            &[("choice", "no"), ("reason", "九点半就该停")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "the objection is taken");
     let result = close(app, vote).await;
-    assert_eq!(result["tally"]["passed"], false);
+    assert_eq!(result["tally"]["cast"], 2);
+    assert_eq!(result["tally"]["yes_no"]["yes"], 1);
+    assert_eq!(result["tally"]["yes_no"]["no"], 1);
+    assert_eq!(result["tally"]["passed"], false, "one objection blocks");
     let page = a.get(&format!("/votes/{vote}")).await;
     assert!(page.body.contains("九点半就该停") && page.body.contains("未通过"));
 }
