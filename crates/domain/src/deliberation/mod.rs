@@ -223,9 +223,10 @@ pub struct Art278 {
 }
 
 /// Tallies an owners' vote. `votes` maps unit ids to their vote; units without a vote
-/// did not take part (area is counted per unit). An owner takes part (and approves) if
-/// any of their units does; the developer's units form one owner, who approves only if
-/// all its voting units do.
+/// did not take part (area is counted per unit). An owner takes part if any of their
+/// units does, and approves only if every unit they voted with says yes: a buyer whose
+/// units vote differently has not said yes as a person. The developer's unsold units
+/// form one owner, under the same rule.
 pub fn art278(matter: Matter, units: &[Unit], votes: &BTreeMap<i64, OwnerVote>) -> Art278 {
     let (total_area, total_owners) = electorate(units);
     let voting: Vec<&Unit> = units
@@ -240,8 +241,8 @@ pub fn art278(matter: Matter, units: &[Unit], votes: &BTreeMap<i64, OwnerVote>) 
         .filter(|u| votes.get(&u.unit_id) == Some(&OwnerVote::Yes))
         .collect();
     let yes_area: i64 = yes_units.iter().map(|u| u.area).sum();
-    // A buyer approves when any unit they voted with says yes; the developer only when
-    // all the units it voted with do.
+    // An owner (a buyer, or the developer for all its units) approves when every unit
+    // they voted with says yes.
     let mut by_owner: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     for u in &voting {
         let key = if u.developer {
@@ -255,16 +256,7 @@ pub fn art278(matter: Matter, units: &[Unit], votes: &BTreeMap<i64, OwnerVote>) 
             e.1 += 1;
         }
     }
-    let yes_owners = by_owner
-        .iter()
-        .filter(|(key, (n, y))| {
-            if key.as_str() == "\u{0}developer" {
-                n == y
-            } else {
-                *y > 0
-            }
-        })
-        .count() as u64;
+    let yes_owners = by_owner.iter().filter(|(_, (n, y))| n == y).count() as u64;
     let (ta, va, ya) = (total_area as i128, voting_area as i128, yes_area as i128);
     let (to, vo, yo) = (
         total_owners as i128,
@@ -678,8 +670,8 @@ mod tests {
         }
     }
 
-    /// Whether an owner who took part says yes, per `art278`'s doc comment: a buyer
-    /// approves if any of their units does; the developer only if all its voting units do.
+    /// Whether an owner who took part says yes, per `art278`'s doc comment: a buyer, like
+    /// the developer, approves only if every unit they voted with says yes.
     fn approves(owner: &Owner, units: &[Unit], votes: &BTreeMap<i64, OwnerVote>) -> bool {
         let said: Vec<OwnerVote> = units
             .iter()
@@ -687,8 +679,9 @@ mod tests {
             .filter_map(|u| votes.get(&u.unit_id).copied())
             .collect();
         match owner {
-            Owner::Buyer(_) => said.contains(&Yes),
-            Owner::Developer => !said.is_empty() && said.iter().all(|v| *v == Yes),
+            Owner::Buyer(_) | Owner::Developer => {
+                !said.is_empty() && said.iter().all(|v| *v == Yes)
+            }
         }
     }
 
@@ -901,10 +894,10 @@ mod tests {
     }
 
     /// A buyer of several units is one owner (interpretation art. 9); when their units
-    /// vote differently the area splits by unit, and the buyer approves, per `art278`'s
-    /// doc comment, because one of their units says yes.
+    /// vote differently the area splits by unit, and the buyer has not said yes as a
+    /// person, per `art278`'s doc comment.
     #[test]
-    fn a_buyer_whose_units_vote_differently_is_one_owner_who_approves() {
+    fn a_buyer_whose_units_vote_differently_is_one_owner_who_does_not_approve() {
         let units = vec![
             unit(1, 9_000, "王"),
             unit(2, 6_000, "王"),
@@ -918,11 +911,11 @@ mod tests {
             voting_area: 30_000,
             voting_owners: 3,
             yes_area: 15_000,
-            yes_owners: 2,
+            yes_owners: 1,
             area_participation_ok: true,
             owner_participation_ok: true,
             area_approval_ok: false,
-            owner_approval_ok: true,
+            owner_approval_ok: false,
             valid: true,
             passed: false,
         };
