@@ -8,10 +8,11 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use blake2::{Blake2s256, Digest};
 use linli_domain::accounts::{InviteCode, Password, PersonName, Phone, Role, SmsCode};
+use linli_domain::throttle::{Backoff, Rule};
 use linli_store::accounts::{self as st, InvitationRow, MyHousehold, UserRow};
 use linli_store::audit::{self, NewAudit};
 use linli_store::clock::now_ms;
-use linli_store::{Db, regions};
+use linli_store::{Db, regions, throttle};
 use rand::RngCore;
 
 const MINUTE: i64 = 60_000;
@@ -19,11 +20,68 @@ const MINUTE: i64 = 60_000;
 pub const SESSION_TTL_MS: i64 = 30 * 24 * 60 * MINUTE;
 const SMS_TTL_MS: i64 = 10 * MINUTE;
 const SMS_MAX_ATTEMPTS: i64 = 5;
-/// Failed logins allowed per phone number, and per client address, in the window.
-const LOGIN_MAX_PER_PHONE: i64 = 5;
-const LOGIN_MAX_PER_IP: i64 = 30;
-const LOGIN_WINDOW_MS: i64 = 15 * MINUTE;
+/// What an SMS code proves: that the one asking holds the phone. It registers a new
+/// number and logs in a registered one (which also lifts the slow-down on its password).
+const SMS_PURPOSE: &str = "phone";
 const INVITE_TTL_MS: i64 = 30 * 24 * 60 * MINUTE;
+
+/// Password attempts per phone number: five at once, then each waits twice as long as
+/// the one before (1 s, 2 s, 4 s … at most 15 minutes). The owner is slowed down, never
+/// locked out: an SMS code logs them in and clears the count.
+const LOGIN_PER_PHONE: Rule = Rule {
+    window_ms: 15 * MINUTE,
+    free: 5,
+    backoff: Backoff::Doubling {
+        step_ms: 1_000,
+        cap_ms: 15 * MINUTE,
+    },
+};
+/// Login attempts per client address (behind a trusted proxy, the address it reports).
+const LOGIN_PER_ADDRESS: Rule = Rule {
+    window_ms: 15 * MINUTE,
+    free: 30,
+    backoff: Backoff::Doubling {
+        step_ms: 1_000,
+        cap_ms: 15 * MINUTE,
+    },
+};
+const SMS_PER_PHONE_MINUTE: Rule = Rule {
+    window_ms: MINUTE,
+    free: 1,
+    backoff: Backoff::UntilWindowEnds,
+};
+const SMS_PER_PHONE_HOUR: Rule = Rule {
+    window_ms: 60 * MINUTE,
+    free: 5,
+    backoff: Backoff::UntilWindowEnds,
+};
+
+/// Caps on what costs money, set by the deployment (`LINLI_SMS_PER_ADDRESS_HOUR`,
+/// `LINLI_SMS_PER_HOUR`).
+#[derive(Debug, Clone, Copy)]
+pub struct SmsCaps {
+    /// Codes one client address may ask for in an hour.
+    pub per_address_hour: i64,
+    /// Codes the whole platform sends in an hour.
+    pub per_hour: i64,
+}
+
+impl Default for SmsCaps {
+    fn default() -> Self {
+        Self {
+            per_address_hour: 10,
+            per_hour: 500,
+        }
+    }
+}
+
+fn hourly(free: i64) -> Rule {
+    Rule {
+        window_ms: 60 * MINUTE,
+        free: free.max(0),
+        backoff: Backoff::UntilWindowEnds,
+    }
+}
 
 /// Supported interface languages.
 pub const LANGS: [&str; 2] = ["zh-CN", "en"];
@@ -85,38 +143,80 @@ pub fn random_token() -> String {
     hex(&b)
 }
 
-/// Sends a six-digit code to a phone for `purpose` ("register").
+/// Sends a six-digit code to a phone. The answer is the same whether or not the number
+/// is registered (only the text of the SMS differs: a registered number is told it can
+/// log in with the code), so nobody learns who has an account here.
 pub async fn request_sms_code(
     db: &Db,
     sms: &dyn SmsSender,
     phone: &str,
     lang: &str,
+    client: &str,
+    caps: SmsCaps,
 ) -> AppResult<()> {
     let phone = Phone::parse(phone)?;
-    if st::user_by_phone(db, phone.as_str()).await?.is_some() {
-        return Err(AppError::Conflict("phone_taken"));
-    }
     let now = now_ms();
-    if st::count_sms_since(db, phone.as_str(), now - MINUTE).await? > 0 {
-        return Err(AppError::TooMany("sms_too_soon"));
+    let (minute, hour) = (
+        format!("sms-phone-minute:{}", phone.as_str()),
+        format!("sms-phone-hour:{}", phone.as_str()),
+    );
+    let address = format!("sms-address:{client}");
+    let buckets = [
+        (minute.as_str(), SMS_PER_PHONE_MINUTE),
+        (hour.as_str(), SMS_PER_PHONE_HOUR),
+        (address.as_str(), hourly(caps.per_address_hour)),
+        ("sms-all", hourly(caps.per_hour)),
+    ];
+    if let Err(at) = throttle::take(db, &buckets, now).await? {
+        return Err(AppError::TooMany(if at - now <= MINUTE {
+            "sms_too_soon"
+        } else {
+            "sms_too_many"
+        }));
     }
-    if st::count_sms_since(db, phone.as_str(), now - 60 * MINUTE).await? >= 5 {
-        return Err(AppError::TooMany("sms_too_many"));
-    }
+    let registered = st::user_by_phone(db, phone.as_str()).await?.is_some();
     let code = SmsCode::generate();
-    st::insert_sms_code(db, phone.as_str(), code.as_str(), "register", SMS_TTL_MS).await?;
-    let text = if lang == "en" {
-        format!(
-            "[Linli] Your verification code is {}, valid for 10 minutes.",
-            code.as_str()
-        )
-    } else {
-        format!("【邻里】您的验证码是{}，10分钟内有效。", code.as_str())
+    st::insert_sms_code(db, phone.as_str(), code.as_str(), SMS_PURPOSE, SMS_TTL_MS).await?;
+    let c = code.as_str();
+    let text = match (lang == "en", registered) {
+        (true, false) => {
+            format!("[Linli] Your verification code is {c}, valid for 10 minutes.")
+        }
+        (true, true) => format!(
+            "[Linli] This number already has an account. Log in with code {c} (valid for 10 minutes)."
+        ),
+        (false, false) => format!("【邻里】您的验证码是{c}，10分钟内有效。"),
+        (false, true) => {
+            format!("【邻里】此号码已注册，可用验证码{c}直接登录，10分钟内有效。")
+        }
     };
     sms.send(phone.as_str(), &text).await.map_err(|e| {
         tracing::error!(error = %e, "sms send failed");
         AppError::Internal("sms".into())
     })
+}
+
+/// Checks a typed SMS code against the newest live code of the phone (five tries per
+/// code); returns the code's id, to be used up with `st::consume_sms_code` in the
+/// transaction that acts on it.
+async fn check_sms_code(db: &Db, phone: &Phone, typed: &SmsCode) -> AppResult<i64> {
+    let sent = st::latest_sms_code(db, phone.as_str(), SMS_PURPOSE)
+        .await?
+        .ok_or(AppError::Invalid("sms_code_wrong"))?;
+    if !st::take_sms_attempt(db, sent.id, SMS_MAX_ATTEMPTS).await? {
+        return Err(AppError::TooMany("sms_code_locked"));
+    }
+    if sent.code != typed.as_str() {
+        return Err(AppError::Invalid("sms_code_wrong"));
+    }
+    Ok(sent.id)
+}
+
+async fn use_sms_code(tx: &mut linli_store::Tx, id: i64) -> AppResult<()> {
+    if !st::consume_sms_code(tx, id).await? {
+        return Err(AppError::Invalid("sms_code_wrong"));
+    }
+    Ok(())
 }
 
 /// Creates an account after checking the SMS code, optionally joining a household with
@@ -135,24 +235,14 @@ pub async fn register(db: &Db, input: RegisterInput<'_>) -> AppResult<i64> {
     } else {
         LANGS[0]
     };
+    // The code first: only someone holding the phone learns that it is registered.
+    let code_id = check_sms_code(db, &phone, &typed).await?;
     if st::user_by_phone(db, phone.as_str()).await?.is_some() {
         return Err(AppError::Conflict("phone_taken"));
     }
-    let sent = st::latest_sms_code(db, phone.as_str(), "register")
-        .await?
-        .ok_or(AppError::Invalid("sms_code_wrong"))?;
-    if !st::take_sms_attempt(db, sent.id, SMS_MAX_ATTEMPTS).await? {
-        return Err(AppError::TooMany("sms_code_locked"));
-    }
-    if sent.code != typed.as_str() {
-        return Err(AppError::Invalid("sms_code_wrong"));
-    }
     let hash = hash_password(&password)?;
-
     let mut tx = db.begin().await?;
-    if !st::consume_sms_code(&mut tx, sent.id).await? {
-        return Err(AppError::Invalid("sms_code_wrong"));
-    }
+    use_sms_code(&mut tx, code_id).await?;
     let user_id = st::insert_user(&mut tx, phone.as_str(), name.as_str(), &hash, lang)
         .await
         .map_err(unique_as("phone_taken"))?;
@@ -239,8 +329,23 @@ pub async fn join_household(db: &Db, actor: &Actor, raw_code: &str) -> AppResult
         .ok_or(AppError::Internal("joined household vanished".into()))
 }
 
-/// Logs in with phone and password; returns the new session token. Failed attempts
-/// are counted per phone and per client address and refused past a limit.
+/// A hash no password matches, checked when the number is unknown so that a login
+/// takes as long for an unknown number as for a known one.
+static UNKNOWN_USER_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let p = Password::parse(&random_token()).expect("a random token is a valid password");
+    hash_password(&p).expect("argon2 hashes")
+});
+
+fn login_buckets(phone: &Phone, client: &str) -> (String, String) {
+    (
+        format!("login-phone:{}", phone.as_str()),
+        format!("login-address:{client}"),
+    )
+}
+
+/// Logs in with phone and password; returns the new session token. Attempts are
+/// throttled per phone number and per client address, checked and recorded in one atomic
+/// step before the password is verified, so simultaneous guesses are counted too.
 pub async fn login(
     db: &Db,
     phone_raw: &str,
@@ -248,30 +353,57 @@ pub async fn login(
     client: &str,
 ) -> AppResult<(String, UserRow)> {
     let phone = Phone::parse(phone_raw)?;
-    let since = now_ms() - LOGIN_WINDOW_MS;
-    let phone_key = format!("phone:{}", phone.as_str());
-    let ip_key = format!("ip:{client}");
-    if st::count_login_failures(db, &phone_key, since).await? >= LOGIN_MAX_PER_PHONE
-        || st::count_login_failures(db, &ip_key, since).await? >= LOGIN_MAX_PER_IP
-    {
+    let now = now_ms();
+    let (phone_key, address_key) = login_buckets(&phone, client);
+    let buckets = [
+        (phone_key.as_str(), LOGIN_PER_PHONE),
+        (address_key.as_str(), LOGIN_PER_ADDRESS),
+    ];
+    if throttle::take(db, &buckets, now).await?.is_err() {
         return Err(AppError::TooMany("login_throttled"));
     }
-    // Count the attempt as failed first and take it back on success, so a burst of
-    // parallel guesses cannot slip past the limit while the hashes are checked.
-    let phone_attempt = st::record_login_failure(db, &phone_key).await?;
-    let ip_attempt = st::record_login_failure(db, &ip_key).await?;
     let user = st::user_by_phone(db, phone.as_str()).await?;
-    let ok = match &user {
-        Some(u) => verify_password(&u.password_hash, password).await,
-        None => false,
-    };
+    let stored = user
+        .as_ref()
+        .map_or(UNKNOWN_USER_HASH.as_str(), |u| u.password_hash.as_str());
+    let ok = verify_password(stored, password).await && user.is_some();
     let Some(user) = user.filter(|_| ok) else {
         return Err(AppError::Unauthorized("login_failed"));
     };
-    st::delete_login_failure(db, phone_attempt).await?;
-    st::delete_login_failure(db, ip_attempt).await?;
-    st::clear_login_failures(db, &phone_key).await?;
+    throttle::clear(db, &phone_key).await?;
+    throttle::give_back(db, &address_key, LOGIN_PER_ADDRESS, now_ms()).await?;
     let token = random_token();
+    st::insert_session(db, &session_key(&token), user.id, now_ms() + SESSION_TTL_MS).await?;
+    Ok((token, user))
+}
+
+/// Logs in with an SMS code instead of the password (no captcha, no lock-out): the code
+/// proves the phone, so it also clears the slow-down on the number's password attempts.
+pub async fn login_with_code(
+    db: &Db,
+    phone_raw: &str,
+    code: &str,
+    client: &str,
+) -> AppResult<(String, UserRow)> {
+    let phone = Phone::parse(phone_raw)?;
+    let typed = SmsCode::parse(code)?;
+    let (phone_key, address_key) = login_buckets(&phone, client);
+    if throttle::take(db, &[(address_key.as_str(), LOGIN_PER_ADDRESS)], now_ms())
+        .await?
+        .is_err()
+    {
+        return Err(AppError::TooMany("login_throttled"));
+    }
+    let code_id = check_sms_code(db, &phone, &typed).await?;
+    let user = st::user_by_phone(db, phone.as_str())
+        .await?
+        .ok_or(AppError::Unauthorized("login_failed"))?;
+    let mut tx = db.begin().await?;
+    use_sms_code(&mut tx, code_id).await?;
+    tx.commit().await?;
+    let token = random_token();
+    throttle::clear(db, &phone_key).await?;
+    throttle::give_back(db, &address_key, LOGIN_PER_ADDRESS, now_ms()).await?;
     st::insert_session(db, &session_key(&token), user.id, now_ms() + SESSION_TTL_MS).await?;
     Ok((token, user))
 }
@@ -279,6 +411,23 @@ pub async fn login(
 pub async fn logout(db: &Db, token: &str) -> AppResult<()> {
     st::delete_session(db, &session_key(token)).await?;
     Ok(())
+}
+
+/// Ends every session of the caller's account (a lost phone, a shared computer).
+pub async fn logout_everywhere(db: &Db, actor: &Actor) -> AppResult<u64> {
+    let ended = st::delete_sessions_of_user(db, actor.id()).await?;
+    audit::record_now(
+        db,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "user.logout_everywhere",
+            region_id: None,
+            target: format!("user:{}", actor.id()),
+            detail: format!("{ended} sessions"),
+        },
+    )
+    .await?;
+    Ok(ended)
 }
 
 /// The user behind a session token, with their roles.

@@ -874,6 +874,9 @@ pub async fn pay_claim(
     if !m::is_money_account(from_account) {
         return Err(AppError::Invalid("unknown_account"));
     }
+    if c.status == "paid" {
+        return Err(AppError::Conflict("claim_already_paid"));
+    }
     if c.status != "approved" {
         return Err(AppError::Conflict("claim_not_approved"));
     }
@@ -882,6 +885,13 @@ pub async fn pay_claim(
     let memo = format!("报销 #{} {}: {}", c.id, c.claimant_name, c.purpose);
     let mut tx = db.begin().await?;
     st::lock(&mut tx, ledger.id).await?;
+    // Payers queue on the ledger's lock; whoever comes after the first finds it paid.
+    if st::claim(db, c.id)
+        .await?
+        .is_some_and(|now| now.status == "paid")
+    {
+        return Err(AppError::Conflict("claim_already_paid"));
+    }
     enough_money(&mut tx, ledger.id, from_account, c.amount).await?;
     let txn = append(
         &mut tx,

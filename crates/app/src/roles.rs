@@ -65,6 +65,13 @@ pub async fn revoke(db: &Db, actor: &Actor, grant_id: i64) -> AppResult<()> {
         return Err(AppError::Forbidden);
     }
     let mut tx = db.begin().await?;
+    if role == Role::PlatformAdmin {
+        // Someone must always be able to grant roles: never remove the last admin.
+        let admins = st::lock_active_grants_of_role(&mut tx, role.as_str()).await?;
+        if admins.len() <= 1 && admins.contains(&grant_id) {
+            return Err(AppError::Conflict("last_admin"));
+        }
+    }
     if !st::revoke_grant(&mut tx, grant_id, actor.id()).await? {
         return Err(AppError::Conflict("grant_already_revoked"));
     }
@@ -81,6 +88,38 @@ pub async fn revoke(db: &Db, actor: &Actor, grant_id: i64) -> AppResult<()> {
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Makes the account with `phone` a platform admin, from the server's command line
+/// (`linli admin grant PHONE`): the way back in when no admin is left to grant roles.
+/// Whoever can run this already holds the server; it is written to the audit log.
+pub async fn grant_admin_from_server(db: &Db, phone: &str) -> AppResult<GrantRow> {
+    let phone = Phone::parse(phone)?;
+    let user = st::user_by_phone(db, phone.as_str())
+        .await?
+        .ok_or(AppError::Invalid("user_not_found"))?;
+    let root = st::root_region(db)
+        .await?
+        .ok_or(AppError::Invalid("region_not_found"))?;
+    let mut tx = db.begin().await?;
+    let id = st::insert_grant(&mut tx, user.id, root, Role::PlatformAdmin.as_str(), None)
+        .await
+        .map_err(unique_as("role_already_held"))?;
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: None,
+            action: "role.grant",
+            region_id: Some(root),
+            target: format!("user:{}", user.id),
+            detail: format!("{} (linli admin grant)", Role::PlatformAdmin.as_str()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    st::grant_by_id(db, id)
+        .await?
+        .ok_or(AppError::Internal("grant vanished".into()))
 }
 
 /// Active grants at and below a node the actor administers.

@@ -50,6 +50,22 @@ impl MemorySms {
     }
 }
 
+impl MemorySms {
+    /// The last message sent to `phone`.
+    pub fn last_text(&self, phone: &str) -> Option<String> {
+        let sent = self.sent.lock().ok()?;
+        sent.iter()
+            .rev()
+            .find(|(p, _)| p == phone)
+            .map(|(_, t)| t.clone())
+    }
+
+    /// How many messages were sent in all.
+    pub fn count(&self) -> usize {
+        self.sent.lock().map_or(0, |s| s.len())
+    }
+}
+
 impl SmsSender for MemorySms {
     fn send<'a>(&'a self, phone: &'a str, text: &'a str) -> SendFuture<'a> {
         Box::pin(async move {

@@ -87,17 +87,7 @@ impl std::fmt::Debug for Password {
     }
 }
 
-/// Trims a free-text field and checks it is non-empty and at most `max` characters.
-pub fn bounded_text(raw: &str, max: usize, empty: DomainError) -> Result<String, DomainError> {
-    let t = raw.trim();
-    if t.is_empty() {
-        return Err(empty);
-    }
-    if t.chars().count() > max {
-        return Err(DomainError::FieldTooLong);
-    }
-    Ok(t.to_string())
-}
+pub use crate::text::bounded_text;
 
 /// A display name: 1 to 40 characters after trimming.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -36,6 +36,12 @@ pub enum DomainError {
     StageChange,
     #[error("stage_needs_reason")]
     StageNeedsReason,
+    #[error("control_character")]
+    ControlCharacter,
+    #[error("moves_nothing")]
+    MovesNothing,
+    #[error("invalid_month")]
+    InvalidMonth,
 }
 
 impl DomainError {
@@ -58,6 +64,9 @@ impl DomainError {
             Self::UnknownStage => "unknown_stage",
             Self::StageChange => "stage_change",
             Self::StageNeedsReason => "stage_needs_reason",
+            Self::ControlCharacter => "control_character",
+            Self::MovesNothing => "moves_nothing",
+            Self::InvalidMonth => "invalid_month",
         }
     }
 }

@@ -12,6 +12,8 @@ pub mod error;
 pub mod money;
 pub mod organizations;
 pub mod regions;
+pub mod text;
+pub mod throttle;
 pub mod time;
 
 pub use error::DomainError;

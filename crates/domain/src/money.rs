@@ -159,6 +159,15 @@ impl Balanced {
         if entries.iter().map(|e| e.amount).sum::<i64>() != 0 {
             return Err(DomainError::Unbalanced);
         }
+        // Both sides on one account (cash to cash) would put a transaction in the public
+        // ledger that moves nothing: every account must net to something or be absent.
+        let mut net: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+        for e in &entries {
+            *net.entry(e.account.as_str()).or_default() += e.amount;
+        }
+        if net.values().all(|n| *n == 0) {
+            return Err(DomainError::MovesNothing);
+        }
         Ok(Self(entries))
     }
 
@@ -248,10 +257,10 @@ impl Day {
 /// A month `2026-11` and its date bounds `[first day, first day of next month)`.
 pub fn month_bounds(raw: &str) -> Result<(String, String), DomainError> {
     let first = chrono::NaiveDate::parse_from_str(&format!("{}-01", raw.trim()), "%Y-%m-%d")
-        .map_err(|_| DomainError::InvalidDate)?;
+        .map_err(|_| DomainError::InvalidMonth)?;
     let next = first
         .checked_add_months(chrono::Months::new(1))
-        .ok_or(DomainError::InvalidDate)?;
+        .ok_or(DomainError::InvalidMonth)?;
     Ok((
         first.format("%Y-%m-%d").to_string(),
         next.format("%Y-%m-%d").to_string(),

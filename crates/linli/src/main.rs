@@ -46,6 +46,25 @@ enum Command {
         /// Marks cookies Secure (when served over HTTPS behind a proxy).
         #[arg(long, env = "LINLI_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Reverse proxies (IP addresses, comma separated) whose X-Forwarded-For or
+        /// X-Real-IP names the client, e.g. 127.0.0.1 for nginx on the same machine.
+        #[arg(
+            long = "trusted-proxy",
+            env = "LINLI_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<std::net::IpAddr>,
+        /// SMS codes one client address may ask for in an hour (each SMS costs money).
+        #[arg(long, env = "LINLI_SMS_PER_ADDRESS_HOUR", default_value_t = 10)]
+        sms_per_address_hour: i64,
+        /// SMS codes the whole platform sends in an hour.
+        #[arg(long, env = "LINLI_SMS_PER_HOUR", default_value_t = 500)]
+        sms_per_hour: i64,
+    },
+    /// Server-side administration, for when no admin is left to do it on the pages.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
     },
     /// Applies database migrations.
     Migrate,
@@ -80,6 +99,12 @@ enum Command {
         #[arg(long, default_value_t = 100_000)]
         count: i64,
     },
+}
+
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Makes the registered account with this phone number a platform admin.
+    Grant { phone: String },
 }
 
 fn database_url(cli: &Cli) -> Result<String, String> {
@@ -136,6 +161,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             print_logins(&seed(&db).await?);
         }
         Command::Backup { file } => backup(&cli, file).await?,
+        Command::Admin {
+            action: AdminAction::Grant { phone },
+        } => {
+            let (db, _) = open(&cli).await?;
+            let g = linli_app::roles::grant_admin_from_server(&db, phone)
+                .await
+                .map_err(|e| format!("admin grant: {e}"))?;
+            println!(
+                "{} ({}) is now a platform admin (grant {})",
+                g.user_name, phone, g.id
+            );
+        }
         Command::FillLedger { org, count } => {
             let (db, _) = open(&cli).await?;
             let started = std::time::Instant::now();
@@ -206,6 +243,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             demo,
             public_url,
             secure_cookies,
+            trusted_proxies,
+            sms_per_address_hour,
+            sms_per_hour,
         } => {
             let (db, url) = open(&cli).await?;
             if *demo {
@@ -214,6 +254,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             let config = Config {
                 secure_cookies: *secure_cookies,
                 public_url: public_url.clone(),
+                trusted_proxies: trusted_proxies.clone(),
+                sms_caps: linli_app::accounts::SmsCaps {
+                    per_address_hour: *sms_per_address_hour,
+                    per_hour: *sms_per_hour,
+                },
             };
             let sms = Arc::new(linli_app::sms::LogSms);
             let state = AppState::new(db.clone(), sms, config);

@@ -141,8 +141,27 @@ async fn bad_registration_input_is_refused_with_a_clear_message_and_changes_noth
         assert!(r.body.contains(message), "{field}={value}: {}", r.body);
     }
 
+    // A registered number is answered exactly like a new one, so nobody learns who has
+    // an account here; only its owner reads, in the SMS, that it is registered.
     let r = c.post_form("/register/code", &[("phone", RESIDENT)]).await;
-    assert_eq!(r.status, 409, "a registered number cannot register again");
+    assert_eq!(r.status, 303, "the same answer as for a new number");
+    assert!(app.sms.last_text(RESIDENT).unwrap().contains("已注册"));
+    let code = app.sms.last_code(RESIDENT).unwrap();
+    let r = c
+        .post_form(
+            "/register",
+            &[
+                ("phone", RESIDENT),
+                ("code", &code),
+                ("name", "冒名"),
+                ("password", "neighbour-2026"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status, 409,
+        "with the code in hand, registering says it is taken"
+    );
     assert!(r.body.contains("已经注册"));
 
     let r = c.post_form("/register/code", &[("phone", "12345")]).await;
@@ -1085,7 +1104,411 @@ async fn the_store_enforces_its_constraints(app: &TestApp) {
     assert!(bad.is_err(), "a zero floor area is refused by the database");
 }
 
+/// 100 wrong passwords for one number sent at once: the check and the record are one
+/// atomic step, so no more are checked than the rule lets through (five at once, then one
+/// after each doubling wait) — before, 99 to 100 of them were checked.
+async fn a_hundred_wrong_passwords_at_once_are_mostly_refused_unchecked(app: &TestApp) {
+    let started = std::time::Instant::now();
+    let mut tries = vec![];
+    for _ in 0..100 {
+        let mut c = app.client();
+        tries.push(tokio::spawn(async move {
+            c.json(
+                "POST",
+                "/api/v1/sessions",
+                json!({"phone": RESIDENT, "password": "wrong-password"}),
+            )
+            .await
+            .status
+        }));
+    }
+    let mut statuses = vec![];
+    for t in tries {
+        statuses.push(t.await.unwrap());
+    }
+    let elapsed_s = started.elapsed().as_millis() as u64 / 1000;
+    let checked = statuses.iter().filter(|s| **s == 401).count() as u64;
+    let slowed = statuses.iter().filter(|s| **s == 429).count() as u64;
+    assert_eq!(checked + slowed, 100, "{statuses:?}");
+    // Five at once, then one more after 1 s, after 2 s more, after 4 s more …
+    let allowed = 5 + (elapsed_s + 1).ilog2() as u64;
+    assert!(
+        (5..=allowed).contains(&checked),
+        "{checked} passwords checked in {elapsed_s} s"
+    );
+}
+
+/// Behind the recommended proxy every request comes from 127.0.0.1: the client is the
+/// address the proxy reports, so one address's failures do not shut everyone out; the
+/// header is ignored from anyone who is not a trusted proxy.
+async fn behind_a_trusted_proxy_each_client_has_its_own_throttle(app: &TestApp) {
+    let proxied = linli_testkit::spawn_with(
+        app.backend,
+        linli_testkit::Config {
+            trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+            ..linli_testkit::test_config()
+        },
+    )
+    .await;
+    let attempt = |c: &mut linli_testkit::Client,
+                   phone: String,
+                   from: &'static str,
+                   password: &'static str| {
+        let mut c = std::mem::replace(c, proxied.client());
+        async move {
+            let r = c
+                .json_with(
+                    "POST",
+                    "/api/v1/sessions",
+                    json!({"phone": phone, "password": password}),
+                    &[("x-forwarded-for", from)],
+                )
+                .await;
+            (c, r.status)
+        }
+    };
+    let mut c = proxied.client();
+    // 30 failures (different numbers) from one phone behind the proxy …
+    for i in 0..30 {
+        let (back, status) = attempt(
+            &mut c,
+            format!("1390000{i:04}"),
+            "203.0.113.1",
+            "wrong-password",
+        )
+        .await;
+        c = back;
+        assert_eq!(status, 401);
+    }
+    let (back, status) = attempt(
+        &mut c,
+        "13900009999".into(),
+        "203.0.113.1",
+        "wrong-password",
+    )
+    .await;
+    c = back;
+    assert_eq!(status, 429, "that address is slowed down");
+    // … and a neighbour behind the same proxy logs in as usual.
+    let (back, status) = attempt(&mut c, RESIDENT.into(), "203.0.113.2", DEMO_PASSWORD).await;
+    c = back;
+    assert_eq!(status, 201, "another client is not shut out");
+    drop(c);
+    proxied.finish().await;
+    // Without a trusted proxy the header is someone's claim and changes nothing.
+    let mut direct = app.client();
+    for i in 0..30 {
+        let from = format!("198.51.100.{i}");
+        let r = direct
+            .json_with(
+                "POST",
+                "/api/v1/sessions",
+                json!({"phone": format!("1390001{i:04}"), "password": "wrong-password"}),
+                &[("x-forwarded-for", from.as_str())],
+            )
+            .await;
+        assert_eq!(r.status, 401);
+    }
+    let r = direct
+        .json_with(
+            "POST",
+            "/api/v1/sessions",
+            json!({"phone": "13900019999", "password": "wrong-password"}),
+            &[("x-forwarded-for", "192.0.2.77")],
+        )
+        .await;
+    assert_eq!(
+        r.status, 429,
+        "a forged X-Forwarded-For does not reset the count"
+    );
+}
+
+/// Five wrong passwords slow the number down, but never lock its owner out: an SMS code
+/// logs them in, on the page and in the API, and clears the count.
+async fn the_owner_of_a_slowed_number_logs_in_with_an_sms_code(app: &TestApp) {
+    let mut c = app.client();
+    for _ in 0..5 {
+        let r = c
+            .post_form(
+                "/login",
+                &[("phone", RESIDENT), ("password", "wrong-password")],
+            )
+            .await;
+        assert_eq!(r.status, 401);
+    }
+    let page = c
+        .post_form(
+            "/login",
+            &[("phone", RESIDENT), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(page.status, 429);
+    assert!(
+        page.body.contains("用短信验证码登录"),
+        "the way in is offered"
+    );
+    assert!(
+        page.body.contains("id=\"login-by-code\" open"),
+        "and opened"
+    );
+    let sent = c.post_form("/login/code", &[("phone", RESIDENT)]).await;
+    assert_eq!(sent.status, 200);
+    assert!(sent.body.contains("id=\"login-sms\""), "{}", sent.body);
+    let code = app.sms.last_code(RESIDENT).unwrap();
+    let csrf_before = c.csrf();
+    let r = c
+        .post_form("/login/sms", &[("phone", RESIDENT), ("code", &code)])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(c.get("/").await.body.contains("陈晓"));
+    assert_ne!(
+        c.csrf(),
+        csrf_before,
+        "the CSRF token is new after logging in"
+    );
+    // The count is cleared: the password works again at once.
+    let mut api = app.client();
+    let r = api
+        .json(
+            "POST",
+            "/api/v1/sessions",
+            json!({"phone": RESIDENT, "password": DEMO_PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    // The API takes the code too; a used code does not work twice. (One code a minute.)
+    let r = api
+        .json("POST", "/api/v1/sms-codes", json!({"phone": RESIDENT}))
+        .await;
+    assert_eq!(r.json()["error"]["code"], "sms_too_soon");
+    app.clock.advance(61_000);
+    let r = api
+        .json("POST", "/api/v1/sms-codes", json!({"phone": RESIDENT}))
+        .await;
+    assert_eq!(r.status, 202);
+    let code = app.sms.last_code(RESIDENT).unwrap();
+    let r = api
+        .json(
+            "POST",
+            "/api/v1/sessions",
+            json!({"phone": RESIDENT, "sms_code": code}),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    let r = api
+        .json(
+            "POST",
+            "/api/v1/sessions",
+            json!({"phone": RESIDENT, "sms_code": code}),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["error"]["code"], "sms_code_wrong");
+    let r = api
+        .json(
+            "POST",
+            "/api/v1/sessions",
+            json!({"phone": RESIDENT, "password": "x", "sms_code": code}),
+        )
+        .await;
+    assert_eq!(r.json()["error"]["code"], "password_or_code");
+}
+
+/// Nobody learns from the answers whether a number has an account.
+async fn the_answers_do_not_tell_which_numbers_are_registered(app: &TestApp) {
+    let mut c = app.client();
+    let known = c
+        .json("POST", "/api/v1/sms-codes", json!({"phone": RESIDENT}))
+        .await;
+    let unknown = c
+        .json("POST", "/api/v1/sms-codes", json!({"phone": "13912345678"}))
+        .await;
+    assert_eq!(
+        (known.status, known.body.as_str()),
+        (unknown.status, unknown.body.as_str())
+    );
+    assert_eq!(known.status, 202);
+    let known = c
+        .json(
+            "POST",
+            "/api/v1/sessions",
+            json!({"phone": CLUB_LEADER, "password": "wrong-password"}),
+        )
+        .await;
+    let unknown = c
+        .json(
+            "POST",
+            "/api/v1/sessions",
+            json!({"phone": "13912345678", "password": "wrong-password"}),
+        )
+        .await;
+    assert_eq!(
+        (known.status, known.body.as_str()),
+        (unknown.status, unknown.body.as_str())
+    );
+}
+
+/// Each SMS costs money: codes are capped per client address and per hour overall.
+async fn sms_codes_are_capped_per_address_and_overall(app: &TestApp) {
+    let capped = linli_testkit::spawn_with(
+        app.backend,
+        linli_testkit::Config {
+            trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+            sms_caps: linli_app::accounts::SmsCaps {
+                per_address_hour: 3,
+                per_hour: 5,
+            },
+            ..linli_testkit::Config::default()
+        },
+    )
+    .await;
+    let mut c = capped.client();
+    let mut ask = async |phone: &str, from: &str| {
+        c.json_with(
+            "POST",
+            "/api/v1/sms-codes",
+            json!({"phone": phone}),
+            &[("x-forwarded-for", from)],
+        )
+        .await
+        .status
+    };
+    for i in 0..3 {
+        assert_eq!(ask(&format!("1370000000{i}"), "203.0.113.5").await, 202);
+    }
+    assert_eq!(
+        ask("13700000009", "203.0.113.5").await,
+        429,
+        "a fourth from one address"
+    );
+    assert_eq!(ask("13700000010", "203.0.113.6").await, 202);
+    assert_eq!(ask("13700000011", "203.0.113.7").await, 202);
+    assert_eq!(
+        ask("13700000012", "203.0.113.8").await,
+        429,
+        "a sixth in the hour overall"
+    );
+    assert_eq!(capped.sms.count(), 5, "five messages paid for, no more");
+    capped.finish().await;
+}
+
+/// Control characters (NUL among them, which PostgreSQL cannot store) are refused at the
+/// edge with a clear 4xx on both databases, and nothing is written.
+async fn control_characters_in_text_are_refused_alike_on_both_databases(app: &TestApp) {
+    let community = app.region_id("翠竹园社区").await;
+    let mut c = app.api_client(RESIDENT, DEMO_PASSWORD).await;
+    let (issues, orgs) = (app.count("issues").await, app.count("organizations").await);
+    for (path, body) in [
+        (
+            format!("/api/v1/regions/{community}/issues"),
+            json!({"title": "路灯坏了\u{0}", "text": "一号楼门口"}),
+        ),
+        (
+            format!("/api/v1/regions/{community}/issues"),
+            json!({"title": "路灯坏了", "text": "一号楼\u{1b}[31m门口"}),
+        ),
+        (
+            format!("/api/v1/regions/{community}/organizations"),
+            json!({"kind": "club", "name": "夜跑\u{0}团"}),
+        ),
+    ] {
+        let r = c.json("POST", &path, body).await;
+        assert_eq!(r.status, 422, "{path}: {}", r.body);
+        assert_eq!(r.json()["error"]["code"], "control_character");
+        assert!(
+            r.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("控制字符")
+        );
+    }
+    let mut page = app.login(RESIDENT).await;
+    let r = page
+        .post_form(
+            &format!("/regions/{community}/orgs"),
+            &[("kind", "club"), ("name", "夜跑\u{0}团")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("控制字符"));
+    assert_eq!(
+        (app.count("issues").await, app.count("organizations").await),
+        (issues, orgs)
+    );
+    // Line breaks and tabs are text.
+    let r = c
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{community}/issues"),
+            json!({"title": "路灯坏了", "text": "一号楼门口\n晚上很黑\t请修"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+}
+
+/// The last platform admin cannot remove themselves; a user can end all their sessions.
+async fn the_last_admin_stays_and_sessions_end_everywhere(app: &TestApp) {
+    let mut admin = app.api_client(ADMIN, DEMO_PASSWORD).await;
+    let me = admin.get("/api/v1/me").await.json();
+    let grant = me["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["role"] == "platform_admin")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let r = admin
+        .json("DELETE", &format!("/api/v1/roles/{grant}"), json!(null))
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "last_admin");
+    assert!(
+        admin.get("/api/v1/me").await.json()["roles"]
+            .to_string()
+            .contains("platform_admin")
+    );
+    // Log out everywhere: every session of the account ends, others' stay.
+    let mut phone = app.login(RESIDENT).await;
+    let mut laptop = app.api_client(RESIDENT, DEMO_PASSWORD).await;
+    let mut neighbour = app.api_client(CLUB_LEADER, DEMO_PASSWORD).await;
+    let settings = phone.get("/settings").await;
+    assert!(settings.body.contains("退出所有设备"));
+    let r = phone.post_form("/logout/everywhere", &[]).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        laptop.get("/api/v1/me").await.status,
+        401,
+        "the other device is out"
+    );
+    assert_eq!(phone.get("/").await.status, 200);
+    assert!(!phone.get("/").await.body.contains("陈晓"), "this one too");
+    assert_eq!(
+        neighbour.get("/api/v1/me").await.status,
+        200,
+        "others stay in"
+    );
+    // Pages say where scripts may come from and that no other site may frame them.
+    let r = app.client().get("/login").await;
+    let csp = r
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    assert_eq!(r.headers.get("x-frame-options").unwrap(), "DENY");
+    assert_eq!(r.headers.get("referrer-policy").unwrap(), "same-origin");
+}
+
 on_both_databases!(
+    a_hundred_wrong_passwords_at_once_are_mostly_refused_unchecked,
+    behind_a_trusted_proxy_each_client_has_its_own_throttle,
+    the_owner_of_a_slowed_number_logs_in_with_an_sms_code,
+    the_answers_do_not_tell_which_numbers_are_registered,
+    sms_codes_are_capped_per_address_and_overall,
+    control_characters_in_text_are_refused_alike_on_both_databases,
+    the_last_admin_stays_and_sessions_end_everywhere,
     nothing_of_another_community_is_reachable_by_any_route,
     malformed_addresses_get_localized_errors,
     only_leaders_hand_out_leadership_and_members_can_be_removed,
@@ -1149,6 +1572,19 @@ async fn the_command_line_migrates_seeds_and_backs_up() {
     assert!(
         !again.status.success(),
         "an existing file is never overwritten"
+    );
+    // The way back when no admin is left: `linli admin grant PHONE` on the server.
+    let out = run(&["--data", &data, "admin", "grant", "13800000007"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("platform admin"));
+    let unknown = run(&["--data", &data, "admin", "grant", "13911112222"]);
+    assert!(
+        !unknown.status.success(),
+        "an unregistered number is refused"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -195,6 +195,11 @@ async fn bad_postings_are_refused_with_a_reason_and_change_nothing(app: &TestApp
             "invalid_date",
         ),
         (post("", pair("cash", "income_fees", 100)), "memo_required"),
+        (post("同账户", pair("cash", "cash", 100)), "moves_nothing"),
+        (
+            post("控制字符\u{0}", pair("cash", "income_fees", 100)),
+            "control_character",
+        ),
     ];
     for (body, code) in cases {
         let r = t.json("POST", &url, body.clone()).await;
@@ -665,17 +670,15 @@ async fn advance_payments_are_claimed_approved_by_someone_else_and_paid(app: &Te
         )
         .await;
     assert_eq!(r.json()["status"], "paid", "{}", r.body);
-    assert_eq!(
-        t.json(
+    let again = t
+        .json(
             "POST",
             &format!("/api/v1/claims/{id}/payment"),
-            json!({"from_account": "cash"})
+            json!({"from_account": "cash"}),
         )
-        .await
-        .status,
-        409,
-        "paid once"
-    );
+        .await;
+    assert_eq!(again.status, 409, "paid once");
+    assert_eq!(again.json()["error"]["code"], "claim_already_paid");
     let after = t
         .get(&format!("/api/v1/organizations/{org}/ledger"))
         .await
@@ -1050,7 +1053,62 @@ async fn money_workflows_guard_their_records(app: &TestApp) {
     assert_eq!(r.json()["error"]["code"], "insufficient_funds");
 }
 
+/// Several treasurers pressing "pay" on the same claim at once: it is paid once, and
+/// everyone else is told it is already paid (not a confusing voucher error).
+async fn a_claim_paid_by_several_at_once_is_paid_once(app: &TestApp) {
+    let org = app.org_id("翠竹园读书会").await;
+    let mut member = app.api_client(MEMBER, DEMO_PASSWORD).await;
+    let v = upload(&mut member, org).await;
+    let c = member.json("POST", &format!("/api/v1/organizations/{org}/claims"),
+        json!({"amount_fen": 1_000, "category": "expense_other", "purpose": "打印海报", "spent_on": today(), "voucher_id": v})).await.json();
+    let id = c["id"].as_i64().unwrap();
+    let mut t = app.api_client(TREASURER, DEMO_PASSWORD).await;
+    t.json(
+        "POST",
+        &format!("/api/v1/claims/{id}/decision"),
+        json!({"approve": true}),
+    )
+    .await;
+    let before = app.count("ledger_txns").await;
+    let mut payers = vec![];
+    for _ in 0..8 {
+        let mut c = app.api_client(TREASURER, DEMO_PASSWORD).await;
+        payers.push(tokio::spawn(async move {
+            let r = c
+                .json(
+                    "POST",
+                    &format!("/api/v1/claims/{id}/payment"),
+                    json!({"from_account": "cash"}),
+                )
+                .await;
+            (
+                r.status,
+                r.json()["error"]["code"].as_str().unwrap_or("").to_string(),
+            )
+        }));
+    }
+    let mut answers = vec![];
+    for p in payers {
+        answers.push(p.await.unwrap());
+    }
+    let paid = answers.iter().filter(|(s, _)| *s == 200).count();
+    assert_eq!(paid, 1, "{answers:?}");
+    for (status, code) in answers.iter().filter(|(s, _)| *s != 200) {
+        assert_eq!((*status, code.as_str()), (409, "claim_already_paid"));
+    }
+    assert_eq!(app.count("ledger_txns").await, before + 1);
+    // The statement's month is asked for as a month, and a wrong one says so.
+    let r = t
+        .get(&format!(
+            "/api/v1/organizations/{org}/ledger/statement?month=2026-13"
+        ))
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["error"]["code"], "invalid_month");
+}
+
 on_both_databases!(
+    a_claim_paid_by_several_at_once_is_paid_once,
     money_workflows_guard_their_records,
     a_micro_grant_goes_from_application_to_closing_on_both_ledgers,
     a_treasurer_posts_and_the_public_statement_adds_up,

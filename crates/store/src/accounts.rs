@@ -143,35 +143,17 @@ pub async fn count_sms_since(db: &Db, phone: &str, since: i64) -> StoreResult<i6
         .bind(phone).bind(since).fetch_one(p).await)
 }
 
-/// Records a login attempt as failed (before the password is checked, so parallel
-/// guesses are all counted); returns its id so a success can take it back.
-pub async fn record_login_failure(db: &Db, key: &str) -> StoreResult<i64> {
-    on_db!(db, p => sqlx::query_scalar("INSERT INTO login_failures (key, at) VALUES ($1, $2) RETURNING id")
-        .bind(key).bind(now_ms()).fetch_one(p).await)
-}
-
-pub async fn delete_login_failure(db: &Db, id: i64) -> StoreResult<()> {
-    on_db!(db, p => sqlx::query("DELETE FROM login_failures WHERE id = $1")
-        .bind(id).execute(p).await.map(|r| r.rows_affected()))?;
-    Ok(())
+/// Ends every session of a user; returns how many there were.
+pub async fn delete_sessions_of_user(db: &Db, user_id: i64) -> StoreResult<u64> {
+    on_db!(db, p => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id).execute(p).await.map(|r| r.rows_affected()))
 }
 
 /// Forgets throttling records older than `before` (run with the session sweep).
 pub async fn delete_old_throttle_rows(db: &Db, before: i64) -> StoreResult<()> {
-    on_db!(db, p => sqlx::query("DELETE FROM login_failures WHERE at < $1")
-        .bind(before).execute(p).await.map(|r| r.rows_affected()))?;
+    crate::throttle::delete_idle(db, before).await?;
     on_db!(db, p => sqlx::query("DELETE FROM sms_codes WHERE expires_at < $1")
         .bind(before).execute(p).await.map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
-pub async fn count_login_failures(db: &Db, key: &str, since: i64) -> StoreResult<i64> {
-    on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2")
-        .bind(key).bind(since).fetch_one(p).await)
-}
-
-pub async fn clear_login_failures(db: &Db, key: &str) -> StoreResult<()> {
-    on_db!(db, p => sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key).execute(p).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -261,6 +243,29 @@ pub async fn ensure_grant(
 }
 
 /// Revokes an active grant; false if it was already revoked.
+/// Ids of the active grants of `role` anywhere, locked until the transaction ends (on
+/// SQLite the writer transaction holds the lock), so two revokes cannot both see the
+/// other's grant still standing.
+pub async fn lock_active_grants_of_role(tx: &mut Tx, role: &str) -> StoreResult<Vec<i64>> {
+    const SQL: &str =
+        "SELECT id FROM role_grants WHERE role = $1 AND revoked_at IS NULL ORDER BY id";
+    match tx {
+        Tx::Sqlite(t) => sqlx::query_scalar(SQL).bind(role).fetch_all(&mut **t).await,
+        Tx::Postgres(t) => {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("{SQL} FOR UPDATE")))
+                .bind(role)
+                .fetch_all(&mut **t)
+                .await
+        }
+    }
+}
+
+/// The root of the region tree (the network), for platform-wide roles.
+pub async fn root_region(db: &Db) -> StoreResult<Option<i64>> {
+    on_db!(db, p => sqlx::query_scalar("SELECT id FROM regions WHERE parent_id IS NULL ORDER BY id LIMIT 1")
+        .fetch_optional(p).await)
+}
+
 pub async fn revoke_grant(tx: &mut Tx, id: i64, by: i64) -> StoreResult<bool> {
     let n = on_tx!(tx, c => sqlx::query(
         "UPDATE role_grants SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL")

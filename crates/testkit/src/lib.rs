@@ -5,7 +5,7 @@
 use linli_app::sms::MemorySms;
 use linli_store::Db;
 use linli_store::clock::Clock;
-use linli_web::{AppState, Config};
+use linli_web::AppState;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use linli_app::demo::DEMO_PASSWORD;
+pub use linli_web::Config;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -85,10 +86,28 @@ pub async fn spawn_at(backend: Backend, at: &str) -> TestApp {
 }
 
 async fn spawn_on(backend: Backend, clock: Clock) -> TestApp {
-    linli_store::clock::scope(clock.clone(), start(backend, clock)).await
+    linli_store::clock::scope(clock.clone(), start(backend, clock, test_config())).await
 }
 
-async fn start(backend: Backend, clock: Clock) -> TestApp {
+/// The configuration tests run with: SMS caps high enough for scenarios that register
+/// many neighbours from one address (the caps themselves are tested with `spawn_with`).
+pub fn test_config() -> Config {
+    Config {
+        sms_caps: linli_app::accounts::SmsCaps {
+            per_address_hour: 10_000,
+            per_hour: 100_000,
+        },
+        ..Config::default()
+    }
+}
+
+/// Starts the app on `backend` with a configuration of the test's own.
+pub async fn spawn_with(backend: Backend, config: Config) -> TestApp {
+    let clock = Clock::starting_at(test_clock().now_ms());
+    linli_store::clock::scope(clock.clone(), start(backend, clock, config)).await
+}
+
+async fn start(backend: Backend, clock: Clock, config: Config) -> TestApp {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let (url, cleanup) = match backend {
         Backend::Sqlite => {
@@ -135,12 +154,7 @@ async fn start(backend: Backend, clock: Clock) -> TestApp {
     db.migrate().await.expect("migrate");
     linli_app::demo::seed_base(&db).await.expect("demo data");
     let sms = MemorySms::default();
-    let state = AppState::with_clock(
-        db.clone(),
-        Arc::new(sms.clone()),
-        Config::default(),
-        clock.clone(),
-    );
+    let state = AppState::with_clock(db.clone(), Arc::new(sms.clone()), config, clock.clone());
     let app = linli_web::router(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -474,12 +488,24 @@ impl Client {
 
     /// Sends JSON (with the CSRF header when a browser session is used).
     pub async fn json(&mut self, method: &str, path: &str, body: serde_json::Value) -> Resp {
+        self.json_with(method, path, body, &[]).await
+    }
+
+    /// Sends JSON with extra headers (e.g. `X-Forwarded-For` as a proxy would).
+    pub async fn json_with(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> Resp {
         let csrf = self.csrf();
-        let extra: Vec<(&str, &str)> = if self.bearer.is_none() && !csrf.is_empty() {
+        let mut extra: Vec<(&str, &str)> = if self.bearer.is_none() && !csrf.is_empty() {
             vec![("x-csrf-token", csrf.as_str())]
         } else {
             vec![]
         };
+        extra.extend_from_slice(headers);
         self.send(
             method,
             path,

@@ -8,6 +8,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
+use linli_domain::text::has_control;
 use serde::de::DeserializeOwned;
 
 /// `axum::Json` with localized rejections.
@@ -22,8 +23,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
             .extensions()
             .get::<axum::extract::OriginalUri>()
             .map_or_else(|| req.uri().path().to_string(), |u| u.path().to_string());
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Self(v)),
+        let refused = |status, key| Err(refuse(state, &headers, &path, status, key));
+        let value = match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(v)) => v,
             Err(e) => {
                 tracing::debug!(error = %e, "rejected JSON body");
                 let status = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -31,10 +33,37 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
                 } else {
                     StatusCode::BAD_REQUEST
                 };
-                Err(refuse(state, &headers, &path, status, "error.bad_request"))
+                return refused(status, "error.bad_request");
+            }
+        };
+        if json_has_control(&value) {
+            return refused(StatusCode::UNPROCESSABLE_ENTITY, "error.control_character");
+        }
+        match serde_json::from_value(value) {
+            Ok(v) => Ok(Self(v)),
+            Err(e) => {
+                tracing::debug!(error = %e, "rejected JSON body");
+                refused(StatusCode::BAD_REQUEST, "error.bad_request")
             }
         }
     }
+}
+
+/// Whether any string (or key) in a JSON document holds a control character.
+fn json_has_control(v: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => has_control(s),
+        Value::Array(a) => a.iter().any(json_has_control),
+        Value::Object(o) => o.iter().any(|(k, v)| has_control(k) || json_has_control(v)),
+        _ => false,
+    }
+}
+
+/// Whether a decoded `application/x-www-form-urlencoded` body or query holds a control
+/// character in any name or value.
+fn urlencoded_has_control(raw: &[u8]) -> bool {
+    form_urlencoded::parse(raw).any(|(k, v)| has_control(&k) || has_control(&v))
 }
 
 /// `axum::Form` with localized rejections.
@@ -49,17 +78,35 @@ impl<T: DeserializeOwned> FromRequest<AppState> for PageForm<T> {
             .extensions()
             .get::<axum::extract::OriginalUri>()
             .map_or_else(|| req.uri().path().to_string(), |u| u.path().to_string());
+        let refused = |key| {
+            Err(refuse(
+                state,
+                &headers,
+                &path,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                key,
+            ))
+        };
+        if req
+            .uri()
+            .query()
+            .is_some_and(|q| urlencoded_has_control(q.as_bytes()))
+        {
+            return refused("error.control_character");
+        }
+        let (parts, body) = req.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, crate::BODY_LIMIT).await else {
+            return refused("error.bad_form");
+        };
+        if urlencoded_has_control(&bytes) {
+            return refused("error.control_character");
+        }
+        let req = Request::from_parts(parts, axum::body::Body::from(bytes));
         match axum::Form::<T>::from_request(req, state).await {
             Ok(axum::Form(v)) => Ok(Self(v)),
             Err(e) => {
                 tracing::debug!(error = %e, "rejected form body");
-                Err(refuse(
-                    state,
-                    &headers,
-                    &path,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "error.bad_form",
-                ))
+                refused("error.bad_form")
             }
         }
     }
@@ -92,6 +139,19 @@ impl<T: DeserializeOwned> FromRequestParts<AppState> for Query<T> {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        if parts
+            .uri
+            .query()
+            .is_some_and(|q| urlencoded_has_control(q.as_bytes()))
+        {
+            return Err(refuse(
+                state,
+                &parts.headers,
+                &full_path(parts),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "error.control_character",
+            ));
+        }
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(Self(v)),
             Err(_) => Err(refuse(

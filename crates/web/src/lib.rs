@@ -4,6 +4,7 @@
 //! metrics, tracing, compression, body limits).
 
 mod api;
+mod client;
 mod csrf;
 mod ctx;
 mod error;
@@ -17,12 +18,14 @@ pub use state::{AppState, Config};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::HeaderValue;
 use axum::middleware;
 use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 /// Largest request body accepted (forms and JSON); uploads get their own limit later.
-const BODY_LIMIT: usize = 64 * 1024;
+pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 
 /// The whole application: pages, API, static files, health and metrics.
 pub fn router(state: AppState) -> Router {
@@ -37,9 +40,33 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CompressionLayer::new())
+        .layer(security_header(0))
+        .layer(security_header(1))
+        .layer(security_header(2))
+        .layer(security_header(3))
         .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn_with_state(state.clone(), on_app_clock))
         .with_state(state)
+}
+
+/// Headers every answer carries: scripts only from Linli itself (no inline script, so an
+/// injected one does not run), no framing by other sites, no referrer to other sites.
+/// Inline `style` attributes stay allowed: the result bars set their width with one.
+const SECURITY_HEADERS: [(axum::http::HeaderName, &str); 4] = [
+    (
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: blob:; object-src 'none'; base-uri 'self'; \
+         form-action 'self'; frame-ancestors 'none'",
+    ),
+    (axum::http::header::X_FRAME_OPTIONS, "DENY"),
+    (axum::http::header::REFERRER_POLICY, "same-origin"),
+    (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+];
+
+fn security_header(i: usize) -> SetResponseHeaderLayer<HeaderValue> {
+    let (name, value) = &SECURITY_HEADERS[i];
+    SetResponseHeaderLayer::if_not_present(name.clone(), HeaderValue::from_static(value))
 }
 
 /// Runs each request on its app's clock, so every "now" it reads is the app's.

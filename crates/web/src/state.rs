@@ -14,6 +14,10 @@ pub struct Config {
     /// The public base URL used in QR codes (`https://linli.example.cn`); when empty the
     /// request's Host header is used.
     pub public_url: String,
+    /// Reverse proxies whose `X-Forwarded-For` / `X-Real-IP` name the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Caps on SMS codes, which cost money.
+    pub sms_caps: linli_app::accounts::SmsCaps,
 }
 
 #[derive(Clone)]

@@ -1,11 +1,12 @@
 //! Version 1 of the API: accounts, regions, organizations, invitations, roles, audit.
 
+use crate::client::ClientAddr;
 use crate::ctx::Ctx;
 use crate::error::{ApiError, ApiErrorBody, OrPage};
 use crate::extract::ApiJson;
 use crate::extract::{Path, Query};
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
@@ -18,7 +19,6 @@ use linli_store::audit::AuditRow;
 use linli_store::organizations::{MemberRow, OrgRow};
 use linli_store::regions::{ChildRow, HouseholdRow, RegionRow, RegionStats, ResidentRow};
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/sms-codes", post(send_code))
         .route("/users", post(register))
-        .route("/sessions", post(login))
+        .route("/sessions", post(login).delete(logout_everywhere))
         .route("/sessions/current", delete(logout))
         .route("/me", get(me))
         .route("/me/preferences", put(set_prefs))
@@ -64,6 +64,7 @@ pub fn router() -> Router<AppState> {
         send_code,
         register,
         login,
+        logout_everywhere,
         logout,
         me,
         set_prefs,
@@ -136,17 +137,26 @@ pub struct PhoneReq {
     phone: String,
 }
 
-/// Sends a registration code by SMS.
+/// Sends a code by SMS that proves the phone: it registers a new number or logs in a
+/// registered one. The answer does not say which the number is.
 #[utoipa::path(post, path = "/api/v1/sms-codes", request_body = PhoneReq,
     responses((status = 202, description = "Code sent"), (status = 422, body = ApiErrorBody), (status = 429, body = ApiErrorBody)))]
 async fn send_code(
     ctx: Ctx,
     State(s): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ApiJson(r): ApiJson<PhoneReq>,
 ) -> ApiResult<StatusCode> {
-    acc::request_sms_code(s.db(), s.sms.as_ref(), &r.phone, ctx.lang.code())
-        .await
-        .api(&ctx)?;
+    acc::request_sms_code(
+        s.db(),
+        s.sms.as_ref(),
+        &r.phone,
+        ctx.lang.code(),
+        &client,
+        s.config.sms_caps,
+    )
+    .await
+    .api(&ctx)?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -186,10 +196,14 @@ async fn register(
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
+/// Log in with the password, or with an SMS code from `POST /api/v1/sms-codes`
+/// (exactly one of the two).
 #[derive(Deserialize, ToSchema)]
 pub struct LoginReq {
     phone: String,
-    password: String,
+    password: Option<String>,
+    /// The six-digit SMS code.
+    sms_code: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -205,12 +219,15 @@ pub struct LoginOut {
 async fn login(
     ctx: Ctx,
     State(s): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     ApiJson(r): ApiJson<LoginReq>,
 ) -> ApiResult<(StatusCode, Json<LoginOut>)> {
-    let (token, user) = acc::login(s.db(), &r.phone, &r.password, &addr.ip().to_string())
-        .await
-        .api(&ctx)?;
+    let (token, user) = match (&r.password, &r.sms_code) {
+        (Some(p), None) => acc::login(s.db(), &r.phone, p, &client).await,
+        (None, Some(c)) => acc::login_with_code(s.db(), &r.phone, c, &client).await,
+        _ => Err(linli_app::AppError::Invalid("password_or_code")),
+    }
+    .api(&ctx)?;
     Ok((
         StatusCode::CREATED,
         Json(LoginOut {
@@ -218,6 +235,14 @@ async fn login(
             user_id: user.id,
         }),
     ))
+}
+
+/// Ends every session of the account, this one included.
+#[utoipa::path(delete, path = "/api/v1/sessions", responses((status = 204), (status = 401, body = ApiErrorBody)))]
+async fn logout_everywhere(ctx: Ctx, State(s): State<AppState>) -> ApiResult<StatusCode> {
+    let actor = ctx.actor().api(&ctx)?;
+    acc::logout_everywhere(s.db(), actor).await.api(&ctx)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Ends the current session.

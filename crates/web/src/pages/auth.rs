@@ -1,6 +1,7 @@
 //! Logging in and out, registering with a phone number and SMS code, joining a
 //! household with an invitation code, and preferences (language, elderly mode).
 
+use crate::client::ClientAddr;
 use crate::ctx::{Ctx, ELDERLY_COOKIE, LANG_COOKIE, Layout, SESSION_COOKIE, set_cookie};
 use crate::error::{OrPage, PageError};
 use crate::extract::PageForm;
@@ -9,17 +10,19 @@ use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use linli_app::accounts::{self as acc, RegisterInput, SESSION_TTL_MS};
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login))
+        .route("/login/code", post(send_login_code))
+        .route("/login/sms", post(login_by_code))
+        .route("/logout/everywhere", post(logout_everywhere))
         .route("/logout", post(logout))
         .route("/register", get(register_page).post(register))
         .route("/register/code", post(send_code))
@@ -68,6 +71,10 @@ struct LoginPage {
     next: String,
     phone: String,
     error: Option<String>,
+    /// An SMS code was sent: show the field to type it.
+    code_sent: bool,
+    /// Password attempts are slowed down: offer the SMS code first.
+    throttled: bool,
 }
 
 #[derive(Deserialize)]
@@ -81,6 +88,8 @@ async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> LoginPage {
         next: safe_next(q.next.as_deref()),
         phone: String::new(),
         error: None,
+        code_sent: false,
+        throttled: false,
     }
 }
 
@@ -94,61 +103,141 @@ struct LoginForm {
 async fn login(
     ctx: Ctx,
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     PageForm(f): PageForm<LoginForm>,
 ) -> Response {
-    match acc::login(state.db(), &f.phone, &f.password, &addr.ip().to_string()).await {
+    let result = acc::login(state.db(), &f.phone, &f.password, &client).await;
+    logged_in(&ctx, &state, result, f.phone, f.next.as_deref(), false)
+}
+
+/// The answer to a login: the cookies of the new session (and a fresh CSRF token, so a
+/// token planted before the login is worthless after it) and the way on; or the login
+/// page with the refusal in words.
+fn logged_in(
+    ctx: &Ctx,
+    state: &AppState,
+    result: linli_app::AppResult<(String, linli_store::accounts::UserRow)>,
+    phone: String,
+    next: Option<&str>,
+    code_sent: bool,
+) -> Response {
+    let secure = state.config.secure_cookies;
+    match result {
         Ok((token, user)) => {
+            let elderly = if user.elderly || ctx.elderly {
+                "1"
+            } else {
+                "0"
+            };
+            let csrf = format!(
+                "{}={}; Path=/; HttpOnly; SameSite=Strict{}",
+                crate::csrf::CSRF_COOKIE,
+                acc::random_token(),
+                if secure { "; Secure" } else { "" }
+            );
             let cookies = [
                 (
                     SET_COOKIE,
-                    set_cookie(
-                        SESSION_COOKIE,
-                        &token,
-                        SESSION_TTL_MS / 1000,
-                        state.config.secure_cookies,
-                    ),
+                    set_cookie(SESSION_COOKIE, &token, SESSION_TTL_MS / 1000, secure),
                 ),
                 (
                     SET_COOKIE,
-                    set_cookie(
-                        LANG_COOKIE,
-                        &user.lang,
-                        31_536_000,
-                        state.config.secure_cookies,
-                    ),
+                    set_cookie(LANG_COOKIE, &user.lang, 31_536_000, secure),
                 ),
                 (
                     SET_COOKIE,
-                    set_cookie(
-                        ELDERLY_COOKIE,
-                        if user.elderly || ctx.elderly {
-                            "1"
-                        } else {
-                            "0"
-                        },
-                        31_536_000,
-                        state.config.secure_cookies,
-                    ),
+                    set_cookie(ELDERLY_COOKIE, elderly, 31_536_000, secure),
                 ),
+                (SET_COOKIE, csrf),
             ];
-            (
-                AppendHeaders(cookies),
-                Redirect::to(&safe_next(f.next.as_deref())),
-            )
-                .into_response()
+            (AppendHeaders(cookies), Redirect::to(&safe_next(next))).into_response()
         }
         Err(e) => {
             let status = crate::error::status(&e);
             let page = LoginPage {
+                throttled: e.code() == "login_throttled",
                 error: Some(ctx.t(&format!("error.{}", e.code())).to_string()),
                 l: ctx.layout(),
-                next: safe_next(f.next.as_deref()),
-                phone: f.phone,
+                next: safe_next(next),
+                phone,
+                code_sent,
             };
             (status, page).into_response()
         }
     }
+}
+
+#[derive(Deserialize)]
+struct LoginCodeForm {
+    phone: String,
+    next: Option<String>,
+}
+
+/// Sends an SMS code to log in with (the captcha-free way back in when password
+/// attempts are slowed down, or when the password is forgotten).
+async fn send_login_code(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    PageForm(f): PageForm<LoginCodeForm>,
+) -> Response {
+    let sent = acc::request_sms_code(
+        state.db(),
+        state.sms.as_ref(),
+        &f.phone,
+        ctx.lang.code(),
+        &client,
+        state.config.sms_caps,
+    )
+    .await;
+    let (status, error) = match &sent {
+        Ok(()) => (axum::http::StatusCode::OK, None),
+        Err(e) => (
+            crate::error::status(e),
+            Some(ctx.t(&format!("error.{}", e.code())).to_string()),
+        ),
+    };
+    let page = LoginPage {
+        l: ctx.layout(),
+        next: safe_next(f.next.as_deref()),
+        phone: f.phone,
+        error,
+        code_sent: sent.is_ok(),
+        throttled: false,
+    };
+    (status, page).into_response()
+}
+
+#[derive(Deserialize)]
+struct LoginSmsForm {
+    phone: String,
+    code: String,
+    next: Option<String>,
+}
+
+async fn login_by_code(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    PageForm(f): PageForm<LoginSmsForm>,
+) -> Response {
+    let result = acc::login_with_code(state.db(), &f.phone, &f.code, &client).await;
+    logged_in(&ctx, &state, result, f.phone, f.next.as_deref(), true)
+}
+
+/// Ends every session of the account, this one included ("log out everywhere", for a
+/// lost phone or a shared computer).
+async fn logout_everywhere(ctx: Ctx, State(state): State<AppState>) -> Result<Response, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    acc::logout_everywhere(state.db(), actor).await.page(&ctx)?;
+    Ok((
+        AppendHeaders([(
+            SET_COOKIE,
+            set_cookie(SESSION_COOKIE, "", 0, state.config.secure_cookies),
+        )]),
+        Redirect::to("/login"),
+    )
+        .into_response())
 }
 
 async fn logout(ctx: Ctx, State(state): State<AppState>) -> Response {
@@ -203,10 +292,20 @@ struct SendCodeForm {
 async fn send_code(
     ctx: Ctx,
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     PageForm(f): PageForm<SendCodeForm>,
 ) -> Response {
     let invite = f.invite.clone().unwrap_or_default();
-    match acc::request_sms_code(state.db(), state.sms.as_ref(), &f.phone, ctx.lang.code()).await {
+    match acc::request_sms_code(
+        state.db(),
+        state.sms.as_ref(),
+        &f.phone,
+        ctx.lang.code(),
+        &client,
+        state.config.sms_caps,
+    )
+    .await
+    {
         Ok(()) => Redirect::to(&format!(
             "/register?sent=1&phone={}&invite={}",
             crate::error::urlencode(f.phone.trim()),
@@ -240,7 +339,7 @@ struct RegisterForm {
 async fn register(
     ctx: Ctx,
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     PageForm(f): PageForm<RegisterForm>,
 ) -> Response {
     let input = RegisterInput {
@@ -252,7 +351,7 @@ async fn register(
         lang: ctx.lang.code(),
     };
     let result = match acc::register(state.db(), input).await {
-        Ok(_) => acc::login(state.db(), &f.phone, &f.password, &addr.ip().to_string()).await,
+        Ok(_) => acc::login(state.db(), &f.phone, &f.password, &client).await,
         Err(e) => Err(e),
     };
     match result {

@@ -35,12 +35,14 @@ pub fn router() -> Router<AppState> {
 
 const CSS: &str = include_str!("../../static/app.css");
 const HTMX: &str = include_str!("../../static/htmx.min.js");
+const APP_JS: &str = include_str!("../../static/app.js");
 
 /// Everything the pages need is served by linli itself: no CDN, no font service.
 async fn static_file(Path(file): Path<String>) -> Response {
     let (body, mime) = match file.as_str() {
         "app.css" => (CSS, "text/css; charset=utf-8"),
         "htmx.min.js" => (HTMX, "text/javascript; charset=utf-8"),
+        "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (

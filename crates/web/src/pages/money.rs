@@ -120,6 +120,9 @@ pub(super) async fn read_upload(
                 .text()
                 .await
                 .map_err(|_| AppError::Invalid("bad_form"))?;
+            if linli_domain::text::has_control(&v) {
+                return Err(AppError::Invalid("control_character"));
+            }
             up.fields.insert(name, v);
         }
     }

@@ -108,6 +108,9 @@ async fn read_upload(
                 .text()
                 .await
                 .map_err(|_| AppError::Invalid("bad_form"))?;
+            if linli_domain::text::has_control(&v) {
+                return Err(AppError::Invalid("control_character"));
+            }
             up.fields.insert(name, v);
         }
     }
