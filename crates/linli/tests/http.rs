@@ -1501,7 +1501,70 @@ async fn the_last_admin_stays_and_sessions_end_everywhere(app: &TestApp) {
     assert_eq!(r.headers.get("referrer-policy").unwrap(), "same-origin");
 }
 
+/// The OpenAPI document describes what the API does, so a generated client works: query
+/// parameters are query parameters, every schema name is one type, uploads have a body,
+/// every refusal is documented, and the bounds it states are enforced.
+async fn the_api_document_describes_what_the_api_does(app: &TestApp) {
+    let doc = app.client().get("/api/openapi.json").await.json();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                if p["in"] == "path" {
+                    let name = p["name"].as_str().unwrap();
+                    assert!(
+                        path.contains(&format!("{{{name}}}")),
+                        "{method} {path}: {name} is not in the path"
+                    );
+                }
+            }
+            assert!(
+                op["responses"].get("default").is_some(),
+                "{method} {path} documents its refusals"
+            );
+        }
+    }
+    for name in [
+        "MicroGrantRow",
+        "GrantRow",
+        "BodyMemberRow",
+        "MemberRow",
+        "GrantVoteReq",
+        "MotionVoteCreated",
+        "VoteCreated",
+    ] {
+        assert!(schemas.contains_key(name), "{name}");
+    }
+    let grants = &doc["paths"]["/api/v1/organizations/{id}/grants"]["get"]["responses"]["200"];
+    assert!(grants.to_string().contains("GrantList"));
+    assert!(
+        schemas["GrantList"].to_string().contains("MicroGrantRow"),
+        "micro-grants are not role grants"
+    );
+    assert!(schemas["VoteCreated"]["properties"].get("id").is_some());
+    assert!(
+        schemas["NewVote"]["properties"].get("region_id").is_none(),
+        "the node comes from the path"
+    );
+    let upload = &doc["paths"]["/api/v1/organizations/{id}/vouchers"]["post"]["requestBody"];
+    assert!(
+        upload["content"].get("image/jpeg").is_some(),
+        "uploads document their body"
+    );
+    let mut c = app.api_client(RESIDENT, DEMO_PASSWORD).await;
+    let r = c.get("/api/v1/notifications?per_page=201").await;
+    assert_eq!(
+        r.status, 400,
+        "per_page above its documented maximum is refused"
+    );
+    assert_eq!(
+        c.get("/api/v1/notifications?per_page=200").await.status,
+        200
+    );
+}
+
 on_both_databases!(
+    the_api_document_describes_what_the_api_does,
     a_hundred_wrong_passwords_at_once_are_mostly_refused_unchecked,
     behind_a_trusted_proxy_each_client_has_its_own_throttle,
     the_owner_of_a_slowed_number_logs_in_with_an_sms_code,

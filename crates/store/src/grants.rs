@@ -6,6 +6,7 @@ use crate::{Db, StoreResult, Tx, on_db, on_tx};
 use sqlx::QueryBuilder;
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = MicroGrantRow)]
 pub struct GrantRow {
     pub id: i64,
     pub fund_org_id: i64,
@@ -33,6 +34,7 @@ pub struct LineRow {
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = GrantEventRow)]
 pub struct EventRow {
     pub id: i64,
     pub at: i64,

@@ -39,7 +39,9 @@ pub struct NewVote {
     pub matter: Option<String>,
     /// body | residents | households | owners
     pub electorate: String,
-    /// The node whose residents, households or owners vote (the body's node for `body`).
+    /// The node whose residents, households or owners vote (the body's node for `body`):
+    /// the node in the request's path, never taken from the body.
+    #[serde(skip)]
     pub region_id: i64,
     pub body_id: Option<i64>,
     pub sitting_id: Option<i64>,

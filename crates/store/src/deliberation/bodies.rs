@@ -64,6 +64,7 @@ pub async fn in_subtree(
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = BodyMemberRow)]
 pub struct MemberRow {
     pub id: i64,
     pub body_id: i64,

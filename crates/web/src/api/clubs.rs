@@ -1,5 +1,6 @@
 //! Clubs and activities in the API.
 
+use crate::api::common::PageParams;
 use crate::ctx::Ctx;
 use crate::error::{ApiError, ApiErrorBody, OrPage};
 use crate::extract::{ApiJson, Path, Query};
@@ -13,7 +14,7 @@ use linli_app::{AppError, Page};
 use linli_domain::money::Fen;
 use linli_store::clubs::{ActivityRow, CostRow, MeetingRow, ShareRow, SignupRow, StageChangeRow};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa::{OpenApi, ToSchema};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -88,12 +89,6 @@ pub fn router() -> Router<AppState> {
     ))
 )]
 pub struct ClubsDoc;
-
-#[derive(Deserialize, IntoParams)]
-pub struct PageParams {
-    page: Option<i64>,
-    per_page: Option<i64>,
-}
 
 /// A club's stage and its dated history.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/stage", params(("id" = i64, Path)), responses((status = 200, body = StageView)))]
@@ -439,6 +434,7 @@ pub struct MeetingReq {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = ClubCreated)]
 pub struct Created {
     id: i64,
 }

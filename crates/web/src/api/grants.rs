@@ -1,5 +1,6 @@
 //! Micro-grants in the API.
 
+use crate::api::common::PageParams;
 use crate::ctx::Ctx;
 use crate::error::{ApiError, ApiErrorBody, OrPage};
 use crate::extract::{ApiJson, Path, Query};
@@ -14,7 +15,7 @@ use linli_app::{AppError, Page};
 use linli_domain::money::Fen;
 use linli_store::grants::{EventRow, GrantRow, LineRow, RuleRow};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa::{OpenApi, ToSchema};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -55,12 +56,6 @@ fn fen(n: &serde_json::Number) -> Result<Fen, AppError> {
     Ok(Fen::positive(
         n.as_i64().ok_or(AppError::Invalid("invalid_amount"))?,
     )?)
-}
-
-#[derive(Deserialize, IntoParams)]
-pub struct PageParams {
-    page: Option<i64>,
-    per_page: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -187,6 +182,7 @@ async fn comment(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(as = GrantVoteReq)]
 pub struct VoteReq {
     approve: bool,
     reason: Option<String>,

@@ -1,6 +1,7 @@
 //! Money in the API: ledgers, postings, reversals, vouchers, statements, the chain
 //! check, reimbursement claims and donations. Amounts are integer fen.
 
+use crate::api::common::PageParams;
 use crate::ctx::Ctx;
 use crate::error::{ApiError, ApiErrorBody, OrPage};
 use crate::extract::{ApiJson, Path, Query};
@@ -67,12 +68,6 @@ pub struct MoneyDoc;
 fn fen(n: &serde_json::Number) -> Result<Fen, AppError> {
     let v = n.as_i64().ok_or(AppError::Invalid("invalid_amount"))?;
     Ok(Fen::positive(v)?)
-}
-
-#[derive(Deserialize, IntoParams)]
-pub struct PageParams {
-    page: Option<i64>,
-    per_page: Option<i64>,
 }
 
 /// An organization's ledger: balances and transactions, newest first.
@@ -152,6 +147,7 @@ async fn post_txn(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(as = ReversalReq)]
 pub struct ReasonReq {
     reason: String,
 }
@@ -195,6 +191,7 @@ async fn close(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MonthParams {
     /// `YYYY-MM` for a month, or
     month: Option<String>,
@@ -239,6 +236,7 @@ pub struct VoucherOut {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadParams {
     filename: Option<String>,
 }

@@ -1,5 +1,6 @@
 //! Version 1 of the API: accounts, regions, organizations, invitations, roles, audit.
 
+use crate::api::common::PageParams;
 use crate::client::ClientAddr;
 use crate::ctx::Ctx;
 use crate::error::{ApiError, ApiErrorBody, OrPage};
@@ -116,20 +117,6 @@ pub fn router() -> Router<AppState> {
     ))
 )]
 pub struct ApiDoc;
-
-#[derive(Deserialize, IntoParams)]
-pub struct PageParams {
-    /// Page number, from 1.
-    page: Option<i64>,
-    /// Rows per page (at most 200).
-    per_page: Option<i64>,
-}
-
-impl PageParams {
-    fn page(&self, default: i64) -> Page {
-        Page::new(self.page, self.per_page, default)
-    }
-}
 
 #[derive(Deserialize, ToSchema)]
 pub struct PhoneReq {
@@ -369,6 +356,7 @@ async fn roster(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OrgListParams {
     /// Only this kind (club, mutual_aid, …).
     kind: Option<String>,
@@ -546,6 +534,7 @@ async fn create_invitation(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RegionParams {
     /// The region node; defaults to the widest node the caller administers.
     region: Option<i64>,

@@ -1,6 +1,7 @@
 //! Deliberation API: issues, their support, thread, moderation and photos, and the
 //! caller's notifications.
 
+use crate::api::common::PageParams;
 use crate::ctx::Ctx;
 use crate::error::{ApiError, ApiErrorBody, OrPage};
 use crate::extract::{ApiJson, Path, Query};
@@ -84,6 +85,7 @@ pub fn router() -> Router<AppState> {
 pub struct Doc;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// raised, on_agenda, decided, in_action, done or declined.
     status: Option<String>,
@@ -221,12 +223,6 @@ async fn set_status(
     ))
 }
 
-#[derive(Deserialize, IntoParams)]
-pub struct PageParams {
-    page: Option<i64>,
-    per_page: Option<i64>,
-}
-
 /// A page of the issue's thread, oldest first; hidden posts show only the reason.
 #[utoipa::path(get, path = "/api/v1/issues/{id}/posts", params(("id" = i64, Path), PageParams),
     responses((status = 200, body = Thread), (status = 403, body = ApiErrorBody)))]
@@ -276,6 +272,7 @@ pub struct PhotoOut {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadParams {
     filename: Option<String>,
 }

@@ -172,6 +172,7 @@ async fn body(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(as = BodyMemberReq)]
 pub struct MemberReq {
     /// The member's phone number, or `user_id`.
     phone: Option<String>,
@@ -269,6 +270,7 @@ async fn sitting(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(as = AgendaIssueReq)]
 pub struct IssueReq {
     issue_id: i64,
 }
@@ -323,6 +325,7 @@ async fn move_agenda(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(as = SittingStatusReq)]
 pub struct StatusReq {
     /// true opens a scheduled sitting, false closes an open one.
     open: bool,
@@ -423,6 +426,7 @@ pub struct VoteReq {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = MotionVoteCreated)]
 pub struct VoteCreated {
     vote_id: i64,
 }

@@ -1,6 +1,7 @@
 //! Votes in the API: set-up (with later stages), ballots, closing, the result (with
 //! art. 278's figures for owners' votes), paper entries and proxies.
 
+use crate::api::common::PageParams;
 use crate::ctx::Ctx;
 use crate::error::{ApiError, ApiErrorBody, OrPage};
 use crate::extract::{ApiJson, Path, Query};
@@ -14,8 +15,8 @@ use linli_app::deliberation::votes::{
     self as app, BallotInput, NewVote, PaperInput, PaperOutcome, Voice, VoteView,
 };
 use linli_store::deliberation::votes::{PaperRow, ParticipationRow, ProxyRow, ReasonRow, VoteRow};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, OpenApi, ToSchema};
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -49,12 +50,6 @@ pub fn router() -> Router<AppState> {
     ))
 )]
 pub struct Doc;
-
-#[derive(Deserialize, IntoParams)]
-pub struct PageParams {
-    page: Option<i64>,
-    per_page: Option<i64>,
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct VoteCreated {
