@@ -1563,7 +1563,175 @@ async fn the_api_document_describes_what_the_api_does(app: &TestApp) {
     );
 }
 
+/// Every API route, taken from the OpenAPI document (so a new route is walked without
+/// anyone remembering it), is tried with real ids of 翠竹园社区's records, by a resident
+/// of another community and by an anonymous visitor: no GET answers 200 with it, and no
+/// write is accepted or changes any table. Routes public by design are listed with why.
+async fn every_api_route_keeps_a_community_to_itself(app: &TestApp) {
+    linli_app::demo::seed_stories(&app.db).await.unwrap();
+    // Public by design: the caller's own account and messages, and the anonymous doors in.
+    // Ending one's own sessions is not walked: it would turn the outsider anonymous.
+    let own = [
+        "/api/v1/me",
+        "/api/v1/notifications",
+        "/api/v1/notifications/read",
+    ];
+    let own_sessions = ["/api/v1/sessions/current"];
+    let doors = ["/api/v1/sessions", "/api/v1/sms-codes", "/api/v1/users"];
+    let community = app.region_id("翠竹园社区").await;
+    let path_of_a = app
+        .strings(&format!("SELECT path FROM regions WHERE id = {community}"))
+        .await
+        .remove(0);
+    let in_a = |table: &str, via: &str| {
+        format!(
+            "SELECT CAST(COALESCE(MIN(t.id), 0) AS BIGINT) FROM {table} t {via} JOIN regions r ON r.id = x.region_id \
+             WHERE r.path LIKE '{path_of_a}%'"
+        )
+    };
+    let mut ids = std::collections::HashMap::new();
+    for (segment, sql) in [
+        ("regions", format!("SELECT CAST({community} AS BIGINT)")),
+        (
+            "actions",
+            in_a("action_items", "JOIN action_items x ON x.id = t.id"),
+        ),
+        (
+            "activities",
+            in_a("activities", "JOIN activities x ON x.id = t.id"),
+        ),
+        ("bodies", in_a("bodies", "JOIN bodies x ON x.id = t.id")),
+        (
+            "claims",
+            in_a("reimbursements", "JOIN reimbursements x ON x.id = t.id"),
+        ),
+        ("decisions", in_a("votes", "JOIN votes x ON x.id = t.id")),
+        ("grants", in_a("grants", "JOIN grants x ON x.id = t.id")),
+        (
+            "households",
+            in_a("households", "JOIN households x ON x.id = t.id"),
+        ),
+        ("issues", in_a("issues", "JOIN issues x ON x.id = t.id")),
+        (
+            "life-meetings",
+            in_a("life_meetings", "JOIN life_meetings x ON x.id = t.id"),
+        ),
+        (
+            "motions",
+            in_a("motions", "JOIN sittings x ON x.id = t.sitting_id"),
+        ),
+        (
+            "organizations",
+            format!("SELECT CAST({} AS BIGINT)", app.org_id("翠竹园读书会").await),
+        ),
+        (
+            "posts",
+            in_a("issue_posts", "JOIN issues x ON x.id = t.issue_id"),
+        ),
+        (
+            "sittings",
+            in_a("sittings", "JOIN sittings x ON x.id = t.id"),
+        ),
+        (
+            "transactions",
+            in_a("ledger_txns", "JOIN ledgers x ON x.id = t.ledger_id"),
+        ),
+        ("votes", in_a("votes", "JOIN votes x ON x.id = t.id")),
+        (
+            "roles",
+            in_a("role_grants", "JOIN role_grants x ON x.id = t.id"),
+        ),
+    ] {
+        ids.insert(segment, app.i64s(&sql).await[0]);
+    }
+    let resident = app
+        .count_where("SELECT id FROM users WHERE phone = $1", RESIDENT)
+        .await;
+    let issue = ids["issues"];
+    let tables = app
+        .strings(match app.backend {
+            linli_testkit::Backend::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name NOT LIKE '_sqlx%'"
+            }
+            linli_testkit::Backend::Postgres => {
+                "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE '_sqlx%'"
+            }
+        })
+        .await;
+    let fingerprint = || async {
+        let mut f = vec![];
+        for t in &tables {
+            // Logging in and out is what these callers may do; everything else must stand.
+            if !["sessions", "throttle", "sms_codes"].contains(&t.as_str()) {
+                f.push((t.clone(), app.count(t).await));
+            }
+        }
+        f
+    };
+    let before = fingerprint().await;
+    let doc = app.client().get("/api/openapi.json").await.json();
+    let mut outsider = app.api_client(OTHER_RESIDENT, DEMO_PASSWORD).await;
+    let mut anonymous = app.client();
+    let (mut walked, mut with_record, mut leaks) = (0, 0, vec![]);
+    for (template, ops) in doc["paths"].as_object().unwrap() {
+        let segment = template.split('/').nth(3).unwrap();
+        let id = ids.get(segment).copied().unwrap_or(0);
+        let path = template
+            .replace("{id}", &id.to_string())
+            .replace("{user_id}", &resident.to_string())
+            .replace("{issue_id}", &issue.to_string());
+        if template.contains("{id}") && id > 0 {
+            with_record += 1;
+        }
+        for method in ops.as_object().unwrap().keys() {
+            let method = method.to_uppercase();
+            walked += 1;
+            if method == "DELETE"
+                && (own_sessions.contains(&template.as_str()) || template == "/api/v1/sessions")
+            {
+                continue;
+            }
+            for (who, client) in [("outsider", &mut outsider), ("anonymous", &mut anonymous)] {
+                let body = if method == "GET" {
+                    json!(null)
+                } else {
+                    json!({})
+                };
+                let r = client.json(&method, &path, body).await;
+                let public = doors.contains(&template.as_str())
+                    || (who == "outsider" && own.contains(&template.as_str()));
+                let leaked = if method == "GET" {
+                    r.status == 200 && !public
+                } else {
+                    (200..300).contains(&r.status) && !public
+                };
+                assert!(
+                    r.status < 500,
+                    "{who} {method} {path}: {} {}",
+                    r.status,
+                    r.body
+                );
+                if leaked {
+                    leaks.push(format!("{who} {method} {path}: {}", r.status));
+                }
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "{}", leaks.join("\n"));
+    assert_eq!(
+        fingerprint().await,
+        before,
+        "no refused write changed a table"
+    );
+    assert!(walked >= 111, "every operation walked ({walked})");
+    assert!(
+        with_record >= 60,
+        "most routes walked with a real record ({with_record})"
+    );
+}
+
 on_both_databases!(
+    every_api_route_keeps_a_community_to_itself,
     the_api_document_describes_what_the_api_does,
     a_hundred_wrong_passwords_at_once_are_mostly_refused_unchecked,
     behind_a_trusted_proxy_each_client_has_its_own_throttle,
