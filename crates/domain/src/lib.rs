@@ -17,3 +17,6 @@ pub mod throttle;
 pub mod time;
 
 pub use error::DomainError;
+
+#[cfg(test)]
+mod edge_tests;

@@ -1622,7 +1622,10 @@ async fn every_api_route_keeps_a_community_to_itself(app: &TestApp) {
         ),
         (
             "organizations",
-            format!("SELECT CAST({} AS BIGINT)", app.org_id("翠竹园读书会").await),
+            format!(
+                "SELECT CAST({} AS BIGINT)",
+                app.org_id("翠竹园读书会").await
+            ),
         ),
         (
             "posts",
