@@ -1822,3 +1822,110 @@ async fn the_command_line_migrates_seeds_and_backs_up() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The two migration folders must build the same schema: every table, column, type
+/// (as each database spells it), nullability and index — unique or not, on which
+/// columns — compared between a migrated SQLite and a migrated PostgreSQL database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(linli_skip_pg, ignore = "LINLI_SKIP_PG=1: PostgreSQL leg skipped")]
+async fn both_databases_are_migrated_to_the_same_schema() {
+    let sqlite = linli_testkit::spawn(linli_testkit::Backend::Sqlite).await;
+    let postgres = linli_testkit::spawn(linli_testkit::Backend::Postgres).await;
+    fn ty(t: &str) -> &'static str {
+        let t = t.to_lowercase();
+        match t.as_str() {
+            _ if t.contains("int") || t.contains("serial") => "integer",
+            "text" | "character varying" | "varchar" => "text",
+            _ if t.contains("bool") => "boolean",
+            "bytea" | "blob" => "bytes",
+            _ => "other",
+        }
+    }
+    let columns = |rows: Vec<String>| {
+        rows.into_iter()
+            .map(|r| {
+                let f: Vec<&str> = r.split('|').collect();
+                let required = matches!(f[3], "1" | "true");
+                format!(
+                    "{}.{} {} {}",
+                    f[0],
+                    f[1],
+                    ty(f[2]),
+                    if required { "NOT NULL" } else { "NULL" }
+                )
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let s_cols = columns(
+        sqlite
+            .strings(
+                "SELECT m.name || '|' || p.name || '|' || p.type || '|' || (p.\"notnull\" OR p.pk) \
+                 FROM sqlite_master m, pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite%' AND m.name NOT LIKE '_sqlx%'",
+            )
+            .await,
+    );
+    let p_cols = columns(
+        postgres
+            .strings(
+                "SELECT table_name || '|' || column_name || '|' || data_type || '|' || (is_nullable = 'NO')::text \
+                 FROM information_schema.columns \
+                 WHERE table_schema = 'public' AND table_name NOT LIKE '_sqlx%'",
+            )
+            .await,
+    );
+    let s_idx: std::collections::BTreeSet<String> = sqlite
+        .strings(
+            "SELECT m.name || '|' || il.\"unique\" || '|' || \
+             (SELECT group_concat(name, ',') FROM (SELECT ii.name FROM pragma_index_info(il.name) ii ORDER BY ii.seqno)) \
+             FROM sqlite_master m, pragma_index_list(m.name) il \
+             WHERE m.type = 'table' AND m.name NOT LIKE '_sqlx%' AND il.origin <> 'pk'",
+        )
+        .await
+        .into_iter()
+        .map(|r| r.replace("|1|", " unique ").replace("|0|", " index "))
+        .collect();
+    let p_idx: std::collections::BTreeSet<String> = postgres
+        .strings(
+            "SELECT t.relname || CASE WHEN ix.indisunique THEN ' unique ' ELSE ' index ' END || \
+             array_to_string(array(SELECT a.attname FROM unnest(ix.indkey) WITH ORDINALITY k(n, o) \
+               JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.n ORDER BY k.o), ',') \
+             FROM pg_index ix JOIN pg_class t ON t.oid = ix.indrelid \
+             JOIN pg_namespace ns ON ns.oid = t.relnamespace \
+             WHERE ns.nspname = 'public' AND t.relname NOT LIKE '_sqlx%' AND NOT ix.indisprimary",
+        )
+        .await
+        .into_iter()
+        .collect();
+    assert!(
+        s_cols.len() > 300 && s_idx.len() > 40,
+        "{} columns, {} indexes",
+        s_cols.len(),
+        s_idx.len()
+    );
+    let only = |a: &std::collections::BTreeSet<String>, b: &std::collections::BTreeSet<String>| {
+        a.difference(b).cloned().collect::<Vec<_>>()
+    };
+    assert_eq!(
+        only(&s_cols, &p_cols),
+        Vec::<String>::new(),
+        "columns only on SQLite"
+    );
+    assert_eq!(
+        only(&p_cols, &s_cols),
+        Vec::<String>::new(),
+        "columns only on PostgreSQL"
+    );
+    assert_eq!(
+        only(&s_idx, &p_idx),
+        Vec::<String>::new(),
+        "indexes only on SQLite"
+    );
+    assert_eq!(
+        only(&p_idx, &s_idx),
+        Vec::<String>::new(),
+        "indexes only on PostgreSQL"
+    );
+    sqlite.finish().await;
+    postgres.finish().await;
+}
