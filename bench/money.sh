@@ -2,18 +2,30 @@
 # Money benchmark: durable postings per second through the API (each one a committed,
 # hash-chained transaction), then a ledger filled to 100,000 transactions and the time
 # of its monthly statement and of the full chain check. Usage:
-#   bash bench/money.sh                    # SQLite
+#   bash bench/money.sh                    # SQLite (synchronous=NORMAL, the default)
+#   LINLI_SQLITE_SYNC=full bash bench/money.sh   # SQLite, synchronous=FULL
 #   BENCH_DB=postgres bash bench/money.sh  # PostgreSQL at 127.0.0.1:5432
-# Env: DURATION (10s), CONNECTIONS (16), COUNT (100000), PORT (18081).
+# Env: POSTINGS (8000: a fixed number, each answered, see bench/post.lua), CONNECTIONS (16),
+#      THREADS (2), MAX_DURATION (300s: wrk's cap), TIMEOUT (2s: slower answers are errors),
+#      COUNT (100000: the fill), DURATION (5s: each page run), PORT (18081).
+# The script exits 1 if any posting is answered other than 201, if any socket error occurs,
+# if the ledger did not grow by exactly the number of 201 answers, if a page run has an
+# answer other than a gzip-encoded 200, or if the chain check is not intact.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=${DURATION:-10s}
+source bench/common.sh
+POSTINGS=${POSTINGS:-8000}
 CONNECTIONS=${CONNECTIONS:-16}
+THREADS=${THREADS:-2}
+MAX_DURATION=${MAX_DURATION:-300s}
+TIMEOUT=${TIMEOUT:-2s}
 COUNT=${COUNT:-100000}
+DURATION=${DURATION:-5s}
 PORT=${PORT:-18081}
 BASE="http://127.0.0.1:$PORT"
+[ "$POSTINGS" -ge "$THREADS" ] || { echo "POSTINGS must be at least THREADS" >&2; exit 2; }
 command -v wrk >/dev/null 2>&1 || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-cargo build --release -q -p linli
+cargo build --release -q -p linli --locked
 BIN=target/release/linli
 DATA=$(mktemp -d /tmp/linli-bench-money.XXXXXX)
 export LINLI_LOG=warn
@@ -22,9 +34,12 @@ if [ "${BENCH_DB:-sqlite}" = postgres ]; then
   psql postgres://postgres@127.0.0.1:5432/test -qtAc "CREATE DATABASE $NAME" >/dev/null
   export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$NAME"
   BACKEND=PostgreSQL
+  sql() { psql "$DATABASE_URL" -qtAc "$1"; }
 else
   unset DATABASE_URL || true
   BACKEND=SQLite
+  command -v sqlite3 >/dev/null 2>&1 || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null; }
+  sql() { sqlite3 "$DATA/linli.db" "$1"; }
 fi
 PID=""
 start() {
@@ -59,22 +74,67 @@ PY
 )
 export BENCH_DAY=$(python3 -c 'import datetime; print((datetime.datetime.utcnow()+datetime.timedelta(hours=8)).strftime("%Y-%m-%d"))')
 MONTH=${BENCH_DAY:0:7}
-echo "Linli money benchmark · $BACKEND · $(nproc) cores"
-out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/post.lua -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/organizations/$CLUB/ledger/transactions")
-echo "postings (API, one commit each, wrk -c$CONNECTIONS -d$DURATION): $(echo "$out" | awk '/Requests\/sec/ {print $2}') /s, p50 $(echo "$out" | awk '$1=="50%" {print $2}'), p99 $(echo "$out" | awk '$1=="99%" {print $2}'), non-2xx: $(echo "$out" | awk '/Non-2xx/ {print $4}' | grep . || echo 0)"
+echo "Linli money benchmark · $BACKEND · $(nproc) cores · load average $(cut -d' ' -f1-3 /proc/loadavg)"
+durability "$DATA/server.log"
+
+# The ledger's head and the rows the harness posts (memo "bench"), before and after: the
+# database must hold exactly one new transaction per 201 answer, no more, no fewer.
+head_seq() { curl -sf -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/organizations/$CLUB/ledger?per_page=1" | python3 -c 'import sys,json; print(json.load(sys.stdin)["ledger"]["head_seq"])'; }
+bench_rows() { sql "SELECT COUNT(*) FROM ledger_txns t JOIN ledgers l ON l.id = t.ledger_id WHERE l.org_id = $CLUB AND t.memo = 'bench'"; }
+HEAD0=$(head_seq); ROWS0=$(bench_rows)
+rm -f "$DATA/wrk-done"
+out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$MAX_DURATION" --timeout "$TIMEOUT" --latency -s bench/post.lua \
+  -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/organizations/$CLUB/ledger/transactions" \
+  -- "$POSTINGS" "$THREADS" "$DATA/wrk-done")
+HEAD1=$(head_seq); ROWS1=$(bench_rows)
+OK=$(wrk_val "$out" ok_201)
+NON=$(wrk_rest "$out" non_201)
+UNANSWERED=$(wrk_val "$out" unanswered)
+SOCK=$(socket_total "$out")
+echo "postings (API, one commit each, wrk -t$THREADS -c$CONNECTIONS --timeout $TIMEOUT, $(wrk_val "$out" postings_sent) of $(wrk_val "$out" postings_planned) sent):"
+echo "  $(wrk_val "$out" rate_201) postings/s answered 201: $OK in $(wrk_val "$out" seconds) s; p50 $(wrk_val "$out" p50_ms) ms, p90 $(wrk_val "$out" p90_ms) ms, p99 $(wrk_val "$out" p99_ms) ms, max $(wrk_val "$out" max_ms) ms"
+echo "  durability: $DURABLE"
+echo "  non-201: $NON; unanswered: $UNANSWERED; $(echo "$out" | grep '^socket_errors')"
+echo "  ledger head $HEAD0 → $HEAD1 (+$((HEAD1 - HEAD0))); rows with memo 'bench' $ROWS0 → $ROWS1 (+$((ROWS1 - ROWS0))); 201 answers: $OK"
+[ "$OK" = "$POSTINGS" ] || fail "postings: $OK answered 201 of $POSTINGS planned"
+[ "${NON%% *}" = 0 ] || fail "postings: non-201 answers: $NON"
+[ "$UNANSWERED" = 0 ] || fail "postings: $UNANSWERED sent and never answered"
+[ "$SOCK" = 0 ] || fail "postings: socket errors: $(echo "$out" | grep '^socket_errors')"
+[ $((HEAD1 - HEAD0)) = "$OK" ] || fail "postings: ledger head grew by $((HEAD1 - HEAD0)), 201 answers: $OK"
+[ $((ROWS1 - ROWS0)) = "$OK" ] || fail "postings: $((ROWS1 - ROWS0)) new 'bench' rows in the database, 201 answers: $OK"
+echo "  server peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$PID/status)"
 stop
 echo "filling the club's ledger with $COUNT transactions:"
 "$BIN" --data "$DATA" fill-ledger --org "$CLUB" --count "$COUNT"
 start
-TOTAL=$(curl -sf -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/organizations/$CLUB/ledger?per_page=1" | python3 -c 'import sys,json; print(json.load(sys.stdin)["ledger"]["head_seq"])')
+TOTAL=$(head_seq)
 echo "ledger now holds $TOTAL transactions"
+# page CONNECTIONS PATH: one wrk run through bench/page.lua (Accept-Encoding: gzip; only a
+# gzip-encoded 200 counts); prints "p50 … p99 … req/s", records a failure on any error.
+page() {
+  local c=$1 path=$2 out requests ok sock
+  preflight "$path" "$BASE$path" -H "Cookie: linli_session=$TOKEN"
+  out=$(wrk -t"$(( c < THREADS ? c : THREADS ))" -c"$c" -d"$DURATION" --timeout "$TIMEOUT" --latency \
+    -s bench/page.lua -H "Cookie: linli_session=$TOKEN" "$BASE$path")
+  requests=$(wrk_val "$out" requests); requests=${requests:-0}
+  ok=$(wrk_val "$out" ok_200); ok=${ok:-0}
+  sock=$(socket_total "$out"); sock=${sock:-0}
+  echo "p50 $(wrk_val "$out" p50_ms) ms, p99 $(wrk_val "$out" p99_ms) ms, $(echo "$out" | awk '/Requests\/sec/ {print $2}') req/s, errors $(( requests - ok + sock ))"
+  if [ "$requests" -eq 0 ] || [ "$ok" -ne "$requests" ] || [ "$sock" -ne 0 ]; then
+    fail "$path (-c$c): $requests answers, $ok gzip 200; other statuses: $(wrk_rest "$out" non_200); 200 but not gzip: $(wrk_val "$out" not_gzip); $(echo "$out" | grep '^socket_errors')"
+  fi
+}
+# (page is called directly, not inside $(…), so that its fail() is not lost in a subshell.)
 for path in "/api/v1/organizations/$CLUB/ledger/statement?month=$MONTH" "/orgs/$CLUB/statement?month=$MONTH" "/orgs/$CLUB/ledger"; do
-  out=$(wrk -t1 -c1 -d5s --latency -H "Cookie: linli_session=$TOKEN" "$BASE$path")
-  echo "$path: p50 $(echo "$out" | awk '$1=="50%" {print $2}'), p99 $(echo "$out" | awk '$1=="99%" {print $2}'), $(echo "$out" | awk '/Requests\/sec/ {print $2}') req/s (one connection)"
+  printf '%s (one connection): ' "$path"; page 1 "$path"
 done
-out=$(wrk -t2 -c16 -d5s --latency -H "Cookie: linli_session=$TOKEN" "$BASE/orgs/$CLUB/statement?month=$MONTH")
-echo "statement page, 16 connections: $(echo "$out" | awk '/Requests\/sec/ {print $2}') req/s, p99 $(echo "$out" | awk '$1=="99%" {print $2}')"
+printf 'statement page, 16 connections: '; page 16 "/orgs/$CLUB/statement?month=$MONTH"
 start_v=$(date +%s.%N)
-curl -sf -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/organizations/$CLUB/ledger/verify" | python3 -c 'import sys,json; r=json.load(sys.stdin); print("chain check:", "intact" if r["ok"] else "BROKEN", r["checked"], "transactions", end=" ")'
-echo "in $(python3 -c "import time; print(round(time.time()-$start_v, 2))") s"
+VERIFY=$(curl -sf -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/organizations/$CLUB/ledger/verify")
+secs=$(python3 -c "import time; print(round(time.time()-$start_v, 2))")
+read -r V_OK V_CHECKED < <(echo "$VERIFY" | python3 -c 'import sys,json; r=json.load(sys.stdin); print("intact" if r["ok"] else "BROKEN", r["checked"])') || true
+echo "chain check: $V_OK, $V_CHECKED transactions in $secs s"
+[ "$V_OK" = intact ] || fail "chain check: $V_OK"
+[ "$V_CHECKED" = "$TOTAL" ] || fail "chain check read $V_CHECKED transactions, the ledger's head is $TOTAL"
 echo "server peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$PID/status)"
+finish

@@ -247,7 +247,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             sms_per_address_hour,
             sms_per_hour,
         } => {
-            let (db, url) = open(&cli).await?;
+            let (db, _) = open(&cli).await?;
             if *demo {
                 print_logins(&seed(&db).await?);
             }
@@ -285,10 +285,16 @@ async fn run(cli: Cli) -> Result<(), String> {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-            let backend = if url.starts_with("postgres") {
-                "PostgreSQL"
-            } else {
-                "SQLite"
+            // On SQLite, say which `synchronous` the pool really runs with (NORMAL by
+            // default, FULL with LINLI_SQLITE_SYNC=full): durability claims depend on it,
+            // and bench/*.sh check this line.
+            let backend = match db
+                .sqlite_synchronous()
+                .await
+                .map_err(|e| format!("cannot read PRAGMA synchronous: {e}"))?
+            {
+                None => "PostgreSQL".to_string(),
+                Some(sync) => format!("SQLite, synchronous={sync}"),
             };
             println!("Linli 邻里 is running at http://{listen}/  (database: {backend})");
             tracing::info!(%listen, backend, "listening");

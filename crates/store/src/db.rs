@@ -29,6 +29,13 @@ pub enum Tx {
 
 impl Db {
     /// Opens `url`: `sqlite://path` (created if missing, WAL mode) or `postgres://…`.
+    ///
+    /// On SQLite, `LINLI_SQLITE_SYNC` (read here, when the pool is opened: the server and
+    /// every command open it once, at start-up) chooses `PRAGMA synchronous`: `normal` (the default) keeps every
+    /// commit across a crash of the process but may lose the last commits on a power loss
+    /// or an OS crash; `full` syncs the WAL at every commit, so commits also survive a
+    /// power loss, at a cost per commit. sqlx's SQLite URL accepts no `synchronous`
+    /// parameter (only mode, cache, immutable, vfs), hence an environment variable.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)?;
@@ -39,10 +46,12 @@ impl Db {
                 .await?;
             Ok(Db::Postgres(pool))
         } else {
+            let sync = sqlite_synchronous(std::env::var("LINLI_SQLITE_SYNC").ok().as_deref())
+                .map_err(sqlx::Error::Configuration)?;
             let opts = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(sync)
                 .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true);
             let pool = SqlitePoolOptions::new()
@@ -88,6 +97,27 @@ impl Db {
         })
     }
 
+    /// SQLite's `PRAGMA synchronous` as a connection of the pool reports it (`"NORMAL"`,
+    /// `"FULL"`, …), so start-up can print what is in force rather than what was asked;
+    /// `None` on PostgreSQL.
+    pub async fn sqlite_synchronous(&self) -> Result<Option<&'static str>, sqlx::Error> {
+        match self {
+            Db::Sqlite(p) => {
+                let n: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                    .fetch_one(p)
+                    .await?;
+                Ok(Some(match n {
+                    0 => "OFF",
+                    1 => "NORMAL",
+                    2 => "FULL",
+                    3 => "EXTRA",
+                    _ => "unknown",
+                }))
+            }
+            Db::Postgres(_) => Ok(None),
+        }
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> bool {
         let r: Result<i64, _> = crate::on_db!(self, p => sqlx::query_scalar("SELECT CAST(1 AS BIGINT)").fetch_one(p).await);
@@ -122,6 +152,19 @@ impl Tx {
     }
 }
 
+/// The SQLite `synchronous` setting named by `LINLI_SQLITE_SYNC`: unset or empty means
+/// `normal`; an unknown value is an error rather than a silent default, so a benchmark
+/// or a deployment that asks for `full` cannot run on `normal` by a typo.
+fn sqlite_synchronous(
+    value: Option<&str>,
+) -> Result<SqliteSynchronous, Box<dyn std::error::Error + Send + Sync>> {
+    match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") | Some("normal") => Ok(SqliteSynchronous::Normal),
+        Some("full") => Ok(SqliteSynchronous::Full),
+        Some(other) => Err(format!("LINLI_SQLITE_SYNC={other}: expected normal or full").into()),
+    }
+}
+
 /// Whether a store error is a unique-constraint violation, the one place constraint
 /// violations are recognized so the app layer can turn them into user errors.
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
@@ -141,6 +184,18 @@ mod tests {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect()
+    }
+
+    #[test]
+    fn sqlite_sync_setting() {
+        use super::sqlite_synchronous;
+        use sqlx::sqlite::SqliteSynchronous as S;
+        assert!(matches!(sqlite_synchronous(None), Ok(S::Normal)));
+        assert!(matches!(sqlite_synchronous(Some("")), Ok(S::Normal)));
+        assert!(matches!(sqlite_synchronous(Some("normal")), Ok(S::Normal)));
+        assert!(matches!(sqlite_synchronous(Some("FULL")), Ok(S::Full)));
+        assert!(sqlite_synchronous(Some("ful")).is_err());
+        assert!(sqlite_synchronous(Some("off")).is_err());
     }
 
     #[test]

@@ -316,7 +316,11 @@ async fn a_club_applies_for_a_micro_grant_and_closes_it_with_receipts() {
     let (fund, club) = (find("翠竹社区基金"), find("翠竹园读书会"));
     let receipt = profile.join("receipt.png");
     std::fs::create_dir_all(&profile).unwrap();
-    std::fs::write(&receipt, include_bytes!("../../../app/src/demo_receipt.png")).unwrap();
+    std::fs::write(
+        &receipt,
+        include_bytes!("../../../app/src/demo_receipt.png"),
+    )
+    .unwrap();
 
     let b = browser(port, &profile.join("b")).await;
     let switch_to = |phone: &'static str| {
@@ -415,7 +419,11 @@ async fn a_club_is_proposed_joined_and_its_activity_settled() {
     let profile = std::env::temp_dir().join(format!("linli-chromium-club-{}", std::process::id()));
     std::fs::create_dir_all(&profile).unwrap();
     let receipt = profile.join("receipt.png");
-    std::fs::write(&receipt, include_bytes!("../../../app/src/demo_receipt.png")).unwrap();
+    std::fs::write(
+        &receipt,
+        include_bytes!("../../../app/src/demo_receipt.png"),
+    )
+    .unwrap();
     let community = app.region_id("翠竹园社区").await;
     let b = browser(port, &profile.join("b")).await;
     let switch_to = |phone: &'static str| {
