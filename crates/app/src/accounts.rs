@@ -6,14 +6,12 @@ use crate::sms::SmsSender;
 use crate::{Actor, AppError, AppResult};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
-use blake2::{Blake2s256, Digest};
 use linli_domain::accounts::{InviteCode, Password, PersonName, Phone, Role, SmsCode};
 use linli_domain::throttle::{Backoff, Rule};
 use linli_store::accounts::{self as st, InvitationRow, MyHousehold, UserRow};
 use linli_store::audit::{self, NewAudit};
 use linli_store::clock::now_ms;
 use linli_store::{Db, regions, throttle};
-use rand::RngCore;
 
 const MINUTE: i64 = 60_000;
 /// How long a session lives without logging in again.
@@ -126,22 +124,7 @@ async fn verify_password(stored: &str, typed: &str) -> bool {
     .unwrap_or(false)
 }
 
-/// The stored form of a session token: its BLAKE2s hash, so a copy of the database
-/// does not hand out live sessions.
-pub fn session_key(token: &str) -> String {
-    hex(&Blake2s256::digest(token.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A fresh random token (256 bits, hex).
-pub fn random_token() -> String {
-    let mut b = [0u8; 32];
-    rand::rng().fill_bytes(&mut b);
-    hex(&b)
-}
+pub use crate::tokens::{random_token, session_key};
 
 /// Sends a six-digit code to a phone. The answer is the same whether or not the number
 /// is registered (only the text of the SMS differs: a registered number is told it can

@@ -183,7 +183,7 @@ pub async fn create_activity(
         Some(f) => f.0,
         None => derived,
     };
-    let code = crate::accounts::random_token()[..8].to_uppercase();
+    let code = crate::tokens::random_token()[..8].to_uppercase();
     let mut tx = db.begin().await?;
     let id = st::insert_activity(
         &mut tx,

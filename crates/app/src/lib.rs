@@ -16,6 +16,7 @@ pub mod organizations;
 pub mod regions;
 pub mod roles;
 pub mod sms;
+pub mod tokens;
 
 pub use actor::Actor;
 pub use error::{AppError, AppResult};

@@ -951,7 +951,7 @@ pub async fn record_donation(
     let receipt_no = format!(
         "{}-{}",
         linli_store::clock::today().as_str().replace('-', ""),
-        &crate::accounts::random_token()[..8].to_uppercase()
+        &crate::tokens::random_token()[..8].to_uppercase()
     );
     let mut tx = db.begin().await?;
     let (amount, goods, quantity, hours, txn) = match d.kind {

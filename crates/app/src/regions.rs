@@ -56,6 +56,7 @@ pub async fn readable(db: &Db, actor: &Actor, id: i64) -> AppResult<RegionRow> {
     let r = regions::get(db, id)
         .await?
         .ok_or(AppError::NotFound("region_not_found"))?;
+    tracing::Span::current().record("region", r.id);
     if !actor.can_read(&r.path) {
         return Err(AppError::Forbidden);
     }

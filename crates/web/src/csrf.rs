@@ -81,7 +81,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     }
     let token = existing
         .clone()
-        .unwrap_or_else(linli_app::accounts::random_token);
+        .unwrap_or_else(linli_app::tokens::random_token);
     parts.extensions.insert(CsrfToken(token.clone()));
     let mut res = next.run(Request::from_parts(parts, body)).await;
     if existing.is_none() {

@@ -111,6 +111,9 @@ impl FromRequestParts<AppState> for Ctx {
                 .map_err(|e| PageError::plain(e, Lang::Zh, state))?,
             _ => None,
         };
+        if let Some(a) = &actor {
+            tracing::Span::current().record("user", a.id());
+        }
         let lang = cookie(h, LANG_COOKIE)
             .and_then(Lang::parse)
             .or_else(|| actor.as_ref().and_then(|a| Lang::parse(&a.user.lang)))

@@ -44,7 +44,7 @@ pub fn router(state: AppState) -> Router {
         .layer(security_header(1))
         .layer(security_header(2))
         .layer(security_header(3))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(middleware::from_fn_with_state(state.clone(), on_app_clock))
         .with_state(state)
 }
@@ -67,6 +67,19 @@ const SECURITY_HEADERS: [(axum::http::HeaderName, &str); 4] = [
 fn security_header(i: usize) -> SetResponseHeaderLayer<HeaderValue> {
     let (name, value) = &SECURITY_HEADERS[i];
     SetResponseHeaderLayer::if_not_present(name.clone(), HeaderValue::from_static(value))
+}
+
+/// Each request's span names its method and path, and — once known — the user (recorded
+/// by the `Ctx` extractor) and the region node it reads (recorded by the app's
+/// `regions::readable`), so a log line of any handler or store call says who and where.
+fn request_span(req: &axum::extract::Request) -> tracing::Span {
+    tracing::info_span!(
+        "request",
+        method = %req.method(),
+        path = %req.uri().path(),
+        user = tracing::field::Empty,
+        region = tracing::field::Empty,
+    )
 }
 
 /// Runs each request on its app's clock, so every "now" it reads is the app's.

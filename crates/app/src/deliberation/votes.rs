@@ -421,7 +421,7 @@ async fn open_for_ballots(tx: &mut Tx, vote_id: i64) -> AppResult<()> {
 
 /// A random id for a ballot row, so rows say nothing about the order they were cast in.
 fn ballot_id() -> String {
-    crate::accounts::random_token()[..32].to_string()
+    crate::tokens::random_token()[..32].to_string()
 }
 
 /// Whether the actor may close a vote and see who enters paper ballots.
@@ -1016,7 +1016,7 @@ pub async fn fill_voters_for_load_test(db: &Db, count: i64) -> AppResult<(i64, V
                 (
                     u,
                     homes[(made as usize + i) % homes.len()],
-                    crate::accounts::random_token(),
+                    crate::tokens::random_token(),
                 )
             })
             .collect();
@@ -1036,7 +1036,7 @@ pub async fn fill_voters_for_load_test(db: &Db, count: i64) -> AppResult<(i64, V
             let mut qb = sqlx::QueryBuilder::new(
                 "INSERT INTO sessions (id, user_id, created_at, expires_at) ");
             qb.push_values(&batch, |mut b, (u, _, t)| {
-                b.push_bind(crate::accounts::session_key(t)).push_bind(*u).push_bind(now)
+                b.push_bind(crate::tokens::session_key(t)).push_bind(*u).push_bind(now)
                     .push_bind(now + 7 * 24 * 3600 * 1000);
             });
             qb.build().execute(c).await.map(|r| r.rows_affected())

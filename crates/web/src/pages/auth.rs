@@ -132,7 +132,7 @@ fn logged_in(
             let csrf = format!(
                 "{}={}; Path=/; HttpOnly; SameSite=Strict{}",
                 crate::csrf::CSRF_COOKIE,
-                acc::random_token(),
+                linli_app::tokens::random_token(),
                 if secure { "; Secure" } else { "" }
             );
             let cookies = [
