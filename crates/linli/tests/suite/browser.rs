@@ -142,8 +142,28 @@ async fn a_neighbour_registers_with_an_invitation_switches_to_elderly_mode_and_s
     let (_driver, port) = start_driver().await;
     let profile = std::env::temp_dir().join(format!("linli-chromium-{}", std::process::id()));
 
-    // The building representative opens their building and prints an invitation.
+    // A wrong password is refused in words on the page with JavaScript on (htmx swaps a
+    // refusal like any page), and the number typed stays in its field.
     let rep = browser(port, &profile.join("rep")).await;
+    rep.goto(&app.url("/login")).await.unwrap();
+    fill(&rep, "#login-password input[name=phone]", BUILDING_REP).await;
+    fill(
+        &rep,
+        "#login-password input[name=password]",
+        "wrong-password",
+    )
+    .await;
+    click(&rep, "#login-password button[type=submit]").await;
+    wait_for_text(&rep, "手机号或密码不对").await;
+    let kept = rep
+        .find(Locator::Css("#login-password input[name=phone]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some(BUILDING_REP));
+    // The building representative opens their building and prints an invitation.
     login(&rep, &app, BUILDING_REP, linli_testkit::DEMO_PASSWORD).await;
     click(&rep, "ul.places a.tile").await;
     rep.wait()
