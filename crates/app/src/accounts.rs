@@ -26,33 +26,36 @@ const INVITE_TTL_MS: i64 = 30 * 24 * 60 * MINUTE;
 /// Password attempts per phone number: five at once, then each waits twice as long as
 /// the one before (1 s, 2 s, 4 s … at most 15 minutes). The owner is slowed down, never
 /// locked out: an SMS code logs them in and clears the count.
-const LOGIN_PER_PHONE: Rule = Rule {
-    window_ms: 15 * MINUTE,
-    free: 5,
-    backoff: Backoff::Doubling {
-        step_ms: 1_000,
-        cap_ms: 15 * MINUTE,
-    },
-};
+const LOGIN_PER_PHONE: Rule = slowed(5);
 /// Login attempts per client address (behind a trusted proxy, the address it reports).
-const LOGIN_PER_ADDRESS: Rule = Rule {
-    window_ms: 15 * MINUTE,
-    free: 30,
-    backoff: Backoff::Doubling {
-        step_ms: 1_000,
-        cap_ms: 15 * MINUTE,
-    },
-};
+const LOGIN_PER_ADDRESS: Rule = slowed(30);
 const SMS_PER_PHONE_MINUTE: Rule = Rule {
     window_ms: MINUTE,
     free: 1,
     backoff: Backoff::UntilWindowEnds,
 };
-const SMS_PER_PHONE_HOUR: Rule = Rule {
-    window_ms: 60 * MINUTE,
-    free: 5,
-    backoff: Backoff::UntilWindowEnds,
-};
+const SMS_PER_PHONE_HOUR: Rule = hourly(5);
+
+/// `free` attempts in 15 minutes at once, then doubling waits from 1 s up to 15 minutes.
+const fn slowed(free: i64) -> Rule {
+    Rule {
+        window_ms: 15 * MINUTE,
+        free,
+        backoff: Backoff::Doubling {
+            step_ms: 1_000,
+            cap_ms: 15 * MINUTE,
+        },
+    }
+}
+
+/// `free` an hour, then none until the hour is over.
+const fn hourly(free: i64) -> Rule {
+    Rule {
+        window_ms: 60 * MINUTE,
+        free: if free > 0 { free } else { 0 },
+        backoff: Backoff::UntilWindowEnds,
+    }
+}
 
 /// Caps on what costs money, set by the deployment (`LINLI_SMS_PER_ADDRESS_HOUR`,
 /// `LINLI_SMS_PER_HOUR`).
@@ -70,14 +73,6 @@ impl Default for SmsCaps {
             per_address_hour: 10,
             per_hour: 500,
         }
-    }
-}
-
-fn hourly(free: i64) -> Rule {
-    Rule {
-        window_ms: 60 * MINUTE,
-        free: free.max(0),
-        backoff: Backoff::UntilWindowEnds,
     }
 }
 
@@ -353,8 +348,19 @@ pub async fn login(
     let Some(user) = user.filter(|_| ok) else {
         return Err(AppError::Unauthorized("login_failed"));
     };
-    throttle::clear(db, &phone_key).await?;
-    throttle::give_back(db, &address_key, LOGIN_PER_ADDRESS, now_ms()).await?;
+    start_session(db, user, &phone_key, &address_key).await
+}
+
+/// After a login proved who the user is: the number's slow-down is cleared, the
+/// address's attempt is given back, and a new session begins.
+async fn start_session(
+    db: &Db,
+    user: UserRow,
+    phone_key: &str,
+    address_key: &str,
+) -> AppResult<(String, UserRow)> {
+    throttle::clear(db, phone_key).await?;
+    throttle::give_back(db, address_key, LOGIN_PER_ADDRESS, now_ms()).await?;
     let token = random_token();
     st::insert_session(db, &session_key(&token), user.id, now_ms() + SESSION_TTL_MS).await?;
     Ok((token, user))
@@ -384,11 +390,7 @@ pub async fn login_with_code(
     let mut tx = db.begin().await?;
     use_sms_code(&mut tx, code_id).await?;
     tx.commit().await?;
-    let token = random_token();
-    throttle::clear(db, &phone_key).await?;
-    throttle::give_back(db, &address_key, LOGIN_PER_ADDRESS, now_ms()).await?;
-    st::insert_session(db, &session_key(&token), user.id, now_ms() + SESSION_TTL_MS).await?;
-    Ok((token, user))
+    start_session(db, user, &phone_key, &address_key).await
 }
 
 pub async fn logout(db: &Db, token: &str) -> AppResult<()> {

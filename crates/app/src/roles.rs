@@ -31,18 +31,39 @@ pub async fn grant(
     let user = st::user_by_phone(db, phone.as_str())
         .await?
         .ok_or(AppError::Invalid("user_not_found"))?;
+    insert_grant(
+        db,
+        Some(actor.id()),
+        user.id,
+        region.id,
+        role,
+        role.as_str().into(),
+    )
+    .await
+}
+
+/// Writes a grant and its audit entry in one transaction; `by` is `None` when the
+/// server's command line grants it.
+async fn insert_grant(
+    db: &Db,
+    by: Option<i64>,
+    user_id: i64,
+    region_id: i64,
+    role: Role,
+    detail: String,
+) -> AppResult<GrantRow> {
     let mut tx = db.begin().await?;
-    let id = st::insert_grant(&mut tx, user.id, region.id, role.as_str(), Some(actor.id()))
+    let id = st::insert_grant(&mut tx, user_id, region_id, role.as_str(), by)
         .await
         .map_err(unique_as("role_already_held"))?;
     audit::record(
         &mut tx,
         NewAudit {
-            actor_id: Some(actor.id()),
+            actor_id: by,
             action: "role.grant",
-            region_id: Some(region.id),
-            target: format!("user:{}", user.id),
-            detail: role.as_str().into(),
+            region_id: Some(region_id),
+            target: format!("user:{user_id}"),
+            detail,
         },
     )
     .await?;
@@ -101,25 +122,9 @@ pub async fn grant_admin_from_server(db: &Db, phone: &str) -> AppResult<GrantRow
     let root = st::root_region(db)
         .await?
         .ok_or(AppError::Invalid("region_not_found"))?;
-    let mut tx = db.begin().await?;
-    let id = st::insert_grant(&mut tx, user.id, root, Role::PlatformAdmin.as_str(), None)
-        .await
-        .map_err(unique_as("role_already_held"))?;
-    audit::record(
-        &mut tx,
-        NewAudit {
-            actor_id: None,
-            action: "role.grant",
-            region_id: Some(root),
-            target: format!("user:{}", user.id),
-            detail: format!("{} (linli admin grant)", Role::PlatformAdmin.as_str()),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    st::grant_by_id(db, id)
-        .await?
-        .ok_or(AppError::Internal("grant vanished".into()))
+    let role = Role::PlatformAdmin;
+    let detail = format!("{} (linli admin grant)", role.as_str());
+    insert_grant(db, None, user.id, root, role, detail).await
 }
 
 /// Active grants at and below a node the actor administers.

@@ -137,12 +137,6 @@ pub async fn consume_sms_code(tx: &mut Tx, id: i64) -> StoreResult<bool> {
     Ok(n == 1)
 }
 
-/// Codes sent to a phone since `since` (to limit how often one may ask).
-pub async fn count_sms_since(db: &Db, phone: &str, since: i64) -> StoreResult<i64> {
-    on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM sms_codes WHERE phone = $1 AND created_at > $2")
-        .bind(phone).bind(since).fetch_one(p).await)
-}
-
 /// Ends every session of a user; returns how many there were.
 pub async fn delete_sessions_of_user(db: &Db, user_id: i64) -> StoreResult<u64> {
     on_db!(db, p => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
@@ -242,7 +236,6 @@ pub async fn ensure_grant(
     Ok(())
 }
 
-/// Revokes an active grant; false if it was already revoked.
 /// Ids of the active grants of `role` anywhere, locked until the transaction ends (on
 /// SQLite the writer transaction holds the lock), so two revokes cannot both see the
 /// other's grant still standing.
@@ -266,6 +259,7 @@ pub async fn root_region(db: &Db) -> StoreResult<Option<i64>> {
         .fetch_optional(p).await)
 }
 
+/// Revokes an active grant; false if it was already revoked.
 pub async fn revoke_grant(tx: &mut Tx, id: i64, by: i64) -> StoreResult<bool> {
     let n = on_tx!(tx, c => sqlx::query(
         "UPDATE role_grants SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL")

@@ -52,24 +52,24 @@ pub fn test_clock() -> Clock {
     }
 }
 
-/// Whether the PostgreSQL leg is switched off explicitly (`LINLI_SKIP_PG=1`); the
-/// PostgreSQL tests are then reported as ignored in the summary line.
-pub fn skip_pg() -> bool {
-    std::env::var("LINLI_SKIP_PG").is_ok_and(|v| v == "1")
-}
-
 /// Starts the app on `backend`, on the test clock. On PostgreSQL it needs
 /// `TEST_DATABASE_URL`, and panics without it or when it cannot connect: the
 /// PostgreSQL leg is never skipped silently (skip it with `LINLI_SKIP_PG=1`).
 pub async fn spawn(backend: Backend) -> TestApp {
-    // Code a test runs outside an app's scope reads the process clock: the same date.
+    spawn_on(backend, app_clock(), test_config()).await
+}
+
+/// A clock of an app's own, reading the test date now. The first call also makes the
+/// test clock the process clock, so code a test runs outside an app's scope reads the
+/// same date.
+fn app_clock() -> Clock {
     static PROCESS: std::sync::OnceLock<Clock> = std::sync::OnceLock::new();
     let base = PROCESS.get_or_init(|| {
         let c = test_clock();
         linli_store::clock::set_process_clock(c.clone());
         c
     });
-    spawn_on(backend, Clock::starting_at(base.now_ms())).await
+    Clock::starting_at(base.now_ms())
 }
 
 /// Now by the clock of the running test (its app's, inside `on_both_databases`).
@@ -82,11 +82,11 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 /// `linli_store::clock::parse_instant` for the forms).
 pub async fn spawn_at(backend: Backend, at: &str) -> TestApp {
     let ms = linli_store::clock::parse_instant(at).expect("a valid instant");
-    spawn_on(backend, Clock::starting_at(ms)).await
+    spawn_on(backend, Clock::starting_at(ms), test_config()).await
 }
 
-async fn spawn_on(backend: Backend, clock: Clock) -> TestApp {
-    linli_store::clock::scope(clock.clone(), start(backend, clock, test_config())).await
+async fn spawn_on(backend: Backend, clock: Clock, config: Config) -> TestApp {
+    linli_store::clock::scope(clock.clone(), start(backend, clock, config)).await
 }
 
 /// The configuration tests run with: SMS caps high enough for scenarios that register
@@ -103,8 +103,7 @@ pub fn test_config() -> Config {
 
 /// Starts the app on `backend` with a configuration of the test's own.
 pub async fn spawn_with(backend: Backend, config: Config) -> TestApp {
-    let clock = Clock::starting_at(test_clock().now_ms());
-    linli_store::clock::scope(clock.clone(), start(backend, clock, config)).await
+    spawn_on(backend, app_clock(), config).await
 }
 
 async fn start(backend: Backend, clock: Clock, config: Config) -> TestApp {

@@ -85,17 +85,20 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     parts.extensions.insert(CsrfToken(token.clone()));
     let mut res = next.run(Request::from_parts(parts, body)).await;
     if existing.is_none() {
-        let secure = if state.config.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        };
-        let v = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}");
-        if let Ok(v) = HeaderValue::from_str(&v) {
+        if let Ok(v) = HeaderValue::from_str(&set_csrf_cookie(&token, state.config.secure_cookies))
+        {
             res.headers_mut().append(header::SET_COOKIE, v);
         }
     }
     res
+}
+
+/// The `Set-Cookie` value that gives a browser `token` as its CSRF token.
+pub fn set_csrf_cookie(token: &str, secure: bool) -> String {
+    format!(
+        "{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{}",
+        if secure { "; Secure" } else { "" }
+    )
 }
 
 fn is_multipart(headers: &axum::http::HeaderMap) -> bool {

@@ -43,7 +43,6 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 /// operation documents it as its `default` response; and uploads take the file itself as
 /// the body, in one of the accepted image or PDF types.
 fn complete(doc: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::path::HttpMethod;
     use utoipa::openapi::request_body::RequestBodyBuilder;
     use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, ResponseBuilder, Type};
     let error = ResponseBuilder::new()
@@ -81,28 +80,25 @@ fn complete(doc: &mut utoipa::openapi::OpenApi) {
     };
     for (path, item) in doc.paths.paths.iter_mut() {
         let upload = path.ends_with("/vouchers") || path.ends_with("/photos");
-        for method in [
-            HttpMethod::Get,
-            HttpMethod::Post,
-            HttpMethod::Put,
-            HttpMethod::Delete,
-            HttpMethod::Patch,
-        ] {
-            let op = match method {
-                HttpMethod::Get => item.get.as_mut(),
-                HttpMethod::Post => item.post.as_mut(),
-                HttpMethod::Put => item.put.as_mut(),
-                HttpMethod::Delete => item.delete.as_mut(),
-                _ => item.patch.as_mut(),
-            };
-            let Some(op) = op else { continue };
+        if let Some(op) = item
+            .post
+            .as_mut()
+            .filter(|op| upload && op.request_body.is_none())
+        {
+            op.request_body = Some(file().into());
+        }
+        let ops = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
             op.responses
                 .responses
                 .entry("default".into())
                 .or_insert_with(|| error.clone().into());
-            if upload && method == HttpMethod::Post && op.request_body.is_none() {
-                op.request_body = Some(file().into());
-            }
         }
     }
 }

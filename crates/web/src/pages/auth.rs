@@ -129,12 +129,7 @@ fn logged_in(
             } else {
                 "0"
             };
-            let csrf = format!(
-                "{}={}; Path=/; HttpOnly; SameSite=Strict{}",
-                crate::csrf::CSRF_COOKIE,
-                linli_app::tokens::random_token(),
-                if secure { "; Secure" } else { "" }
-            );
+            let csrf = crate::csrf::set_csrf_cookie(&linli_app::tokens::random_token(), secure);
             let cookies = [
                 (
                     SET_COOKIE,
