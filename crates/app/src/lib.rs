@@ -11,6 +11,7 @@ pub mod deliberation;
 pub mod demo;
 pub mod error;
 pub mod grants;
+pub mod jobs;
 pub mod money;
 pub mod organizations;
 pub mod regions;

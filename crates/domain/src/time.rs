@@ -12,6 +12,8 @@ pub type EpochMs = i64;
 pub const DAY_MS: i64 = 86_400_000;
 /// Milliseconds in an hour.
 pub const HOUR_MS: i64 = 3_600_000;
+/// One minute in milliseconds.
+pub const MINUTE_MS: i64 = 60_000;
 /// Asia/Shanghai is UTC+8 all year.
 const OFFSET_MS: i64 = 8 * HOUR_MS;
 

@@ -262,26 +262,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             };
             let sms = Arc::new(linli_app::sms::LogSms);
             let state = AppState::new(db.clone(), sms, config);
-            let sweeper = db.clone();
-            linli_store::clock::spawn(async move {
-                loop {
-                    tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
-                    let _ = linli_store::accounts::delete_expired_sessions(&sweeper).await;
-                    let day_ago = linli_store::clock::now_ms() - 24 * 3600 * 1000;
-                    let _ =
-                        linli_store::accounts::delete_old_throttle_rows(&sweeper, day_ago).await;
-                }
-            });
-            // Votes close at their time even when nobody looks at them.
-            let closer = db.clone();
-            linli_store::clock::spawn(async move {
-                loop {
-                    tokio::time::sleep(std::time::Duration::from_secs(15)).await;
-                    if let Err(e) = linli_app::deliberation::votes::close_due(&closer).await {
-                        tracing::warn!(error = %e, "closing due votes");
-                    }
-                }
-            });
+            // Background work (closing votes at their time, hourly housekeeping) runs from
+            // the durable job queue; several processes on one PostgreSQL share it.
+            linli_app::jobs::schedule_maintenance(&db)
+                .await
+                .map_err(|e| format!("cannot schedule maintenance: {e}"))?;
+            linli_store::clock::spawn(linli_app::jobs::worker(db.clone()));
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;

@@ -10,6 +10,7 @@ pub mod clubs;
 mod db;
 pub mod deliberation;
 pub mod grants;
+pub mod jobs;
 pub mod money;
 pub mod organizations;
 pub mod regions;

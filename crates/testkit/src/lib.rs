@@ -27,6 +27,8 @@ pub struct TestApp {
     pub db: Db,
     pub sms: MemorySms,
     pub backend: Backend,
+    /// The database's URL, for a second process on the same database.
+    pub db_url: String,
     /// The app's clock: tests read "now" from it and may move it.
     pub clock: Clock,
     cleanup: Cleanup,
@@ -172,6 +174,7 @@ async fn start(backend: Backend, clock: Clock, config: Config) -> TestApp {
         db,
         sms,
         backend,
+        db_url: url,
         clock,
         cleanup,
         server,

@@ -417,7 +417,8 @@ struct VoteSpec<'a> {
 }
 
 async fn insert_vote(tx: &mut Tx, v: VoteSpec<'_>) -> AppResult<i64> {
-    Ok(st::insert_vote(
+    let closes_at = now_ms() + DAY;
+    let id = st::insert_vote(
         tx,
         &st::NewVoteRow {
             region_id: v.region,
@@ -435,7 +436,7 @@ async fn insert_vote(tx: &mut Tx, v: VoteSpec<'_>) -> AppResult<i64> {
             hide_results: false,
             opens_at: v.at,
             // Open until the closing code counts it (just after seeding).
-            closes_at: now_ms() + DAY,
+            closes_at,
             status: if v.parent.is_some() {
                 "pending"
             } else {
@@ -447,5 +448,9 @@ async fn insert_vote(tx: &mut Tx, v: VoteSpec<'_>) -> AppResult<i64> {
             created_at: v.at,
         },
     )
-    .await?)
+    .await?;
+    if v.parent.is_none() {
+        crate::jobs::close_vote_at(tx, id, closes_at).await?;
+    }
+    Ok(id)
 }

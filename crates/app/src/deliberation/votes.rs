@@ -184,6 +184,9 @@ pub async fn create(db: &Db, actor: &Actor, v: NewVote) -> AppResult<i64> {
     )
     .await?;
     st::insert_options(&mut tx, id, &options).await?;
+    if status == "open" {
+        crate::jobs::close_vote_at(&mut tx, id, now + v.minutes_open * 60_000).await?;
+    }
     audit::record(
         &mut tx,
         NewAudit {
@@ -454,6 +457,22 @@ pub async fn close_due(db: &Db) -> AppResult<usize> {
     Ok(due.len())
 }
 
+/// Closes vote `id` if its time is up (the `vote.close` job). `Some(at)` when it is open
+/// and closes later (its window moved); nothing to do when it is already closed.
+pub async fn close_when_due(db: &Db, id: i64) -> AppResult<Option<i64>> {
+    let Some(v) = st::vote(db, id).await? else {
+        return Ok(None);
+    };
+    if v.status != "open" {
+        return Ok(None);
+    }
+    if v.closes_at > now_ms() {
+        return Ok(Some(v.closes_at));
+    }
+    finish(db, id, None).await?;
+    Ok(None)
+}
+
 /// Counts a vote from its stored ballots inside `tx`.
 async fn count(tx: &mut Tx, v: &VoteRow, options: usize) -> AppResult<Tally> {
     let method = Method::parse(&v.method)?;
@@ -510,7 +529,11 @@ pub(crate) async fn finish(db: &Db, vote_id: i64, by: Option<i64>) -> AppResult<
         return Ok(());
     }
     // The issue is decided by the last stage: none follows if no stage opened here.
-    let next_stage = st::start_stages(&mut tx, vote_id, winner, now).await? > 0;
+    let opened = st::start_stages(&mut tx, vote_id, winner, now).await?;
+    for (stage, closes_at) in &opened {
+        crate::jobs::close_vote_at(&mut tx, *stage, *closes_at).await?;
+    }
+    let next_stage = !opened.is_empty();
     // An amendment changes its motion's text; only the motion itself decides the issue.
     let amendment = match v.motion_id {
         Some(m) => st::settle_motion(&mut tx, m, t.passed).await?,

@@ -7,4 +7,5 @@ mod browser;
 mod clubs;
 mod deliberation;
 mod http;
+mod jobs;
 mod money;

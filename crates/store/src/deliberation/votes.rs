@@ -258,17 +258,17 @@ pub async fn close(
 }
 
 /// Opens the later stages that follow the winning option and voids the others; returns
-/// how many stages were opened.
+/// the opened stages with their closing times.
 pub async fn start_stages(
     tx: &mut Tx,
     parent: i64,
     winner: Option<i64>,
     now: i64,
-) -> StoreResult<u64> {
-    let opened = on_tx!(tx, c => sqlx::query(
+) -> StoreResult<Vec<(i64, i64)>> {
+    let opened: Vec<(i64, i64)> = on_tx!(tx, c => sqlx::query_as(
         "UPDATE votes SET status = 'open', closes_at = $3 + (closes_at - opens_at), opens_at = $3 \
-         WHERE parent_id = $1 AND status = 'pending' AND parent_option = $2")
-        .bind(parent).bind(winner.unwrap_or(-1)).bind(now).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+         WHERE parent_id = $1 AND status = 'pending' AND parent_option = $2 RETURNING id, closes_at")
+        .bind(parent).bind(winner.unwrap_or(-1)).bind(now).fetch_all(&mut *c).await)?;
     on_tx!(tx, c => sqlx::query(
         "UPDATE votes SET status = 'void' WHERE parent_id = $1 AND status = 'pending'")
         .bind(parent).execute(c).await.map(|r| r.rows_affected()))?;

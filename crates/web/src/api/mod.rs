@@ -7,6 +7,7 @@ mod clubs;
 mod common;
 mod deliberation;
 mod grants;
+mod jobs;
 mod money;
 mod v1;
 
@@ -23,7 +24,8 @@ pub fn router() -> Router<AppState> {
                 .merge(money::router())
                 .merge(grants::router())
                 .merge(clubs::router())
-                .merge(deliberation::router()),
+                .merge(deliberation::router())
+                .merge(jobs::router()),
         )
         .route("/api/openapi.json", get(openapi))
 }
@@ -34,6 +36,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(grants::GrantsDoc::openapi());
     doc.merge(clubs::ClubsDoc::openapi());
     doc.merge(deliberation::doc());
+    doc.merge(jobs::JobsDoc::openapi());
     complete(&mut doc);
     Json(doc)
 }

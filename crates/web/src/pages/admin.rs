@@ -25,6 +25,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/roles", get(roles_page).post(grant))
         .route("/admin/roles/{id}/revoke", post(revoke))
         .route("/admin/audit", get(audit_page))
+        .route("/admin/jobs", get(jobs_page))
+        .route("/admin/jobs/{id}/retry", post(retry_job))
 }
 
 #[derive(Deserialize)]
@@ -174,4 +176,62 @@ async fn audit_page(
         rows,
         pager,
     })
+}
+
+#[derive(Deserialize)]
+struct JobsQuery {
+    status: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/jobs.html")]
+struct JobsPage {
+    l: Layout,
+    status: String,
+    statuses: [&'static str; 4],
+    counts: Vec<linli_app::jobs::JobCount>,
+    jobs: Vec<linli_store::jobs::JobRow>,
+    pager: Pager,
+}
+
+/// The background job queue: counts per kind and status, the jobs newest first, and a
+/// retry button on the dead ones (platform administrators).
+async fn jobs_page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Query(q): Query<JobsQuery>,
+) -> Result<JobsPage, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    let page = Page::new(q.page, None, 50);
+    let status = q.status.unwrap_or_default();
+    let (counts, jobs) = linli_app::jobs::overview(state.db(), actor, Some(&status), page)
+        .await
+        .page(&ctx)?;
+    let total = if jobs.len() as i64 == page.size {
+        page.offset() + page.size + 1
+    } else {
+        page.offset() + jobs.len() as i64
+    };
+    let pager = Pager::new(page, total, format!("/admin/jobs?status={status}&"));
+    Ok(JobsPage {
+        l: ctx.layout(),
+        status,
+        statuses: linli_domain::jobs::JobStatus::ALL.map(|s| s.as_str()),
+        counts,
+        jobs,
+        pager,
+    })
+}
+
+async fn retry_job(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    linli_app::jobs::retry(state.db(), actor, id)
+        .await
+        .page(&ctx)?;
+    Ok(Redirect::to("/admin/jobs?status=dead"))
 }
