@@ -8,7 +8,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use linli_domain::accounts::{InviteCode, Password, PersonName, Phone, Role, SmsCode};
 use linli_domain::throttle::{Backoff, Rule};
-use linli_store::accounts::{self as st, InvitationRow, MyHousehold, UserRow};
+use linli_store::accounts::{self as st, GrantRow, InvitationRow, MyHousehold, UserRow};
 use linli_store::audit::{self, NewAudit};
 use linli_store::clock::now_ms;
 use linli_store::{Db, regions, throttle};
@@ -422,6 +422,66 @@ pub async fn actor_for_token(db: &Db, token: &str) -> AppResult<Option<Actor>> {
     };
     let grants = st::grants_of_user(db, user.id).await?;
     Ok(Some(Actor { user, grants }))
+}
+
+/// The grants of recently seen users, each with the `grants_version` it was read at. A
+/// request reads the version with its session (one statement) and reuses the grants only
+/// while it is unchanged; triggers bump the version in the transaction of every grant,
+/// revocation or change to a granted node, so a revoked role is never served, whichever
+/// process made the change.
+#[derive(Clone, Default)]
+pub struct GrantsCache(std::sync::Arc<std::sync::Mutex<GrantsMap>>);
+
+type GrantsMap = std::collections::HashMap<i64, (i64, std::sync::Arc<Vec<GrantRow>>)>;
+
+impl GrantsCache {
+    /// Users kept at most; past it the cache starts afresh (a reload is one query).
+    const MAX_USERS: usize = 50_000;
+
+    fn get(&self, user: i64, version: i64) -> Option<std::sync::Arc<Vec<GrantRow>>> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&user)
+            .filter(|(v, _)| *v == version)
+            .map(|(_, g)| g.clone())
+    }
+
+    fn put(&self, user: i64, version: i64, grants: std::sync::Arc<Vec<GrantRow>>) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= Self::MAX_USERS {
+            map.clear();
+        }
+        map.insert(user, (version, grants));
+    }
+}
+
+/// The caller behind a session token and, if `with_unread`, their unread count: one
+/// statement, plus one for the grants when they changed or were not cached.
+pub async fn actor_for_session(
+    db: &Db,
+    cache: &GrantsCache,
+    token: &str,
+    with_unread: bool,
+) -> AppResult<Option<(Actor, i64)>> {
+    let Some(s) = st::check_session(db, &session_key(token), with_unread).await? else {
+        return Ok(None);
+    };
+    let grants = match cache.get(s.user.id, s.grants_version) {
+        Some(g) => g,
+        None => {
+            // Read after the version: if they changed in between, the next request sees
+            // a newer version and reads them again.
+            let g = std::sync::Arc::new(st::grants_of_user(db, s.user.id).await?);
+            cache.put(s.user.id, s.grants_version, g.clone());
+            g
+        }
+    };
+    Ok(Some((
+        Actor {
+            user: s.user,
+            grants: grants.as_ref().clone(),
+        },
+        s.unread,
+    )))
 }
 
 /// Saves the interface language and the elderly mode (长辈版) of an account.

@@ -252,7 +252,11 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> AppResult<ActivityView> {
         } else {
             vec![]
         },
-        checkin_code: organizer.then(|| a.checkin_code.clone()),
+        checkin_code: if organizer {
+            Some(st::checkin_code(db, id).await?)
+        } else {
+            None
+        },
         derived_fee: d::aa_fee(a.planned_cost, a.surplus_bp, a.capacity),
         can_cancel: mine.is_some() && now_ms() < a.cancel_until,
         organizer,
@@ -324,10 +328,24 @@ pub async fn cancel(db: &Db, actor: &Actor, id: i64) -> AppResult<()> {
     }
     st::set_signup_status(&mut tx, id, actor.id(), "cancelled").await?;
     if status == "confirmed" {
-        st::promote(&mut tx, id, capacity - (confirmed - 1)).await?;
+        let promoted = st::promote(&mut tx, id, capacity - (confirmed - 1)).await?;
+        notify_promoted(&mut tx, &a, promoted).await?;
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Tells the people a freed place went to.
+async fn notify_promoted(tx: &mut Tx, a: &ActivityRow, users: Vec<i64>) -> AppResult<()> {
+    crate::notifications::notify(
+        tx,
+        linli_domain::notifications::NoticeKind::Waitlist,
+        users,
+        "notice.waitlist_promoted",
+        &a.title,
+        &format!("/activities/{}", a.id),
+    )
+    .await
 }
 
 /// Changes the number of places; never below the people already confirmed. Extra
@@ -354,7 +372,8 @@ pub async fn set_capacity(db: &Db, actor: &Actor, id: i64, capacity: i64) -> App
         return Err(AppError::Invalid("capacity_below_signups"));
     }
     st::set_capacity(&mut tx, id, capacity).await?;
-    st::promote(&mut tx, id, capacity - confirmed).await?;
+    let promoted = st::promote(&mut tx, id, capacity - confirmed).await?;
+    notify_promoted(&mut tx, &a.activity, promoted).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -362,7 +381,10 @@ pub async fn set_capacity(db: &Db, actor: &Actor, id: i64, capacity: i64) -> App
 /// Checks the actor in with the code shown at the door; only confirmed participants.
 pub async fn check_in(db: &Db, actor: &Actor, id: i64, code: &str) -> AppResult<()> {
     let a = get(db, actor, id).await?.activity;
-    if !code.trim().eq_ignore_ascii_case(&a.checkin_code) {
+    if !code
+        .trim()
+        .eq_ignore_ascii_case(&st::checkin_code(db, a.id).await?)
+    {
         return Err(AppError::Invalid("checkin_code_wrong"));
     }
     let mut tx = db.begin().await?;

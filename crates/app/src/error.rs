@@ -50,10 +50,27 @@ impl From<DomainError> for AppError {
 }
 
 impl From<sqlx::Error> for AppError {
+    /// Keeps the whole source chain as the internal cause; it is logged once, where the
+    /// error leaves the application (the web layer, with the request's id, or the job
+    /// worker), never here as well.
     fn from(e: sqlx::Error) -> Self {
-        tracing::error!(error = %e, "store error");
-        Self::Internal(e.to_string())
+        Self::Internal(chain(&e))
     }
+}
+
+/// An error and its sources, outermost first: "a: b: c".
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !out.ends_with(&s_text) {
+            out.push_str(": ");
+            out.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    out
 }
 
 /// Turns a unique-constraint violation into the user error `code`, and anything else

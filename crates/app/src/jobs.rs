@@ -19,17 +19,28 @@ use linli_store::{Db, Tx};
 pub enum Kind {
     /// Closes a vote at its closing time (payload: the vote's id).
     VoteClose,
+    /// Tells a vote's electorate that it opened (payload: the vote's id).
+    VoteOpened,
+    /// Reminds those of a vote's electorate who have not voted that it closes soon.
+    VoteClosing,
     /// Hourly housekeeping: expired sessions, idle throttle rows, old done jobs, and any
     /// vote whose time is up that no job closed (a safety net).
     Maintenance,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::VoteClose, Kind::Maintenance];
+    pub const ALL: [Kind; 4] = [
+        Kind::VoteClose,
+        Kind::VoteOpened,
+        Kind::VoteClosing,
+        Kind::Maintenance,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::VoteClose => "vote.close",
+            Kind::VoteOpened => "vote.opened",
+            Kind::VoteClosing => "vote.closing",
             Kind::Maintenance => "maintenance",
         }
     }
@@ -70,10 +81,17 @@ pub async fn enqueue(
     Ok(())
 }
 
-/// Schedules the closing of vote `id` at `closes_at`.
-pub async fn close_vote_at(tx: &mut Tx, id: i64, closes_at: i64) -> AppResult<()> {
+/// Schedules what an open vote needs: its closing at `closes_at`, the notice to its
+/// electorate now, and the reminder before it closes.
+pub async fn schedule_vote(tx: &mut Tx, id: i64, opens_at: i64, closes_at: i64) -> AppResult<()> {
+    let payload = id.to_string();
     let key = format!("vote.close:{id}");
-    enqueue(tx, Kind::VoteClose, &id.to_string(), Some(&key), closes_at).await
+    enqueue(tx, Kind::VoteClose, &payload, Some(&key), closes_at).await?;
+    enqueue(tx, Kind::VoteOpened, &payload, None, opens_at).await?;
+    if let Some(at) = linli_domain::notifications::closing_reminder_at(opens_at, closes_at) {
+        enqueue(tx, Kind::VoteClosing, &payload, None, at).await?;
+    }
+    Ok(())
 }
 
 /// Makes sure the recurring housekeeping job exists (at server start).
@@ -143,6 +161,12 @@ async fn run(db: &Db, kind: Kind, job: &JobRow) -> AppResult<Outcome> {
                 .await
                 .map(|later| later.map_or(Outcome::Done, Outcome::Later))
         }
+        Kind::VoteOpened | Kind::VoteClosing => {
+            let id = vote_id(job)?;
+            crate::deliberation::votes::notify_electorate(db, id, kind == Kind::VoteClosing)
+                .await?;
+            Ok(Outcome::Done)
+        }
         Kind::Maintenance => {
             let now = now_ms();
             linli_store::accounts::delete_expired_sessions(db).await?;
@@ -152,6 +176,12 @@ async fn run(db: &Db, kind: Kind, job: &JobRow) -> AppResult<Outcome> {
             Ok(Outcome::Later(now + HOUR_MS))
         }
     }
+}
+
+fn vote_id(job: &JobRow) -> AppResult<i64> {
+    job.payload
+        .parse()
+        .map_err(|_| AppError::Internal(format!("bad vote id {:?}", job.payload)))
 }
 
 /// Runs jobs until the process ends: claims what is due every second (at once again

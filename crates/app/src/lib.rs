@@ -13,6 +13,7 @@ pub mod error;
 pub mod grants;
 pub mod jobs;
 pub mod money;
+pub mod notifications;
 pub mod organizations;
 pub mod regions;
 pub mod roles;

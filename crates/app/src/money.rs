@@ -850,6 +850,19 @@ pub async fn decide_claim(
         },
     )
     .await?;
+    crate::notifications::notify(
+        &mut tx,
+        linli_domain::notifications::NoticeKind::Claim,
+        [c.claimant_id],
+        if approve {
+            "notice.claim_approved"
+        } else {
+            "notice.claim_rejected"
+        },
+        &c.purpose,
+        &format!("/orgs/{}/claims", org.id),
+    )
+    .await?;
     tx.commit().await?;
     st::claim(db, c.id)
         .await?

@@ -11,6 +11,7 @@ pub mod deliberation;
 pub mod error;
 pub mod jobs;
 pub mod money;
+pub mod notifications;
 pub mod organizations;
 pub mod regions;
 pub mod text;

@@ -3,7 +3,9 @@
 use crate::clock::now_ms;
 use crate::{Db, StoreResult, Tx, on_db, on_tx};
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+/// An account. Its `Debug` leaves the password hash out, so a logged value never
+/// carries it.
+#[derive(Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct UserRow {
     pub id: i64,
     pub phone: String,
@@ -13,6 +15,20 @@ pub struct UserRow {
     pub lang: String,
     pub elderly: bool,
     pub created_at: i64,
+}
+
+impl std::fmt::Debug for UserRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRow")
+            .field("id", &self.id)
+            .field("phone", &self.phone)
+            .field("display_name", &self.display_name)
+            .field("password_hash", &"<redacted>")
+            .field("lang", &self.lang)
+            .field("elderly", &self.elderly)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
 }
 
 const USER_COLS: &str = "id, phone, display_name, password_hash, lang, elderly, created_at";
@@ -66,10 +82,76 @@ pub async fn insert_session(
 
 /// The account behind a live session.
 pub async fn session_user(db: &Db, id_hash: &str) -> StoreResult<Option<UserRow>> {
-    const SQL: &str = "SELECT u.id, u.phone, u.display_name, u.password_hash, u.lang, u.elderly, \
-        u.created_at FROM sessions s JOIN users u ON u.id = s.user_id \
-        WHERE s.id = $1 AND s.expires_at > $2";
-    on_db!(db, p => sqlx::query_as(SQL).bind(id_hash).bind(now_ms()).fetch_optional(p).await)
+    Ok(check_session(db, id_hash, false).await?.map(|s| s.user))
+}
+
+/// What a request needs to know of its session, read in one statement: the user (without
+/// the password hash), the version of their grants, and (when asked) their unread
+/// notifications.
+#[derive(Debug, Clone)]
+pub struct SessionCheck {
+    pub user: UserRow,
+    pub grants_version: i64,
+    pub unread: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionCheckRow {
+    id: i64,
+    phone: String,
+    display_name: String,
+    lang: String,
+    elderly: bool,
+    created_at: i64,
+    grants_version: i64,
+    unread: i64,
+}
+
+macro_rules! session_check_sql {
+    ($unread:literal) => {
+        concat!(
+            "SELECT u.id, u.phone, u.display_name, u.lang, u.elderly, u.created_at, u.grants_version, ",
+            $unread,
+            " AS unread FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.expires_at > $2"
+        )
+    };
+}
+
+/// The session `id_hash` if it is live, with its user, grants version and (if
+/// `with_unread`) unread count.
+pub async fn check_session(
+    db: &Db,
+    id_hash: &str,
+    with_unread: bool,
+) -> StoreResult<Option<SessionCheck>> {
+    let now = now_ms();
+    let row: Option<SessionCheckRow> = if with_unread {
+        on_db!(db, p => sqlx::query_as(session_check_sql!(
+            "(SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL)"))
+            .bind(id_hash).bind(now).fetch_optional(p).await)?
+    } else {
+        on_db!(db, p => sqlx::query_as(session_check_sql!("CAST(0 AS BIGINT)"))
+            .bind(id_hash).bind(now).fetch_optional(p).await)?
+    };
+    Ok(row.map(|r| SessionCheck {
+        user: UserRow {
+            id: r.id,
+            phone: r.phone,
+            display_name: r.display_name,
+            password_hash: String::new(),
+            lang: r.lang,
+            elderly: r.elderly,
+            created_at: r.created_at,
+        },
+        grants_version: r.grants_version,
+        unread: r.unread,
+    }))
+}
+
+/// The current version of a user's grants (bumped by triggers on every change).
+pub async fn grants_version(db: &Db, user_id: i64) -> StoreResult<i64> {
+    on_db!(db, p => sqlx::query_scalar("SELECT grants_version FROM users WHERE id = $1")
+        .bind(user_id).fetch_one(p).await)
 }
 
 pub async fn delete_session(db: &Db, id_hash: &str) -> StoreResult<()> {

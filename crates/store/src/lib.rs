@@ -12,6 +12,7 @@ pub mod deliberation;
 pub mod grants;
 pub mod jobs;
 pub mod money;
+pub mod notifications;
 pub mod organizations;
 pub mod regions;
 pub mod throttle;

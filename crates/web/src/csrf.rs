@@ -185,14 +185,8 @@ pub(crate) fn refuse(
         )
             .into_response()
     } else {
-        let html = format!(
-            "<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><link rel=\"stylesheet\" href=\"/static/app.css\"><main class=\"wrap\"><h1>{}</h1><p class=\"error\" role=\"alert\">{}</p><p><a class=\"btn\" href=\"/\">{}</a></p></main></html>",
-            lang.code(),
-            status.as_u16(),
-            msg,
-            lookup(&cat, "nav.home")
-        );
-        (status, axum::response::Html(html)).into_response()
+        let elderly = cookie(headers, crate::ctx::ELDERLY_COOKIE) == Some("1");
+        crate::error::refusal_page(state, lang, elderly, path, status, msg)
     }
 }
 

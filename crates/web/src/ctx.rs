@@ -105,18 +105,10 @@ impl FromRequestParts<AppState> for Ctx {
         let token = bearer(h)
             .or_else(|| cookie(h, SESSION_COOKIE))
             .map(str::to_string);
-        let actor = match &token {
-            Some(t) if !t.is_empty() => linli_app::accounts::actor_for_token(state.db(), t)
-                .await
-                .map_err(|e| PageError::plain(e, Lang::Zh, state))?,
-            _ => None,
-        };
-        if let Some(a) = &actor {
-            tracing::Span::current().record("user", a.id());
-        }
-        let lang = cookie(h, LANG_COOKIE)
+        // The language the request asks for, before knowing who asks: a failure to read
+        // the session is told in it.
+        let asked = cookie(h, LANG_COOKIE)
             .and_then(Lang::parse)
-            .or_else(|| actor.as_ref().and_then(|a| Lang::parse(&a.user.lang)))
             .unwrap_or_else(|| {
                 Lang::from_accept(
                     h.get(header::ACCEPT_LANGUAGE)
@@ -124,22 +116,37 @@ impl FromRequestParts<AppState> for Ctx {
                         .unwrap_or(""),
                 )
             });
+        // The header's unread badge is counted on pages only: API calls and form posts
+        // (which redirect) skip it. It comes in the same statement as the session.
+        let page_view =
+            parts.method == axum::http::Method::GET && !parts.uri.path().starts_with("/api/");
+        let (actor, unread) = match &token {
+            Some(t) if !t.is_empty() => {
+                match linli_app::accounts::actor_for_session(
+                    state.db(),
+                    &state.grants,
+                    t,
+                    page_view,
+                )
+                .await
+                .map_err(|e| PageError::plain(e, asked, state))?
+                {
+                    Some((a, unread)) => (Some(a), unread),
+                    None => (None, 0),
+                }
+            }
+            _ => (None, 0),
+        };
+        if let Some(a) = &actor {
+            tracing::Span::current().record("user", a.id());
+        }
+        let lang = cookie(h, LANG_COOKIE)
+            .and_then(Lang::parse)
+            .or_else(|| actor.as_ref().and_then(|a| Lang::parse(&a.user.lang)))
+            .unwrap_or(asked);
         let elderly = match cookie(h, ELDERLY_COOKIE) {
             Some(v) => v == "1",
             None => actor.as_ref().is_some_and(|a| a.user.elderly),
-        };
-        // One cheap count for the header's badge, on pages only: API calls and form
-        // posts (which redirect) skip it.
-        let unread = match &actor {
-            Some(a)
-                if parts.method == axum::http::Method::GET
-                    && !parts.uri.path().starts_with("/api/") =>
-            {
-                linli_app::deliberation::notifications::unread(state.db(), a)
-                    .await
-                    .map_err(|e| PageError::plain(e, Lang::Zh, state))?
-            }
-            _ => 0,
         };
         let csrf = parts
             .extensions

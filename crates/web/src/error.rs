@@ -30,6 +30,74 @@ struct ErrorPage {
     l: Layout,
     status: u16,
     message: String,
+    /// Shown on internal errors, so a user can quote it and the log line be found.
+    request_id: String,
+}
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// The id of the request being served ("" outside one).
+pub fn request_id() -> String {
+    REQUEST_ID.try_with(|id| id.clone()).unwrap_or_default()
+}
+
+/// Gives each request a short random id: recorded in its tracing span (so every log line
+/// of the request carries it), sent back as `X-Request-Id`, and shown on an internal-error
+/// page.
+pub async fn with_request_id(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let id = linli_app::tokens::random_token()[..12].to_string();
+    tracing::Span::current().record("id", id.as_str());
+    let mut res = REQUEST_ID.scope(id.clone(), next.run(req)).await;
+    if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
+        res.headers_mut().insert("x-request-id", v);
+    }
+    res
+}
+
+/// Renders a refusal as the error page, in `lang`, when no request context exists (the
+/// CSRF guard, extractor rejections, a failed session read): the same template as every
+/// other error, with an anonymous layout.
+pub fn refusal_page(
+    state: &AppState,
+    lang: Lang,
+    elderly: bool,
+    path: &str,
+    status: StatusCode,
+    message: String,
+) -> Response {
+    render(anonymous(state, lang, elderly, path), status, message)
+}
+
+/// The layout of a page shown before anyone is known.
+fn anonymous(state: &AppState, lang: Lang, elderly: bool, path: &str) -> Layout {
+    Layout {
+        lang,
+        elderly,
+        csrf: String::new(),
+        user_name: None,
+        unread: 0,
+        is_admin: false,
+        path: path.to_string(),
+        catalog: state.catalogs.get(lang),
+    }
+}
+
+fn render(l: Layout, st: StatusCode, message: String) -> Response {
+    let page = ErrorPage {
+        l,
+        status: st.as_u16(),
+        message,
+        request_id: request_id(),
+    };
+    match page.render() {
+        Ok(html) => (st, Html(html)).into_response(),
+        Err(_) => (st, page.message).into_response(),
+    }
 }
 
 /// An error on a page route.
@@ -51,11 +119,11 @@ impl PageError {
 
     /// An error raised before the context exists.
     pub fn plain(err: AppError, lang: Lang, state: &AppState) -> Self {
-        let cat = state.catalogs.get(lang);
-        let message = lookup(&cat, &format!("error.{}", err.code())).to_string();
+        let layout = anonymous(state, lang, false, "");
+        let message = lookup(&layout.catalog, &format!("error.{}", err.code())).to_string();
         Self {
             err,
-            layout: None,
+            layout: Some(Box::new(layout)),
             message,
         }
     }
@@ -76,17 +144,7 @@ impl IntoResponse for PageError {
         }
         let st = status(&self.err);
         match self.layout {
-            Some(l) => {
-                let page = ErrorPage {
-                    l: *l,
-                    status: st.as_u16(),
-                    message: self.message,
-                };
-                match page.render() {
-                    Ok(html) => (st, Html(html)).into_response(),
-                    Err(_) => (st, self.err.code()).into_response(),
-                }
-            }
+            Some(l) => render(*l, st, self.message),
             None => (st, self.message).into_response(),
         }
     }
@@ -117,6 +175,9 @@ pub struct ApiErrorDetail {
     pub code: String,
     /// The message in the caller's language.
     pub message: String,
+    /// On internal errors: the request's id, which the server's log line carries too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 impl IntoResponse for ApiError {
@@ -128,6 +189,7 @@ impl IntoResponse for ApiError {
             error: ApiErrorDetail {
                 code: self.err.code().to_string(),
                 message: self.message,
+                request_id: matches!(self.err, AppError::Internal(_)).then(request_id),
             },
         };
         (status(&self.err), Json(body)).into_response()

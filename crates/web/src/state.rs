@@ -31,6 +31,8 @@ pub struct Inner {
     pub config: Config,
     /// The clock every request of this app reads.
     pub clock: linli_store::clock::Clock,
+    /// Users' grants, reused while their version is unchanged (the hot path).
+    pub grants: linli_app::accounts::GrantsCache,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
             metrics: Metrics::default(),
             config,
             clock,
+            grants: Default::default(),
         }))
     }
 

@@ -7,10 +7,11 @@
 //! The accountability page lists every decision at and below a node with its items.
 
 use crate::deliberation::bodies::{parse_day, today};
-use crate::deliberation::notifications::notify;
+use crate::notifications::notify;
 use crate::{Actor, AppError, AppResult};
 use linli_domain::DomainError;
 use linli_domain::accounts::bounded_text;
+use linli_domain::notifications::NoticeKind;
 use linli_domain::regions::RegionPath;
 use linli_store::Db;
 use linli_store::audit::{self, NewAudit};
@@ -124,6 +125,7 @@ pub async fn create(
     .await?;
     notify(
         &mut tx,
+        NoticeKind::Action,
         [owner],
         "notice.action_assigned",
         &title,
@@ -234,6 +236,7 @@ pub async fn progress(
         let title = a.issue_title.clone().unwrap_or_default();
         notify(
             &mut tx,
+            NoticeKind::Issue,
             people,
             "notice.issue_done",
             &title,

@@ -450,7 +450,7 @@ async fn insert_vote(tx: &mut Tx, v: VoteSpec<'_>) -> AppResult<i64> {
     )
     .await?;
     if v.parent.is_none() {
-        crate::jobs::close_vote_at(tx, id, closes_at).await?;
+        crate::jobs::schedule_vote(tx, id, v.at, closes_at).await?;
     }
     Ok(id)
 }

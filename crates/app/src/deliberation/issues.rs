@@ -13,11 +13,12 @@
 //! concurrent supporters are each counted once and exactly one of them carries the issue
 //! over its body's threshold onto the agenda.
 
-use crate::deliberation::notifications::notify;
 use crate::error::unique_as;
+use crate::notifications::notify;
 use crate::{Actor, AppError, AppResult, Page};
 use linli_domain::accounts::Role;
 use linli_domain::deliberation::issues::{self as d, IssueError, IssueStatus, Writing};
+use linli_domain::notifications::NoticeKind;
 use linli_domain::regions::RegionKind;
 use linli_store::audit::{self, NewAudit};
 use linli_store::clock::now_ms;
@@ -386,6 +387,7 @@ pub async fn support(db: &Db, actor: &Actor, id: i64) -> AppResult<IssueRow> {
 async fn notify_on_agenda(tx: &mut Tx, i: &IssueRow) -> AppResult<()> {
     notify(
         tx,
+        NoticeKind::Issue,
         [i.author_id],
         "notice.issue_on_agenda",
         &i.title,
@@ -430,6 +432,7 @@ pub async fn set_status(
         IssueStatus::Declined => {
             notify(
                 &mut tx,
+                NoticeKind::Issue,
                 [i.author_id],
                 "notice.issue_declined",
                 &i.title,

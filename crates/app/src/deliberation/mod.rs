@@ -1,10 +1,9 @@
 //! Deliberation (议事协商): issues raised by residents, bodies and their sittings,
-//! votes and ballots, decisions' action items, and the notifications they send.
+//! votes and ballots, decisions' action items; they notify through `notifications`.
 
 pub mod actions;
 pub mod bodies;
 pub mod demo;
 pub mod issues;
-pub mod notifications;
 pub mod sittings;
 pub mod votes;

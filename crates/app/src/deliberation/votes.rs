@@ -10,6 +10,7 @@ use linli_domain::deliberation::Unit;
 use linli_domain::deliberation::ballots::{
     self as b, BallotError, Choice, Electorate, Method, Tally,
 };
+use linli_domain::notifications::NoticeKind;
 use linli_domain::regions::RegionPath;
 use linli_store::audit::{self, NewAudit};
 use linli_store::clock::now_ms;
@@ -185,7 +186,7 @@ pub async fn create(db: &Db, actor: &Actor, v: NewVote) -> AppResult<i64> {
     .await?;
     st::insert_options(&mut tx, id, &options).await?;
     if status == "open" {
-        crate::jobs::close_vote_at(&mut tx, id, now + v.minutes_open * 60_000).await?;
+        crate::jobs::schedule_vote(&mut tx, id, now, now + v.minutes_open * 60_000).await?;
     }
     audit::record(
         &mut tx,
@@ -473,6 +474,39 @@ pub async fn close_when_due(db: &Db, id: i64) -> AppResult<Option<i64>> {
     Ok(None)
 }
 
+/// Tells vote `id`'s electorate that it opened, or (`closing`) reminds those who have not
+/// voted that it closes soon. Nothing once the vote is no longer open.
+pub async fn notify_electorate(db: &Db, id: i64, closing: bool) -> AppResult<()> {
+    let Some(v) = st::vote(db, id).await? else {
+        return Ok(());
+    };
+    if v.status != "open" {
+        return Ok(());
+    }
+    let (lo, hi) = bounds(&v.electorate_path);
+    let users = st::electorate_users(
+        db,
+        id,
+        &v.electorate,
+        v.body_id,
+        &lo,
+        &hi,
+        &today(),
+        closing,
+    )
+    .await?;
+    let (kind, key) = if closing {
+        (NoticeKind::VoteClosing, "notice.vote_closing")
+    } else {
+        (NoticeKind::VoteOpened, "notice.vote_opened")
+    };
+    let mut tx = db.begin().await?;
+    crate::notifications::notify(&mut tx, kind, users, key, &v.title, &format!("/votes/{id}"))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Counts a vote from its stored ballots inside `tx`.
 async fn count(tx: &mut Tx, v: &VoteRow, options: usize) -> AppResult<Tally> {
     let method = Method::parse(&v.method)?;
@@ -531,7 +565,7 @@ pub(crate) async fn finish(db: &Db, vote_id: i64, by: Option<i64>) -> AppResult<
     // The issue is decided by the last stage: none follows if no stage opened here.
     let opened = st::start_stages(&mut tx, vote_id, winner, now).await?;
     for (stage, closes_at) in &opened {
-        crate::jobs::close_vote_at(&mut tx, *stage, *closes_at).await?;
+        crate::jobs::schedule_vote(&mut tx, *stage, now, *closes_at).await?;
     }
     let next_stage = !opened.is_empty();
     // An amendment changes its motion's text; only the motion itself decides the issue.

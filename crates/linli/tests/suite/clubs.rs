@@ -266,6 +266,14 @@ async fn n_places_admit_exactly_n_under_a_rush_and_the_queue_moves_up(app: &Test
         .count_where("SELECT COUNT(*) FROM activity_signups WHERE status = 'confirmed' AND user_id = CAST($1 AS BIGINT)", &first_waiting.to_string())
         .await;
     assert_eq!(first_is_in, 1, "the one who waited longest moved up");
+    assert_eq!(
+        app.strings(&format!(
+            "SELECT msg_key || ' ' || link FROM notifications WHERE kind = 'waitlist' AND user_id = {first_waiting}"
+        ))
+        .await,
+        [format!("notice.waitlist_promoted /activities/{activity}")],
+        "the one who moved up is told, once"
+    );
     let status_of_first: i64 = app
         .count_where("SELECT COUNT(*) FROM activity_signups WHERE status = 'confirmed' AND activity_id = CAST($1 AS BIGINT)", &activity.to_string())
         .await;

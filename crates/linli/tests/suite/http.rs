@@ -568,6 +568,23 @@ async fn forms_and_cookie_api_calls_without_the_csrf_token_are_refused(app: &Tes
     let r = c.post_form_raw("/prefs", &[("elderly", "1")]).await;
     assert_eq!(r.status, 403);
     assert!(r.body.contains("表单已过期"));
+    // The refusal is the same error page as any other (the site's layout, its language).
+    assert!(
+        r.body.contains("<nav") || r.body.contains("class=\"site"),
+        "rendered with the layout: {}",
+        r.body
+    );
+    let en = c
+        .send(
+            "POST",
+            "/prefs",
+            Some("application/x-www-form-urlencoded"),
+            b"elderly=1".to_vec(),
+            &[("accept-language", "en")],
+        )
+        .await;
+    assert_eq!(en.status, 403);
+    assert!(en.body.contains("lang=\"en\""), "{}", en.body);
     let r = c
         .post_form_raw("/prefs", &[("_csrf", "forged"), ("elderly", "1")])
         .await;
@@ -1575,6 +1592,7 @@ async fn every_api_route_keeps_a_community_to_itself(app: &TestApp) {
         "/api/v1/me",
         "/api/v1/notifications",
         "/api/v1/notifications/read",
+        "/api/v1/notifications/settings",
     ];
     let own_sessions = ["/api/v1/sessions/current"];
     let doors = ["/api/v1/sessions", "/api/v1/sms-codes", "/api/v1/users"];
@@ -1733,7 +1751,94 @@ async fn every_api_route_keeps_a_community_to_itself(app: &TestApp) {
     );
 }
 
+/// The hot path reuses a user's grants between requests; a role revoked anywhere — here
+/// straight in the database, as another server process would — is refused on the very
+/// next request, and a new grant is honoured at once.
+async fn a_revoked_role_is_refused_on_the_next_request(app: &TestApp) {
+    let building = first_building(app).await;
+    let mut worker = app.login(SOCIAL_WORKER).await;
+    let roster = format!("/regions/{building}/roster");
+    for _ in 0..3 {
+        let r = worker.get(&roster).await;
+        assert_eq!(r.status, 200, "the grants are read, then reused");
+        assert!(r.body.contains("13800000005"));
+    }
+    let at = linli_store::clock::now_ms();
+    let revoke = format!(
+        "UPDATE role_grants SET revoked_at = {at} WHERE revoked_at IS NULL AND role = 'social_worker' \
+         AND user_id = (SELECT id FROM users WHERE phone = '{SOCIAL_WORKER}')"
+    );
+    app.exec(&revoke).await;
+    assert_eq!(
+        app.i64s(
+            "SELECT COUNT(*) FROM role_grants WHERE revoked_at IS NULL AND role = 'social_worker'"
+        )
+        .await,
+        [0],
+        "revoked in the database"
+    );
+    let r = worker.get(&roster).await;
+    assert!(
+        !r.body.contains("13800000005"),
+        "no phone number once the role is gone: {} {}",
+        r.status,
+        r.body
+    );
+    // Granted again through the admin page: honoured on the next request.
+    let mut admin = app.login("13800000003").await;
+    let community = app.region_id("翠竹园社区").await;
+    let g = admin
+        .post_form(
+            "/admin/roles",
+            &[
+                ("phone", SOCIAL_WORKER),
+                ("region_id", &community.to_string()),
+                ("role", "social_worker"),
+            ],
+        )
+        .await;
+    assert_eq!(g.status, 303, "{}", g.body);
+    assert!(worker.get(&roster).await.body.contains("13800000005"));
+}
+
+/// An internal failure is logged once with its cause, and the user sees an error number
+/// that the log line and the `X-Request-Id` header carry too; the API returns it as
+/// `request_id`. Refusals (4xx) carry no number.
+async fn an_internal_error_shows_an_error_number(app: &TestApp) {
+    let mut c = app.login(RESIDENT).await;
+    let ok = c.get("/notifications").await;
+    assert_eq!(ok.status, 200);
+    assert!(
+        !ok.headers["x-request-id"].is_empty(),
+        "every answer has an id"
+    );
+    // Break the store under the page, as a lost disk or a bad upgrade would.
+    app.exec("DROP TABLE notification_mutes").await;
+    let r = c.get("/notifications").await;
+    assert_eq!(r.status, 500);
+    let id = r.headers["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(id.len(), 12);
+    assert!(
+        r.body.contains("错误编号") && r.body.contains(&id),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("notification_mutes"), "no internals shown");
+    let mut api = app.api_client(RESIDENT, DEMO_PASSWORD).await;
+    let j = api.get("/api/v1/notifications/settings").await;
+    assert_eq!(j.status, 500);
+    assert_eq!(
+        j.json()["error"]["request_id"].as_str(),
+        j.headers["x-request-id"].to_str().ok()
+    );
+    let refused = api.get("/api/v1/jobs").await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.json()["error"].get("request_id").is_none());
+}
+
 on_both_databases!(
+    an_internal_error_shows_an_error_number,
+    a_revoked_role_is_refused_on_the_next_request,
     every_api_route_keeps_a_community_to_itself,
     the_api_document_describes_what_the_api_does,
     a_hundred_wrong_passwords_at_once_are_mostly_refused_unchecked,

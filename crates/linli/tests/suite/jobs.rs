@@ -51,8 +51,10 @@ async fn a_vote_closes_at_its_time_through_the_queue(app: &TestApp) {
         ["queued"],
         "enqueued with the vote"
     );
-    // Not due yet: the worker leaves it.
-    assert_eq!(jobs::run_due(&app.db, "w1", 10).await.unwrap(), 0);
+    // Not due yet: the worker sends the opening notice and leaves the closing.
+    assert_eq!(jobs::run_due(&app.db, "w1", 10).await.unwrap(), 1);
+    assert_eq!(app.strings(&job).await, ["queued"]);
+    assert_eq!(app.strings(&status).await, ["open"]);
     app.clock.advance(31 * 60_000);
     assert_eq!(jobs::run_due(&app.db, "w1", 10).await.unwrap(), 1);
     assert_eq!(

@@ -9,3 +9,4 @@ mod deliberation;
 mod http;
 mod jobs;
 mod money;
+mod notifications;

@@ -639,6 +639,13 @@ async fn advance_payments_are_claimed_approved_by_someone_else_and_paid(app: &Te
         )
         .await;
     assert_eq!(r.json()["status"], "rejected");
+    let told = t.get("/api/v1/notifications").await.json();
+    assert_eq!(
+        told["items"][0]["msg_key"], "notice.claim_rejected",
+        "the claimant is told the claim was refused: {told}"
+    );
+    assert_eq!(told["items"][0]["arg"], "胶带");
+    assert_eq!(told["items"][0]["kind"], "claim");
 
     let before = t
         .get(&format!("/api/v1/organizations/{org}/ledger"))

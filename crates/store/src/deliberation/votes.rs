@@ -377,6 +377,44 @@ pub async fn electorate_size(
     })
 }
 
+/// The accounts that may take part in vote `vote_id` (of electorate `kind` over the
+/// subtree `lo..hi`); with `not_voted`, only those whose voice (themselves, their
+/// household, one of their units) has not taken part yet. For notifications.
+pub async fn electorate_users(
+    db: &Db,
+    vote_id: i64,
+    kind: &str,
+    body_id: Option<i64>,
+    lo: &str,
+    hi: &str,
+    today: &str,
+    not_voted: bool,
+) -> StoreResult<Vec<i64>> {
+    on_db!(db, p => match kind {
+        "body" => sqlx::query_scalar(
+            "SELECT DISTINCT m.user_id FROM body_members m WHERE m.body_id = $1 AND m.term_start <= $2 \
+             AND m.term_end >= $2 AND (NOT $4 OR NOT EXISTS (SELECT 1 FROM vote_participation v \
+             WHERE v.vote_id = $3 AND v.voter_key = 'p:' || CAST(m.user_id AS TEXT)))")
+            .bind(body_id.unwrap_or(0)).bind(today).bind(vote_id).bind(not_voted).fetch_all(p).await,
+        "residents" => sqlx::query_scalar(
+            "SELECT s.user_id FROM residents s JOIN regions r ON r.id = s.region_id \
+             WHERE s.user_id IS NOT NULL AND r.path >= $1 AND r.path < $2 AND (NOT $4 OR NOT EXISTS \
+             (SELECT 1 FROM vote_participation v WHERE v.vote_id = $3 AND v.voter_key = 'p:' || CAST(s.user_id AS TEXT)))")
+            .bind(lo).bind(hi).bind(vote_id).bind(not_voted).fetch_all(p).await,
+        "households" => sqlx::query_scalar(
+            "SELECT s.user_id FROM residents s JOIN households h ON h.id = s.household_id \
+             JOIN regions r ON r.id = h.region_id WHERE s.user_id IS NOT NULL AND r.path >= $1 AND r.path < $2 \
+             AND (NOT $4 OR NOT EXISTS (SELECT 1 FROM vote_participation v WHERE v.vote_id = $3 \
+             AND v.voter_key = 'h:' || CAST(h.id AS TEXT)))")
+            .bind(lo).bind(hi).bind(vote_id).bind(not_voted).fetch_all(p).await,
+        _ => sqlx::query_scalar(
+            "SELECT DISTINCT o.user_id FROM unit_owners o JOIN regions r ON r.id = o.region_id \
+             WHERE o.user_id IS NOT NULL AND r.path >= $1 AND r.path < $2 AND (NOT $4 OR NOT EXISTS \
+             (SELECT 1 FROM vote_participation v WHERE v.vote_id = $3 AND v.voter_key = 'u:' || CAST(o.household_id AS TEXT)))")
+            .bind(lo).bind(hi).bind(vote_id).bind(not_voted).fetch_all(p).await,
+    })
+}
+
 // ---- proxies -------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]

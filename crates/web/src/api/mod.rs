@@ -9,6 +9,7 @@ mod deliberation;
 mod grants;
 mod jobs;
 mod money;
+mod notifications;
 mod v1;
 
 use crate::state::AppState;
@@ -25,7 +26,8 @@ pub fn router() -> Router<AppState> {
                 .merge(grants::router())
                 .merge(clubs::router())
                 .merge(deliberation::router())
-                .merge(jobs::router()),
+                .merge(jobs::router())
+                .merge(notifications::router()),
         )
         .route("/api/openapi.json", get(openapi))
 }
@@ -37,6 +39,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(clubs::ClubsDoc::openapi());
     doc.merge(deliberation::doc());
     doc.merge(jobs::JobsDoc::openapi());
+    doc.merge(notifications::NotificationsDoc::openapi());
     complete(&mut doc);
     Json(doc)
 }

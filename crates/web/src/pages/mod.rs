@@ -7,6 +7,7 @@ mod deliberation;
 mod grants;
 mod home;
 mod money;
+mod notifications;
 mod orgs;
 mod regions;
 
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(grants::router())
         .merge(clubs::router())
         .merge(deliberation::router())
+        .merge(notifications::router())
         .route("/static/{file}", get(static_file))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))

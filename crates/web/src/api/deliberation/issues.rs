@@ -1,5 +1,4 @@
-//! Deliberation API: issues, their support, thread, moderation and photos, and the
-//! caller's notifications.
+//! Deliberation API: issues, their support, thread, moderation and photos.
 
 use crate::api::common::PageParams;
 use crate::ctx::Ctx;
@@ -16,7 +15,6 @@ use linli_app::deliberation::issues::{
     self as app, IssueView, NewIssue, PHOTO_MAX_BYTES, Photo, PostView, Posted, THREAD_PAGE, Thread,
 };
 use linli_store::deliberation::issues::{EventRow, IssueRow, PostRow, ReportedRow};
-use linli_store::deliberation::notifications::NotificationRow;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -40,8 +38,6 @@ pub fn router() -> Router<AppState> {
         )
         .route("/posts/{id}/reports", post(report))
         .route("/posts/{id}/hide", post(hide))
-        .route("/notifications", get(notifications))
-        .route("/notifications/read", post(mark_read))
 }
 
 #[derive(OpenApi)]
@@ -58,9 +54,7 @@ pub fn router() -> Router<AppState> {
         issue_photo,
         post_photo,
         report,
-        hide,
-        notifications,
-        mark_read
+        hide
     ),
     components(schemas(
         IssueRow,
@@ -78,8 +72,6 @@ pub fn router() -> Router<AppState> {
         PhotoOut,
         IssueOf,
         ReportedRow,
-        NotificationRow,
-        Notifications
     ))
 )]
 pub struct Doc;
@@ -372,37 +364,4 @@ async fn hide(
         .await
         .api(&ctx)?;
     Ok(Json(IssueOf { issue_id }))
-}
-
-/// The caller's notifications and how many are unread.
-#[derive(Serialize, ToSchema)]
-pub struct Notifications {
-    items: Vec<NotificationRow>,
-    unread: i64,
-}
-
-/// The caller's notifications, newest first (reading them does not mark them read).
-#[utoipa::path(get, path = "/api/v1/notifications", params(PageParams),
-    responses((status = 200, body = Notifications), (status = 401, body = ApiErrorBody)))]
-async fn notifications(
-    ctx: Ctx,
-    State(s): State<AppState>,
-    Query(p): Query<PageParams>,
-) -> ApiResult<Json<Notifications>> {
-    let a = ctx.actor().api(&ctx)?;
-    let (items, unread) =
-        linli_app::deliberation::notifications::mine(s.db(), a, Page::new(p.page, p.per_page, 30))
-            .await
-            .api(&ctx)?;
-    Ok(Json(Notifications { items, unread }))
-}
-
-/// Marks all the caller's notifications read.
-#[utoipa::path(post, path = "/api/v1/notifications/read", responses((status = 204), (status = 401, body = ApiErrorBody)))]
-async fn mark_read(ctx: Ctx, State(s): State<AppState>) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
-    linli_app::deliberation::notifications::mark_all_read(s.db(), a)
-        .await
-        .api(&ctx)?;
-    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,6 +1,6 @@
 //! Deliberation pages: issues (议题) of a node and below, raising one (with photos), an
 //! issue with its origin, support, status history and moderated thread, the issue's
-//! photos, and the notifications page.
+//! photos.
 
 use crate::ctx::{Ctx, Layout};
 use crate::error::{OrPage, PageError};
@@ -20,7 +20,6 @@ use linli_app::deliberation::issues::{
 use linli_app::{AppError, Page};
 use linli_domain::deliberation::issues::IssueStatus;
 use linli_store::deliberation::issues::{IssueRow, ReportedRow};
-use linli_store::deliberation::notifications::NotificationRow;
 use linli_store::regions::RegionRow;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -47,7 +46,6 @@ pub fn router() -> Router<AppState> {
         .route("/issues/{id}/photos/{file_id}", get(photo))
         .route("/posts/{id}/report", post(report))
         .route("/posts/{id}/hide", post(hide))
-        .route("/notifications", get(notifications_page))
 }
 
 /// Text fields and the photos (`photo` fields) of a multipart form.
@@ -368,53 +366,4 @@ async fn photo(
         f.data,
     )
         .into_response())
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "deliberation/notifications.html")]
-struct NotificationsPage {
-    l: Layout,
-    items: Vec<NotificationRow>,
-    unread: i64,
-    pager: Pager,
-}
-
-#[derive(Deserialize, Default)]
-struct PageOnly {
-    page: Option<i64>,
-}
-
-/// The caller's notifications, newest first; opening the page marks them read (the
-/// unread ones are still marked as new on this view).
-async fn notifications_page(
-    ctx: Ctx,
-    State(state): State<AppState>,
-    Query(q): Query<PageOnly>,
-) -> Result<NotificationsPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
-    let page = Page::new(q.page, None, 30);
-    let (items, unread) = linli_app::deliberation::notifications::mine(state.db(), actor, page)
-        .await
-        .page(&ctx)?;
-    if unread > 0 {
-        linli_app::deliberation::notifications::mark_all_read(state.db(), actor)
-            .await
-            .page(&ctx)?;
-    }
-    // Without a total count, offer a next page whenever this one is full.
-    let count = if items.len() as i64 == page.size {
-        page.number + 1
-    } else {
-        page.number
-    };
-    Ok(NotificationsPage {
-        l: ctx.layout(),
-        pager: Pager {
-            number: page.number,
-            count,
-            base: "/notifications?".into(),
-        },
-        items,
-        unread,
-    })
 }
