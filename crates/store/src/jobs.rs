@@ -72,6 +72,15 @@ pub async fn claim(
     lease_ms: i64,
     limit: i64,
 ) -> StoreResult<Vec<JobRow>> {
+    // A cheap read first: an idle queue never takes the writer lock (SQLite) or a row
+    // lock (PostgreSQL) on the worker's every-second poll.
+    let due: Option<i64> = on_db!(db, p => sqlx::query_scalar(
+        "SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $1) \
+         OR (status = 'running' AND locked_until < $1) LIMIT 1")
+        .bind(now).fetch_optional(p).await)?;
+    if due.is_none() {
+        return Ok(vec![]);
+    }
     let mut tx = db.begin().await?;
     let mut rows: Vec<JobRow> = match &mut tx {
         Tx::Sqlite(t) => {

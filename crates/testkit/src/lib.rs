@@ -108,6 +108,74 @@ pub async fn spawn_with(backend: Backend, config: Config) -> TestApp {
     spawn_on(backend, app_clock(), config).await
 }
 
+static SQLITE_TEMPLATE: tokio::sync::OnceCell<PathBuf> = tokio::sync::OnceCell::const_new();
+static PG_TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+/// A SQLite file with every migration applied, made once per test process and copied for
+/// each test (the demo data is not in it: it depends on each test's clock).
+async fn sqlite_template() -> &'static PathBuf {
+    SQLITE_TEMPLATE
+        .get_or_init(|| async {
+            let dir = std::env::temp_dir().join(format!("linli-template-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).expect("template dir");
+            let file = dir.join("linli.db");
+            let db = Db::connect(&format!("sqlite://{}", file.display()))
+                .await
+                .expect("template");
+            db.migrate().await.expect("migrate template");
+            // Closing the pool checkpoints the WAL into the file.
+            db.close().await;
+            file
+        })
+        .await
+}
+
+/// A PostgreSQL database with every migration applied, made once per test process; each
+/// test's database is `CREATE DATABASE … TEMPLATE` it. Templates of processes that are no
+/// longer running are dropped on the way.
+async fn pg_template(admin_url: &str) -> &'static str {
+    PG_TEMPLATE
+        .get_or_init(|| async {
+            let admin = sqlx::PgPool::connect(admin_url).await.expect("admin");
+            let old: Vec<String> = sqlx::query_scalar(
+                "SELECT datname::text FROM pg_database WHERE datname LIKE 'linli\\_tpl\\_%'",
+            )
+            .fetch_all(&admin)
+            .await
+            .expect("list templates");
+            for name in old {
+                let pid = name.trim_start_matches("linli_tpl_");
+                if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&admin)
+                    .await;
+                }
+            }
+            let name = format!("linli_tpl_{}", std::process::id());
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&admin)
+            .await
+            .expect("drop template");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&admin)
+                .await
+                .expect("create template");
+            admin.close().await;
+            let db = Db::connect(&with_database(admin_url, &name))
+                .await
+                .expect("template");
+            db.migrate().await.expect("migrate template");
+            db.close().await;
+            name
+        })
+        .await
+}
+
 async fn start(backend: Backend, clock: Clock, config: Config) -> TestApp {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let (url, cleanup) = match backend {
@@ -118,6 +186,8 @@ async fn start(backend: Backend, clock: Clock, config: Config) -> TestApp {
                 rand::random::<u32>()
             ));
             std::fs::create_dir_all(&dir).expect("temp dir");
+            // A copy of the migrated schema, made once per test process.
+            std::fs::copy(sqlite_template().await, dir.join("linli.db")).expect("copy template");
             (
                 format!("sqlite://{}", dir.join("linli.db").display()),
                 Cleanup::Dir(dir),
@@ -140,10 +210,13 @@ async fn start(backend: Backend, clock: Clock, config: Config) -> TestApp {
             let admin = sqlx::PgPool::connect(&admin_url)
                 .await
                 .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at TEST_DATABASE_URL: {e}"));
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&admin)
-                .await
-                .expect("create test database");
+            let template = pg_template(&admin_url).await;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "CREATE DATABASE {name} TEMPLATE {template}"
+            )))
+            .execute(&admin)
+            .await
+            .expect("create test database");
             admin.close().await;
             (
                 with_database(&admin_url, &name),
@@ -152,6 +225,7 @@ async fn start(backend: Backend, clock: Clock, config: Config) -> TestApp {
         }
     };
     let db = Db::connect(&url).await.expect("connect");
+    // Copied from the migrated template: nothing to apply, but a check that it is current.
     db.migrate().await.expect("migrate");
     linli_app::demo::seed_base(&db).await.expect("demo data");
     let sms = MemorySms::default();

@@ -10,19 +10,14 @@ use axum::body::{Body, to_bytes};
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
-use crate::ctx::{SESSION_COOKIE, bearer, cookie};
-use crate::i18n::{Lang, lookup};
+use crate::cookies::{CSRF_COOKIE, CsrfToken, SESSION_COOKIE, bearer, cookie, set_csrf_cookie};
+use crate::error::refuse;
 use crate::state::AppState;
 use axum::extract::State;
 
-pub const CSRF_COOKIE: &str = "linli_csrf";
 const FORM_LIMIT: usize = 64 * 1024;
-
-/// The CSRF token of this browser, put in the request extensions for templates.
-#[derive(Clone)]
-pub struct CsrfToken(pub String);
 
 pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
@@ -94,13 +89,6 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
 }
 
 /// The `Set-Cookie` value that gives a browser `token` as its CSRF token.
-pub fn set_csrf_cookie(token: &str, secure: bool) -> String {
-    format!(
-        "{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{}",
-        if secure { "; Secure" } else { "" }
-    )
-}
-
 fn is_multipart(headers: &axum::http::HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
@@ -145,49 +133,6 @@ fn decode(s: &[u8]) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-/// A refusal made before any handler runs, in the caller's language: JSON for the
-/// API (or a JSON request), a small page otherwise.
-pub(crate) fn refuse(
-    state: &AppState,
-    headers: &axum::http::HeaderMap,
-    path: &str,
-    status: StatusCode,
-    key: &str,
-) -> Response {
-    let lang = cookie(headers, crate::ctx::LANG_COOKIE)
-        .and_then(Lang::parse)
-        .unwrap_or_else(|| {
-            Lang::from_accept(
-                headers
-                    .get(header::ACCEPT_LANGUAGE)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or(""),
-            )
-        });
-    let cat = state.catalogs.get(lang);
-    let msg = lookup(&cat, key).to_string();
-    let code = key.trim_start_matches("error.");
-    let wants_json = path.starts_with("/api/")
-        || headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("application/json"))
-        || headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("json"));
-    if wants_json {
-        (
-            status,
-            axum::Json(serde_json::json!({"error": {"code": code, "message": msg}})),
-        )
-            .into_response()
-    } else {
-        let elderly = cookie(headers, crate::ctx::ELDERLY_COOKIE) == Some("1");
-        crate::error::refusal_page(state, lang, elderly, path, status, msg)
-    }
 }
 
 #[cfg(test)]

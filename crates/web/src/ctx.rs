@@ -1,48 +1,15 @@
 //! The request context: who is asking (from the session cookie or a bearer token),
 //! in which language, whether elderly mode is on, and the CSRF token for forms.
 
-use crate::csrf::CsrfToken;
+use crate::cookies::{CsrfToken, ELDERLY_COOKIE, LANG_COOKIE, SESSION_COOKIE, bearer, cookie};
 use crate::error::PageError;
 use crate::i18n::{Catalog, Lang, lookup};
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
 use linli_app::{Actor, AppError};
 use std::sync::Arc;
-
-pub const SESSION_COOKIE: &str = "linli_session";
-pub const LANG_COOKIE: &str = "linli_lang";
-pub const ELDERLY_COOKIE: &str = "linli_elderly";
-
-/// The value of cookie `name`, if sent.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
-/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, for the whole site.
-pub fn set_cookie(name: &str, value: &str, max_age_s: i64, secure: bool) -> String {
-    format!(
-        "{name}={value}; Path=/; Max-Age={max_age_s}; HttpOnly; SameSite=Lax{}",
-        if secure { "; Secure" } else { "" }
-    )
-}
-
-/// The bearer token of an API client, if any.
-pub fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-}
 
 /// Who is asking and how they want to see it.
 pub struct Ctx {
@@ -107,15 +74,7 @@ impl FromRequestParts<AppState> for Ctx {
             .map(str::to_string);
         // The language the request asks for, before knowing who asks: a failure to read
         // the session is told in it.
-        let asked = cookie(h, LANG_COOKIE)
-            .and_then(Lang::parse)
-            .unwrap_or_else(|| {
-                Lang::from_accept(
-                    h.get(header::ACCEPT_LANGUAGE)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or(""),
-                )
-            });
+        let asked = Lang::of_request(h);
         // The header's unread badge is counted on pages only: API calls and form posts
         // (which redirect) skip it. It comes in the same statement as the session.
         let page_view =

@@ -7,7 +7,7 @@ use crate::i18n::{Lang, lookup};
 use crate::state::AppState;
 use askama::Template;
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use linli_app::AppError;
 
@@ -220,5 +220,39 @@ impl<T> OrPage<T> for Result<T, AppError> {
     }
     fn api(self, ctx: &Ctx) -> Result<T, ApiError> {
         self.map_err(|e| ApiError::new(e, ctx))
+    }
+}
+
+/// A refusal made before any handler runs, in the caller's language: JSON for the
+/// API (or a JSON request), a small page otherwise.
+pub(crate) fn refuse(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    path: &str,
+    status: StatusCode,
+    key: &str,
+) -> Response {
+    let lang = Lang::of_request(headers);
+    let cat = state.catalogs.get(lang);
+    let msg = lookup(&cat, key).to_string();
+    let code = key.trim_start_matches("error.");
+    let wants_json = path.starts_with("/api/")
+        || headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("application/json"))
+        || headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("json"));
+    if wants_json {
+        (
+            status,
+            axum::Json(serde_json::json!({"error": {"code": code, "message": msg}})),
+        )
+            .into_response()
+    } else {
+        let elderly = crate::cookies::cookie(headers, crate::cookies::ELDERLY_COOKIE) == Some("1");
+        refusal_page(state, lang, elderly, path, status, msg)
     }
 }

@@ -2,7 +2,7 @@
 //! answer like every other error: a 4xx with a message in the caller's language, JSON
 //! for the API and a page for forms, instead of axum's plain English text.
 
-use crate::csrf::refuse;
+use crate::error::refuse;
 use crate::state::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;

@@ -28,6 +28,21 @@ impl Lang {
         }
     }
 
+    /// The language a request asks for before anyone is known: the language cookie, else
+    /// `Accept-Language`.
+    pub fn of_request(headers: &axum::http::HeaderMap) -> Self {
+        crate::cookies::cookie(headers, crate::cookies::LANG_COOKIE)
+            .and_then(Lang::parse)
+            .unwrap_or_else(|| {
+                Lang::from_accept(
+                    headers
+                        .get(axum::http::header::ACCEPT_LANGUAGE)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or(""),
+                )
+            })
+    }
+
     /// The language an `Accept-Language` header prefers, Chinese unless English comes first.
     pub fn from_accept(header: &str) -> Self {
         match header.split(',').next().map(str::trim) {

@@ -5,6 +5,7 @@
 
 mod api;
 mod client;
+mod cookies;
 mod csrf;
 mod ctx;
 mod error;

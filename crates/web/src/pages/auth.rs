@@ -2,7 +2,8 @@
 //! household with an invitation code, and preferences (language, elderly mode).
 
 use crate::client::ClientAddr;
-use crate::ctx::{Ctx, ELDERLY_COOKIE, LANG_COOKIE, Layout, SESSION_COOKIE, set_cookie};
+use crate::cookies::{ELDERLY_COOKIE, LANG_COOKIE, SESSION_COOKIE, set_cookie};
+use crate::ctx::{Ctx, Layout};
 use crate::error::{OrPage, PageError};
 use crate::extract::PageForm;
 use crate::extract::Query;
@@ -129,7 +130,7 @@ fn logged_in(
             } else {
                 "0"
             };
-            let csrf = crate::csrf::set_csrf_cookie(&linli_app::tokens::random_token(), secure);
+            let csrf = crate::cookies::set_csrf_cookie(&linli_app::tokens::random_token(), secure);
             let cookies = [
                 (
                     SET_COOKIE,
