@@ -15,6 +15,7 @@ pub mod money;
 pub mod organizations;
 pub mod regions;
 pub mod roles;
+pub mod search;
 pub mod sms;
 pub mod tokens;
 

@@ -12,6 +12,7 @@ pub mod error;
 pub mod money;
 pub mod organizations;
 pub mod regions;
+pub mod search;
 pub mod text;
 pub mod throttle;
 pub mod time;

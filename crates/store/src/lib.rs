@@ -13,6 +13,7 @@ pub mod grants;
 pub mod money;
 pub mod organizations;
 pub mod regions;
+pub mod search;
 pub mod throttle;
 
 pub use db::{Backend, Db, Tx, is_unique_violation};

@@ -8,3 +8,4 @@ mod clubs;
 mod deliberation;
 mod http;
 mod money;
+mod search;

@@ -8,6 +8,7 @@ mod common;
 mod deliberation;
 mod grants;
 mod money;
+mod search;
 mod v1;
 
 use crate::state::AppState;
@@ -23,7 +24,8 @@ pub fn router() -> Router<AppState> {
                 .merge(money::router())
                 .merge(grants::router())
                 .merge(clubs::router())
-                .merge(deliberation::router()),
+                .merge(deliberation::router())
+                .merge(search::router()),
         )
         .route("/api/openapi.json", get(openapi))
 }
@@ -34,6 +36,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(grants::GrantsDoc::openapi());
     doc.merge(clubs::ClubsDoc::openapi());
     doc.merge(deliberation::doc());
+    doc.merge(search::SearchDoc::openapi());
     complete(&mut doc);
     Json(doc)
 }

@@ -9,6 +9,7 @@ mod home;
 mod money;
 mod orgs;
 mod regions;
+pub(crate) mod search;
 
 use crate::state::AppState;
 use axum::Router;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(grants::router())
         .merge(clubs::router())
         .merge(deliberation::router())
+        .merge(search::router())
         .route("/static/{file}", get(static_file))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
