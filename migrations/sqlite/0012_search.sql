@@ -17,7 +17,6 @@ CREATE TABLE search_docs (
     updated_at  BIGINT NOT NULL,
     UNIQUE (kind, ref_id)
 );
-CREATE INDEX search_docs_region ON search_docs(region_path);
 
 CREATE TABLE search_terms (
     term   TEXT NOT NULL,

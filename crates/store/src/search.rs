@@ -134,22 +134,37 @@ pub async fn clear_kind(tx: &mut Tx, kind: &str) -> StoreResult<u64> {
         .bind(kind).execute(&mut *c).await.map(|r| r.rows_affected()))
 }
 
-/// Writes the conditions shared by the query and its count.
+/// Writes what the query and its count share: the matching documents' scores, summed
+/// from the terms alone (grouped by `doc_id`, only the must terms counted), then joined
+/// to their documents for the kind, visibility and scope filters. Aggregating before the
+/// join keeps the aggregate narrow and lets both databases fetch only the matching
+/// documents by id (on PostgreSQL 6 ms instead of 21 ms for a rare word among 20,000
+/// documents of one community); `CROSS JOIN` keeps SQLite from starting at the documents
+/// of a large scope (PostgreSQL plans it as the inner join it is).
 fn push_matching<DB: sqlx::Database>(qb: &mut QueryBuilder<DB>, l: &Lookup<'_>)
 where
     for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
 {
     qb.push(
-        "SELECT d.id, d.kind, d.ref_id, d.region_id, d.region_path, d.title, d.snippet, \
-         d.updated_at, CAST(SUM(t.weight) AS BIGINT) AS score \
-         FROM search_terms t JOIN search_docs d ON d.id = t.doc_id WHERE t.term IN (",
+        "FROM (SELECT t.doc_id, CAST(SUM(t.weight) AS BIGINT) AS score FROM search_terms t \
+         WHERE t.term IN (",
     );
     let mut sep = qb.separated(", ");
     for t in l.terms {
         sep.push_bind(t.clone());
     }
-    qb.push(") AND d.visibility = 'readers' AND (");
+    qb.push(") GROUP BY t.doc_id HAVING SUM(CASE WHEN t.term IN (");
+    let mut sep = qb.separated(", ");
+    for t in l.must {
+        sep.push_bind(t.clone());
+    }
+    qb.push(") THEN 1 ELSE 0 END) >= ")
+        .push_bind(l.required)
+        .push(
+            ") m CROSS JOIN search_docs d JOIN regions r ON r.id = d.region_id \
+             WHERE d.id = m.doc_id AND d.visibility = 'readers' AND (",
+        );
     for (i, (lo, hi)) in l.scopes.iter().enumerate() {
         if i > 0 {
             qb.push(" OR ");
@@ -165,26 +180,18 @@ where
     for k in l.kinds {
         sep.push_bind(k.to_string());
     }
-    qb.push(
-        ") GROUP BY d.id, d.kind, d.ref_id, d.region_id, d.region_path, d.title, d.snippet, \
-         d.updated_at HAVING SUM(CASE WHEN t.term IN (",
-    );
-    let mut sep = qb.separated(", ");
-    for t in l.must {
-        sep.push_bind(t.clone());
-    }
-    qb.push(") THEN 1 ELSE 0 END) >= ").push_bind(l.required);
+    qb.push(")");
 }
 
 /// A page of results, best first (score, then the most recently updated), each row
 /// carrying the total.
 pub async fn query(db: &Db, l: &Lookup<'_>) -> StoreResult<Vec<HitRow>> {
     on_db!(db, p => {
-        let mut qb = QueryBuilder::new("SELECT m.kind, m.ref_id, m.region_id, m.region_path, \
-            r.name AS region_name, m.title, m.snippet, m.updated_at, m.score, \
-            COUNT(*) OVER () AS total FROM (");
+        let mut qb = QueryBuilder::new("SELECT d.kind, d.ref_id, d.region_id, d.region_path, \
+            r.name AS region_name, d.title, d.snippet, d.updated_at, m.score, \
+            COUNT(*) OVER () AS total ");
         push_matching(&mut qb, l);
-        qb.push(") m JOIN regions r ON r.id = m.region_id ORDER BY m.score DESC, m.updated_at DESC, m.id DESC LIMIT ")
+        qb.push(" ORDER BY m.score DESC, d.updated_at DESC, d.id DESC LIMIT ")
             .push_bind(l.limit)
             .push(" OFFSET ")
             .push_bind(l.offset);
@@ -196,9 +203,8 @@ pub async fn query(db: &Db, l: &Lookup<'_>) -> StoreResult<Vec<HitRow>> {
 /// to carry the total).
 pub async fn count(db: &Db, l: &Lookup<'_>) -> StoreResult<i64> {
     on_db!(db, p => {
-        let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM (");
+        let mut qb = QueryBuilder::new("SELECT COUNT(*) ");
         push_matching(&mut qb, l);
-        qb.push(") m");
         qb.build_query_scalar().fetch_one(p).await
     })
 }
