@@ -38,7 +38,8 @@ fn name_and_intro(name: &str, intro: &str) -> AppResult<(String, String)> {
 }
 
 /// Registers an organization's name and introduction with search, inside the
-/// transaction that wrote them.
+/// transaction that wrote them. Organizations have no time of change, so their search
+/// recency is their founding, as `linli reindex` reads it.
 async fn index(
     tx: &mut Tx,
     id: i64,
@@ -47,6 +48,7 @@ async fn index(
     name: &str,
     intro: &str,
 ) -> AppResult<()> {
+    let founded = orgs::created_at(tx, id).await?;
     crate::search::index(
         tx,
         crate::search::Doc {
@@ -56,7 +58,7 @@ async fn index(
             region_path: path,
             title: name,
             body: intro,
-            updated_at: linli_store::clock::now_ms(),
+            updated_at: founded,
         },
     )
     .await

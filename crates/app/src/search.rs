@@ -140,6 +140,8 @@ pub struct Hit {
     /// The text around the first match in the body.
     pub snippet: Snippet,
     pub score: i64,
+    /// The recency that breaks ties, as the area registers it (issues: raised;
+    /// organizations: founded), UTC epoch ms.
     pub updated_at: i64,
 }
 

@@ -45,6 +45,12 @@ pub async fn insert(
         .fetch_one(c).await)
 }
 
+/// When an organization was founded, read inside a transaction.
+pub async fn created_at(tx: &mut Tx, id: i64) -> StoreResult<i64> {
+    on_tx!(tx, c => sqlx::query_scalar("SELECT created_at FROM organizations WHERE id = $1")
+        .bind(id).fetch_one(&mut *c).await)
+}
+
 /// Changes the name and introduction.
 pub async fn update(tx: &mut Tx, id: i64, name: &str, intro: &str) -> StoreResult<()> {
     on_tx!(tx, c => sqlx::query("UPDATE organizations SET name = $1, intro = $2 WHERE id = $3")

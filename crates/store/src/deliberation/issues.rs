@@ -387,7 +387,8 @@ pub async fn reported_in(db: &Db, lo: &str, hi: &str, limit: i64) -> StoreResult
 }
 
 /// Issues with an id above `after`, by id, as search documents (title; body and
-/// decision as text), to rebuild the index.
+/// decision as text; recency is when the issue was raised, which status moves do not
+/// change, so the live index and a rebuild agree), to rebuild the index.
 pub async fn search_sources(
     tx: &mut Tx,
     after: i64,
@@ -396,7 +397,7 @@ pub async fn search_sources(
     on_tx!(tx, c => sqlx::query_as(
         "SELECT i.id AS ref_id, i.region_id, r.path AS region_path, i.title, \
          CASE WHEN i.decision = '' THEN i.body ELSE i.body || '\n' || i.decision END AS body, \
-         i.updated_at FROM issues i JOIN regions r ON r.id = i.region_id \
+         i.created_at AS updated_at FROM issues i JOIN regions r ON r.id = i.region_id \
          WHERE i.id > $1 ORDER BY i.id LIMIT $2")
         .bind(after).bind(limit).fetch_all(&mut *c).await)
 }
