@@ -445,6 +445,8 @@ pub async fn seed_base(db: &Db) -> AppResult<Vec<DemoLogin>> {
     // issue threads rate-limit more strictly.
     linli_store::on_tx!(&mut tx, c => sqlx::query("UPDATE users SET created_at = created_at - $1")
         .bind(365 * 24 * 3600 * 1000i64).execute(c).await.map(|r| r.rows_affected()))?;
+    // The organizations were inserted directly: index them from the table, in bulk.
+    crate::search::rebuild_kind(&mut tx, linli_domain::search::Kind::Org, &mut |_, _| {}).await?;
     tx.commit().await?;
     regions::analyze(db).await?;
     Ok(logins)

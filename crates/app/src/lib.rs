@@ -17,6 +17,7 @@ pub mod notifications;
 pub mod organizations;
 pub mod regions;
 pub mod roles;
+pub mod search;
 pub mod sms;
 pub mod tokens;
 

@@ -9,6 +9,7 @@ use linli_domain::DomainError;
 use linli_domain::accounts::{Phone, bounded_text, mask_phone};
 use linli_domain::organizations::{MemberRole, OrgKind};
 use linli_domain::regions::RegionPath;
+use linli_domain::search::Kind;
 use linli_store::accounts as st;
 use linli_store::audit::{self, NewAudit};
 use linli_store::organizations::{self as orgs, MemberRow, OrgRow};
@@ -22,13 +23,51 @@ pub struct NewOrg<'a> {
     pub intro: &'a str,
 }
 
-pub async fn create(db: &Db, actor: &Actor, input: NewOrg<'_>) -> AppResult<OrgRow> {
-    let kind = OrgKind::parse(input.kind)?;
-    let name = bounded_text(input.name, 60, DomainError::InvalidName)?;
-    let intro = input.intro.trim();
+/// A name (1–60 characters) and an introduction (at most 2,000), trimmed and free of
+/// control characters.
+fn name_and_intro(name: &str, intro: &str) -> AppResult<(String, String)> {
+    let name = bounded_text(name, 60, DomainError::InvalidName)?;
+    let intro = intro.trim();
     if intro.chars().count() > 2000 {
         return Err(AppError::Invalid("field_too_long"));
     }
+    if linli_domain::text::has_control(intro) {
+        return Err(AppError::Invalid("control_character"));
+    }
+    Ok((name, intro.to_string()))
+}
+
+/// Registers an organization's name and introduction with search, inside the
+/// transaction that wrote them. Organizations have no time of change, so their search
+/// recency is their founding, as `linli reindex` reads it.
+async fn index(
+    tx: &mut Tx,
+    id: i64,
+    region_id: i64,
+    path: &str,
+    name: &str,
+    intro: &str,
+) -> AppResult<()> {
+    let founded = orgs::created_at(tx, id).await?;
+    crate::search::index(
+        tx,
+        crate::search::Doc {
+            kind: Kind::Org,
+            ref_id: id,
+            region_id,
+            region_path: path,
+            title: name,
+            body: intro,
+            updated_at: founded,
+        },
+    )
+    .await
+}
+
+pub async fn create(db: &Db, actor: &Actor, input: NewOrg<'_>) -> AppResult<OrgRow> {
+    let kind = OrgKind::parse(input.kind)?;
+    let (name, intro) = name_and_intro(input.name, input.intro)?;
+    let intro = intro.as_str();
     let region = regions::get(db, input.region_id)
         .await?
         .ok_or(AppError::Invalid("region_not_found"))?;
@@ -49,6 +88,7 @@ pub async fn create(db: &Db, actor: &Actor, input: NewOrg<'_>) -> AppResult<OrgR
     if kind == OrgKind::Club {
         crate::clubs::start_as_proposed(&mut tx, id, actor.id()).await?;
     }
+    index(&mut tx, id, region.id, &region.path, &name, intro).await?;
     audit::record(
         &mut tx,
         NewAudit {
@@ -57,6 +97,42 @@ pub async fn create(db: &Db, actor: &Actor, input: NewOrg<'_>) -> AppResult<OrgR
             region_id: Some(region.id),
             target: format!("org:{id}"),
             detail: format!("{}: {name}", kind.as_str()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, actor, id).await
+}
+
+/// Changes an organization's name and introduction (its leaders and deputies, and the
+/// node's administrators); search finds it by the new words only.
+pub async fn update(db: &Db, actor: &Actor, id: i64, name: &str, intro: &str) -> AppResult<OrgRow> {
+    let org = get(db, actor, id).await?;
+    if !manages(db, actor, &org).await? {
+        return Err(AppError::Forbidden);
+    }
+    let (name, intro) = name_and_intro(name, intro)?;
+    let mut tx = db.begin().await?;
+    orgs::update(&mut tx, org.id, &name, &intro)
+        .await
+        .map_err(unique_as("org_name_taken"))?;
+    index(
+        &mut tx,
+        org.id,
+        org.region_id,
+        &org.region_path,
+        &name,
+        &intro,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "org.update",
+            region_id: Some(org.region_id),
+            target: format!("org:{}", org.id),
+            detail: name,
         },
     )
     .await?;

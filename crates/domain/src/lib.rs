@@ -14,6 +14,7 @@ pub mod money;
 pub mod notifications;
 pub mod organizations;
 pub mod regions;
+pub mod search;
 pub mod text;
 pub mod throttle;
 pub mod time;

@@ -75,6 +75,9 @@ enum Command {
     Backup { file: PathBuf },
     /// Checks every ledger's hash chain and balances; exits 1 if any was tampered with.
     VerifyLedger,
+    /// Rebuilds the search index from the database (issues, organizations…), in one
+    /// transaction: for data that existed before search, or after segmentation changed.
+    Reindex,
     /// Recounts vote VOTE from its stored ballots and prints the tally; exits 1 if a closed
     /// vote's stored result differs from the recount.
     Tally { vote: i64 },
@@ -214,6 +217,19 @@ async fn run(cli: Cli) -> Result<(), String> {
                 tokens.display()
             );
         }
+        Command::Reindex => {
+            let (db, _) = open(&cli).await?;
+            let started = std::time::Instant::now();
+            let n = linli_app::search::rebuild(&db, &mut |kind, done| {
+                println!("reindex: {} {done} documents", kind.as_str());
+            })
+            .await
+            .map_err(|e| format!("reindex: {e}"))?;
+            println!(
+                "reindex: {n} documents indexed in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
         Command::VerifyLedger => {
             let (db, _) = open(&cli).await?;
             let reports = linli_app::money::verify_all(&db)
@@ -261,6 +277,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 },
             };
             let sms = Arc::new(linli_app::sms::LogSms);
+            // The segmentation dictionary loads in the background, not on the first search.
+            tokio::task::spawn_blocking(linli_domain::search::warm_up);
             let state = AppState::new(db.clone(), sms, config);
             // Background work (closing votes at their time, hourly housekeeping) runs from
             // the durable job queue; several processes on one PostgreSQL share it.

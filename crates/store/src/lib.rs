@@ -15,6 +15,7 @@ pub mod money;
 pub mod notifications;
 pub mod organizations;
 pub mod regions;
+pub mod search;
 pub mod throttle;
 
 pub use db::{Backend, Db, Tx, is_unique_violation};

@@ -45,6 +45,19 @@ pub async fn insert(
         .fetch_one(c).await)
 }
 
+/// When an organization was founded, read inside a transaction.
+pub async fn created_at(tx: &mut Tx, id: i64) -> StoreResult<i64> {
+    on_tx!(tx, c => sqlx::query_scalar("SELECT created_at FROM organizations WHERE id = $1")
+        .bind(id).fetch_one(&mut *c).await)
+}
+
+/// Changes the name and introduction.
+pub async fn update(tx: &mut Tx, id: i64, name: &str, intro: &str) -> StoreResult<()> {
+    on_tx!(tx, c => sqlx::query("UPDATE organizations SET name = $1, intro = $2 WHERE id = $3")
+        .bind(name).bind(intro).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
 pub async fn get(db: &Db, id: i64) -> StoreResult<Option<OrgRow>> {
     on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{ORG_SELECT} WHERE o.id = $1")))
         .bind(id).fetch_optional(p).await)
@@ -154,4 +167,19 @@ pub async fn remove_member(tx: &mut Tx, org_id: i64, user_id: i64) -> StoreResul
 pub async fn count_leaders(tx: &mut Tx, org_id: i64) -> StoreResult<i64> {
     on_tx!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM org_members WHERE org_id = $1 AND role = 'leader'")
         .bind(org_id).fetch_one(c).await)
+}
+
+/// Organizations with an id above `after`, by id, as search documents (name and
+/// introduction), to rebuild the index.
+pub async fn search_sources(
+    tx: &mut Tx,
+    after: i64,
+    limit: i64,
+) -> StoreResult<Vec<crate::search::SourceDoc>> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT o.id AS ref_id, o.region_id, r.path AS region_path, o.name AS title, \
+         o.intro AS body, o.created_at AS updated_at \
+         FROM organizations o JOIN regions r ON r.id = o.region_id \
+         WHERE o.id > $1 ORDER BY o.id LIMIT $2")
+        .bind(after).bind(limit).fetch_all(&mut *c).await)
 }

@@ -397,6 +397,11 @@ pub async fn seed_garden_story(db: &Db, cast: Cast<'_>) -> AppResult<()> {
         ),
     )
     .await?;
+    // The story's issues and its garden group are inserted directly: index them from
+    // the tables, in bulk.
+    for kind in linli_domain::search::Kind::ALL {
+        crate::search::rebuild_kind(&mut tx, kind, &mut |_, _| {}).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

@@ -20,6 +20,7 @@ use linli_domain::accounts::Role;
 use linli_domain::deliberation::issues::{self as d, IssueError, IssueStatus, Writing};
 use linli_domain::notifications::NoticeKind;
 use linli_domain::regions::RegionKind;
+use linli_domain::search::Kind;
 use linli_store::audit::{self, NewAudit};
 use linli_store::clock::now_ms;
 use linli_store::deliberation::issues::{
@@ -258,8 +259,44 @@ pub async fn raise(db: &Db, actor: &Actor, region_id: i64, n: NewIssue<'_>) -> A
         updated_at: at,
     };
     store_photos(&mut tx, actor, &row, None, &n.photos).await?;
+    crate::search::index(
+        &mut tx,
+        crate::search::Doc {
+            kind: Kind::Issue,
+            ref_id: id,
+            region_id: region.id,
+            region_path: &region.path,
+            title: &row.title,
+            body: &row.body,
+            updated_at: at,
+        },
+    )
+    .await?;
     tx.commit().await?;
     issue(db, actor, id).await
+}
+
+/// Indexes an issue again from its stored text (after its decision was written),
+/// inside the caller's transaction.
+pub(crate) async fn reindex(tx: &mut Tx, id: i64) -> AppResult<()> {
+    match st::search_source(tx, id).await? {
+        Some(s) => {
+            crate::search::index(
+                tx,
+                crate::search::Doc {
+                    kind: Kind::Issue,
+                    ref_id: s.ref_id,
+                    region_id: s.region_id,
+                    region_path: &s.region_path,
+                    title: &s.title,
+                    body: &s.body,
+                    updated_at: s.updated_at,
+                },
+            )
+            .await
+        }
+        None => crate::search::remove(tx, Kind::Issue, id).await,
+    }
 }
 
 /// An issue the actor may read.

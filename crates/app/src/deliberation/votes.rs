@@ -585,6 +585,7 @@ pub(crate) async fn finish(db: &Db, vote_id: i64, by: Option<i64>) -> AppResult<
             };
             if issues_st::transition(&mut tx, issue, &before, "decided", "", by, now).await? {
                 st::set_decision(&mut tx, issue, &decision).await?;
+                crate::deliberation::issues::reindex(&mut tx, issue).await?;
             }
         } else if Method::parse(&v.method)?.yes_no() {
             let reason = format!("表决未通过（{}）", v.title);

@@ -1,7 +1,8 @@
 //! Browser test in headless Chromium (Debian's `chromium` + `chromedriver`): a building
 //! representative prints an invitation code; a neighbour registers with it on a phone-
 //! sized screen, switches on elderly mode and sees their building page; an issue goes
-//! from raised through support, a sitting's vote and an action item to done. Screenshots
+//! from raised through support, a sitting's vote and an action item to done; a resident
+//! searches from the header box in elderly mode and opens a result. Screenshots
 //! go to `target/screenshots/`.
 
 use fantoccini::{ClientBuilder, Locator};
@@ -894,4 +895,63 @@ async fn an_issue_is_raised_supported_decided_at_a_sitting_and_its_action_done()
     b.close().await.ok();
     let _ = std::fs::remove_dir_all(&profile);
     app.finish().await;
+}
+
+/// A resident types into the header's search box on a phone-sized screen, in elderly
+/// mode, and opens a club found by a word of its name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_searches_from_the_header_and_opens_a_result() {
+    let app = linli_testkit::spawn(Backend::Sqlite).await;
+    let (_driver, port) = start_driver().await;
+    let profile =
+        std::env::temp_dir().join(format!("linli-chromium-search-{}", std::process::id()));
+    std::fs::create_dir_all(&profile).unwrap();
+    let b = browser(port, &profile.join("b")).await;
+    login(&b, &app, "13800000007", linli_testkit::DEMO_PASSWORD).await;
+    click(&b, ".elderly-switch button").await;
+    wait_for_text(&b, "关闭长辈版").await;
+    let size = |css: &'static str, what: &'static str| {
+        let b = &b;
+        async move {
+            b.execute(
+                &format!("return document.querySelector('{css}').getBoundingClientRect().{what}"),
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_f64()
+            .unwrap()
+        }
+    };
+    let (input_h, button_h, button_w) = (
+        size(".top-search input", "height").await,
+        size(".top-search button", "height").await,
+        size(".top-search button", "width").await,
+    );
+    assert!(
+        input_h >= 60.0 && button_h >= 60.0 && button_w >= 60.0,
+        "the search box is large in elderly mode: {input_h} {button_h}×{button_w}"
+    );
+
+    fill(&b, ".top-search input[name=q]", "广场舞").await;
+    click(&b, ".top-search button").await;
+    let page = wait_for_text(&b, "id=\"search-count\"").await;
+    assert!(page.contains("<mark>广场舞</mark>队"), "{page}");
+    let font = b
+        .execute(
+            "return parseFloat(getComputedStyle(document.querySelector('.search-hit .snippet')).fontSize)",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(font >= 18.0, "results read at {font}px in elderly mode");
+    shot(&b, "search-elderly.png").await;
+    click(&b, ".search-hit a").await;
+    wait_for_text(&b, "id=\"club-stage\"").await;
+    let path = b.current_url().await.unwrap().path().to_string();
+    assert_eq!(path, format!("/orgs/{}", app.org_id("广场舞队").await));
+    b.close().await.ok();
+    let _ = std::fs::remove_dir_all(&profile);
 }

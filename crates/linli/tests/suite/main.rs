@@ -10,3 +10,4 @@ mod http;
 mod jobs;
 mod money;
 mod notifications;
+mod search;

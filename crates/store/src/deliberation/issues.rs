@@ -385,3 +385,27 @@ pub async fn reported_in(db: &Db, lo: &str, hi: &str, limit: i64) -> StoreResult
          ORDER BY COUNT(*) DESC, MAX(pr.at) DESC LIMIT $3")
         .bind(lo).bind(hi).bind(limit).fetch_all(p).await)
 }
+
+/// Issues with an id above `after`, by id, as search documents (title; body and
+/// decision as text; recency is when the issue was raised, which status moves do not
+/// change, so the live index and a rebuild agree), to rebuild the index.
+pub async fn search_sources(
+    tx: &mut Tx,
+    after: i64,
+    limit: i64,
+) -> StoreResult<Vec<crate::search::SourceDoc>> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT i.id AS ref_id, i.region_id, r.path AS region_path, i.title, \
+         CASE WHEN i.decision = '' THEN i.body ELSE i.body || '\n' || i.decision END AS body, \
+         i.created_at AS updated_at FROM issues i JOIN regions r ON r.id = i.region_id \
+         WHERE i.id > $1 ORDER BY i.id LIMIT $2")
+        .bind(after).bind(limit).fetch_all(&mut *c).await)
+}
+
+/// One issue as a search document (after its title, body or decision changed).
+pub async fn search_source(tx: &mut Tx, id: i64) -> StoreResult<Option<crate::search::SourceDoc>> {
+    Ok(search_sources(tx, id - 1, 1)
+        .await?
+        .into_iter()
+        .find(|d| d.ref_id == id))
+}

@@ -28,19 +28,24 @@ impl TryFrom<RawPage> for PageParams {
     type Error = &'static str;
 
     fn try_from(r: RawPage) -> Result<Self, Self::Error> {
-        if r.page.is_some_and(|p| p < 1) {
-            return Err("page starts at 1");
-        }
-        if r.per_page
-            .is_some_and(|n| !(1..=Page::MAX_SIZE).contains(&n))
-        {
-            return Err("per_page is 1 to 200");
-        }
+        check_page(r.page, r.per_page)?;
         Ok(Self {
             page: r.page,
             per_page: r.per_page,
         })
     }
+}
+
+/// The bounds of `page` and `per_page`, for query structs that carry more parameters
+/// (serde cannot flatten numbers out of a query string).
+pub fn check_page(page: Option<i64>, per_page: Option<i64>) -> Result<(), &'static str> {
+    if page.is_some_and(|p| p < 1) {
+        return Err("page starts at 1");
+    }
+    if per_page.is_some_and(|n| !(1..=Page::MAX_SIZE).contains(&n)) {
+        return Err("per_page is 1 to 200");
+    }
+    Ok(())
 }
 
 impl PageParams {

@@ -10,6 +10,7 @@ mod grants;
 mod jobs;
 mod money;
 mod notifications;
+mod search;
 mod v1;
 
 use crate::state::AppState;
@@ -27,7 +28,8 @@ pub fn router() -> Router<AppState> {
                 .merge(clubs::router())
                 .merge(deliberation::router())
                 .merge(jobs::router())
-                .merge(notifications::router()),
+                .merge(notifications::router())
+                .merge(search::router()),
         )
         .route("/api/openapi.json", get(openapi))
 }
@@ -40,6 +42,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(deliberation::doc());
     doc.merge(jobs::JobsDoc::openapi());
     doc.merge(notifications::NotificationsDoc::openapi());
+    doc.merge(search::SearchDoc::openapi());
     complete(&mut doc);
     Json(doc)
 }

@@ -39,7 +39,7 @@ pub fn router() -> Router<AppState> {
             "/regions/{id}/organizations",
             get(list_orgs).post(create_org),
         )
-        .route("/organizations/{id}", get(org))
+        .route("/organizations/{id}", get(org).put(update_org))
         .route("/organizations/{id}/members", post(set_member))
         .route(
             "/organizations/{id}/members/{user_id}",
@@ -75,6 +75,7 @@ pub fn router() -> Router<AppState> {
         list_orgs,
         create_org,
         org,
+        update_org,
         set_member,
         join_org,
         leave_org,
@@ -104,6 +105,7 @@ pub fn router() -> Router<AppState> {
         OrgRow,
         MemberRow,
         NewOrgReq,
+        UpdateOrgReq,
         OrgOut,
         MemberReq,
         InviteReq,
@@ -425,6 +427,31 @@ async fn create_org(
 pub struct OrgOut {
     organization: OrgRow,
     members: Vec<MemberRow>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateOrgReq {
+    name: String,
+    intro: Option<String>,
+}
+
+/// Changes an organization's name and introduction (its leaders and deputies, and the
+/// node's administrators).
+#[utoipa::path(put, path = "/api/v1/organizations/{id}", params(("id" = i64, Path)), request_body = UpdateOrgReq,
+    responses((status = 200, body = OrgRow), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn update_org(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<UpdateOrgReq>,
+) -> ApiResult<Json<OrgRow>> {
+    let a = ctx.actor().api(&ctx)?;
+    let intro = r.intro.as_deref().unwrap_or("");
+    Ok(Json(
+        orgs::update(s.db(), a, id, &r.name, intro)
+            .await
+            .api(&ctx)?,
+    ))
 }
 
 /// An organization with its members (phones masked unless the caller needs them).

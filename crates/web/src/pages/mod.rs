@@ -10,6 +10,7 @@ mod money;
 mod notifications;
 mod orgs;
 mod regions;
+pub(crate) mod search;
 
 use crate::state::AppState;
 use axum::Router;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .merge(clubs::router())
         .merge(deliberation::router())
         .merge(notifications::router())
+        .merge(search::router())
         .route("/static/{file}", get(static_file))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))

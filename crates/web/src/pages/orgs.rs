@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/regions/{id}/orgs", get(list_page).post(create))
         .route("/regions/{id}/orgs/new", get(new_page))
         .route("/orgs/{id}", get(org_page))
+        .route("/orgs/{id}/edit", post(edit))
         .route("/orgs/{id}/join", post(join))
         .route("/orgs/{id}/leave", post(leave))
         .route("/orgs/{id}/members", post(set_member))
@@ -191,6 +192,31 @@ async fn org_page(
         money,
         activities,
     })
+}
+
+#[derive(Deserialize)]
+struct EditForm {
+    name: String,
+    intro: Option<String>,
+}
+
+async fn edit(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<EditForm>,
+) -> Result<Redirect, PageError> {
+    let actor = ctx.actor().page(&ctx)?;
+    app::update(
+        state.db(),
+        actor,
+        id,
+        &f.name,
+        f.intro.as_deref().unwrap_or(""),
+    )
+    .await
+    .page(&ctx)?;
+    Ok(Redirect::to(&format!("/orgs/{id}")))
 }
 
 async fn join(
