@@ -2,6 +2,8 @@
 //! list that promotes in order, cancellation until a deadline, check-in with the code
 //! shown at the door, and the AA fee derived from planned costs and a surplus margin.
 
+use crate::files::{self, Purpose};
+use crate::money::{self, Posting, VoucherInput};
 use crate::{Actor, AppError, AppResult, Page};
 use chrono::Datelike;
 use linli_domain::DomainError;
@@ -403,7 +405,7 @@ pub async fn check_in(db: &Db, actor: &Actor, id: i64, code: &str) -> AppResult<
 pub async fn mark_paid(db: &Db, actor: &Actor, id: i64, user_id: i64) -> AppResult<()> {
     let v = get(db, actor, id).await?;
     let club = crate::organizations::get(db, actor, v.activity.org_id).await?;
-    if !crate::money::keeps_books(db, actor, &club).await? {
+    if !money::keeps_books(db, actor, &club).await? {
         return Err(AppError::Forbidden);
     }
     let mut tx = db.begin().await?;
@@ -438,29 +440,25 @@ pub async fn add_cost(
     id: i64,
     item: &str,
     amount: Fen,
-    voucher: crate::money::VoucherInput<'_>,
+    voucher: VoucherInput<'_>,
 ) -> AppResult<()> {
     let v = get(db, actor, id).await?;
     let club = crate::organizations::get(db, actor, v.activity.org_id).await?;
-    if !crate::money::keeps_books(db, actor, &club).await? {
+    if !money::keeps_books(db, actor, &club).await? {
         return Err(AppError::Forbidden);
     }
     let item = bounded_text(item, 100, DomainError::InvalidName)
         .map_err(|_| AppError::Invalid("purpose_required"))?;
-    let org = crate::organizations::get(db, actor, v.activity.org_id).await?;
-    let ledger = crate::money::ensure_ledger(db, &org).await?;
-    crate::money::check_voucher(db, &ledger, &voucher, true).await?;
+    let ledger = money::ensure_ledger(db, &club).await?;
+    voucher.precheck(true)?;
     let mut tx = db.begin().await?;
     let (_, _, status) = st::lock(&mut tx, id).await?;
     if status != "published" {
         return Err(AppError::Conflict("activity_settled"));
     }
-    let voucher_id = crate::money::store_voucher(&mut tx, actor, &ledger, &voucher)
+    let voucher_id = money::attach_voucher(&mut tx, actor, &ledger, &voucher, true)
         .await?
         .ok_or(AppError::Invalid("voucher_required"))?;
-    if linli_store::money::voucher_used(&mut tx, voucher_id).await? {
-        return Err(AppError::Invalid("voucher_used"));
-    }
     st::insert_cost(&mut tx, id, &item, amount.0, voucher_id)
         .await
         .map_err(crate::error::unique_as("voucher_used"))?;
@@ -502,61 +500,35 @@ pub async fn settlement(db: &Db, actor: &Actor, id: i64) -> AppResult<Settlement
 pub async fn settle(db: &Db, actor: &Actor, id: i64) -> AppResult<Settlement> {
     let v = get(db, actor, id).await?;
     let club = crate::organizations::get(db, actor, v.activity.org_id).await?;
-    if !crate::money::keeps_books(db, actor, &club).await? {
+    if !money::keeps_books(db, actor, &club).await? {
         return Err(AppError::Forbidden);
     }
     if v.activity.starts_at > now_ms() {
         return Err(AppError::Invalid("not_held_yet"));
     }
-    let org = crate::organizations::get(db, actor, v.activity.org_id).await?;
-    let ledger = crate::money::ensure_ledger(db, &org).await?;
-    let today = linli_store::clock::today();
+    let ledger = money::ensure_ledger(db, &club).await?;
     let mut tx = db.begin().await?;
     let (_, _, status) = st::lock(&mut tx, id).await?;
     if status != "published" {
         return Err(AppError::Conflict("activity_settled"));
     }
     let fees = st::fees_collected(&mut tx, id).await?;
-    let costs: i64 = st::costs_tx(&mut tx, id)
-        .await?
-        .iter()
-        .map(|c| c.amount)
-        .sum();
-    linli_store::money::lock(&mut tx, ledger.id).await?;
-    crate::money::enough_money(&mut tx, ledger.id, "wallet", costs - fees).await?;
+    let costs = st::costs_tx(&mut tx, id).await?;
+    let total: i64 = costs.iter().map(|c| c.amount).sum();
+    money::ensure_funds(&mut tx, ledger.id, "wallet", total - fees).await?;
     let mut first = None;
     if fees > 0 {
-        let memo = format!("活动 #{id} {} AA 费", v.activity.title);
-        let t = crate::money::append(
-            &mut tx,
-            actor,
-            &org,
-            ledger.id,
-            &today,
-            "activity",
-            &memo,
-            None,
-            None,
-            &linli_domain::money::Balanced::pair("wallet", "income_fees", Fen(fees))?,
-        )
-        .await?;
-        first = Some(t);
+        let fees_in = Posting::new(ledger.id, "activity", actor.id())
+            .memo(format!("活动 #{id} {} AA 费", v.activity.title))
+            .pair("wallet", "income_fees", Fen(fees));
+        first = Some(money::post(&mut tx, &fees_in).await?.0);
     }
-    for c in st::costs_tx(&mut tx, id).await? {
-        let memo = format!("活动 #{id} {}：{}", v.activity.title, c.item);
-        let t = crate::money::append(
-            &mut tx,
-            actor,
-            &org,
-            ledger.id,
-            &today,
-            "activity",
-            &memo,
-            None,
-            Some(c.voucher_id),
-            &linli_domain::money::Balanced::pair("expense_activities", "wallet", Fen(c.amount))?,
-        )
-        .await?;
+    for c in costs {
+        let cost = Posting::new(ledger.id, "activity", actor.id())
+            .memo(format!("活动 #{id} {}：{}", v.activity.title, c.item))
+            .pair("expense_activities", "wallet", Fen(c.amount))
+            .voucher(Some(c.voucher_id));
+        let t = money::post(&mut tx, &cost).await?.0;
         first = first.or(Some(t));
     }
     if !st::mark_settled(&mut tx, id, first).await? {
@@ -601,7 +573,7 @@ pub async fn share(
     org_id: i64,
     story: &str,
     money_used: Option<Fen>,
-    photo: crate::money::VoucherInput<'_>,
+    photo: VoucherInput<'_>,
 ) -> AppResult<()> {
     let m = st::meeting(db, meeting_id)
         .await?
@@ -621,10 +593,39 @@ pub async fn share(
     }
     let story = bounded_text(story, 3000, DomainError::InvalidName)
         .map_err(|_| AppError::Invalid("story_required"))?;
-    let ledger = crate::money::ensure_ledger(db, &org).await?;
-    crate::money::check_voucher(db, &ledger, &photo, false).await?;
+    if let VoucherInput::Upload { mime, data, .. } = &photo {
+        files::check(Purpose::Photo, mime, data)?;
+    }
+    // A photo given by id was uploaded through the club's voucher upload (the API).
+    let ledger = match photo {
+        VoucherInput::Existing(_) => Some(money::ensure_ledger(db, &org).await?),
+        _ => None,
+    };
     let mut tx = db.begin().await?;
-    let photo_id = crate::money::store_voucher(&mut tx, actor, &ledger, &photo).await?;
+    let photo_id = match photo {
+        VoucherInput::None => None,
+        VoucherInput::Existing(file) => {
+            let ledger = ledger.ok_or(AppError::Invalid("voucher_not_found"))?;
+            files::adopt_as_photo(&mut tx, file, ledger.id).await?;
+            Some(file)
+        }
+        VoucherInput::Upload {
+            filename,
+            mime,
+            data,
+        } => Some(
+            files::store_file(
+                &mut tx,
+                actor.id(),
+                Purpose::Photo,
+                org.region_id,
+                filename,
+                mime,
+                data,
+            )
+            .await?,
+        ),
+    };
     st::insert_share(
         &mut tx,
         m.id,

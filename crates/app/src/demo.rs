@@ -7,6 +7,7 @@ use crate::accounts::hash_password;
 use crate::{AppError, AppResult};
 use chrono::Datelike;
 use linli_domain::accounts::{Password, Role};
+use linli_domain::money::{Day, Fen};
 use linli_domain::organizations::{MemberRole, OrgKind};
 use linli_domain::regions::{RegionId, RegionKind, RegionPath};
 use linli_store::accounts as st;
@@ -420,26 +421,12 @@ pub async fn seed_base(db: &Db) -> AppResult<Vec<DemoLogin>> {
         seed_club_books(&mut tx, ledger, user_ids[5]).await?;
     }
     if let Some((ledger, by)) = fund {
-        let head = money::lock(&mut tx, ledger).await?;
         let first = format!("{}-01", &linli_store::clock::today().as_str()[..7]);
-        let entries = [
-            ("bank".to_string(), 5_000_000),
-            ("income_donations".to_string(), -5_000_000),
-        ];
-        money::append(
-            &mut tx,
-            &head,
-            money::NewTxn {
-                occurred_on: &first,
-                kind: "donation",
-                memo: "街道拨入社区基金（专项资金池）",
-                reverses_id: None,
-                voucher_id: None,
-                created_by: by,
-                entries: &entries,
-            },
-        )
-        .await?;
+        let pool = crate::money::Posting::new(ledger, "donation", by)
+            .dated(Day::parse(&first)?)
+            .memo("街道拨入社区基金（专项资金池）")
+            .pair("bank", "income_donations", Fen(5_000_000));
+        crate::money::post(&mut tx, &pool).await?;
     }
     // The demo neighbours have been here a year: they are not new accounts, which the
     // issue threads rate-limit more strictly.
@@ -574,36 +561,24 @@ async fn seed_club_books(
         }
         let (debit, credit) = accounts.split_once('|').unwrap_or(("cash", "opening"));
         let voucher = if receipt {
-            Some(
-                money::insert_voucher(
-                    tx,
-                    ledger_id,
-                    "receipt.png",
-                    "image/png",
-                    DEMO_RECEIPT,
-                    treasurer,
-                )
-                .await?,
-            )
+            let ledger = money::ledger_in(tx, ledger_id)
+                .await?
+                .ok_or(AppError::Internal("demo ledger vanished".into()))?;
+            let receipt = crate::files::Upload {
+                filename: "receipt.png",
+                mime: "image/png",
+                data: DEMO_RECEIPT,
+            };
+            Some(crate::files::store_voucher(tx, treasurer, &ledger, receipt).await?)
         } else {
             None
         };
-        let head = money::lock(tx, ledger_id).await?;
-        let entries = [(debit.to_string(), amount), (credit.to_string(), -amount)];
-        money::append(
-            tx,
-            &head,
-            money::NewTxn {
-                occurred_on: &on,
-                kind,
-                memo,
-                reverses_id: None,
-                voucher_id: voucher,
-                created_by: treasurer,
-                entries: &entries,
-            },
-        )
-        .await?;
+        let line = crate::money::Posting::new(ledger_id, kind, treasurer)
+            .dated(Day::parse(&on)?)
+            .memo(memo)
+            .pair(debit, credit, Fen(amount))
+            .voucher(voucher);
+        crate::money::post(tx, &line).await?;
     }
     Ok(())
 }

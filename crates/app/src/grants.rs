@@ -6,16 +6,15 @@
 //! grant's timeline and in the audit log.
 
 use crate::money::{
-    VoucherInput, append, check_voucher, ensure_ledger, keeps_books, store_voucher,
+    self as money, Posting, VoucherInput, attach_voucher, ensure_ledger, keeps_books,
 };
 use crate::{Actor, AppError, AppResult, Page};
 use linli_domain::DomainError;
 use linli_domain::accounts::bounded_text;
-use linli_domain::money::{self as m, AccountKind, Balanced, Fen};
+use linli_domain::money::{self as m, AccountKind, Fen};
 use linli_domain::organizations::{MemberRole, OrgKind};
 use linli_store::audit::{self, NewAudit};
 use linli_store::grants::{self as st, EventRow, GrantRow, LineRow, RuleRow};
-use linli_store::money as ledgers;
 use linli_store::organizations::{self as orgs, OrgRow};
 use linli_store::{Db, Tx};
 
@@ -352,38 +351,18 @@ pub async fn disburse(db: &Db, actor: &Actor, id: i64, from_account: &str) -> Ap
     if locked.status != "approved" {
         return Err(AppError::Conflict("grant_not_approved"));
     }
-    for l in ordered(fl.id, al.id) {
-        ledgers::lock(&mut tx, l).await?;
-    }
-    crate::money::enough_money(&mut tx, fl.id, from_account, amount.0).await?;
+    money::lock_ledgers(&mut tx, &[fl.id, al.id]).await?;
+    money::ensure_funds(&mut tx, fl.id, from_account, amount.0).await?;
     st::set_paid_from(&mut tx, id, from_account).await?;
-    let today = linli_store::clock::today();
-    append(
-        &mut tx,
-        actor,
-        &fund,
-        fl.id,
-        &today,
-        "grant",
-        &memo,
-        None,
-        None,
-        &Balanced::pair("expense_grants", from_account, amount)?,
-    )
-    .await?;
-    append(
-        &mut tx,
-        actor,
-        &applicant,
-        al.id,
-        &today,
-        "grant",
-        &memo,
-        None,
-        None,
-        &Balanced::pair("cash", "income_grants", amount)?,
-    )
-    .await?;
+    let out_of_fund = Posting::new(fl.id, "grant", actor.id())
+        .memo(memo.clone())
+        .pair("expense_grants", from_account, amount);
+    money::post(&mut tx, &out_of_fund).await?;
+    let into_applicant =
+        Posting::new(al.id, "grant", actor.id())
+            .memo(memo)
+            .pair("cash", "income_grants", amount);
+    money::post(&mut tx, &into_applicant).await?;
     st::set_status(&mut tx, id, "approved", "disbursed").await?;
     st::add_amounts(&mut tx, id, amount.0, 0, 0).await?;
     st::insert_event(&mut tx, id, actor.id(), "disbursed", "", amount.0, None).await?;
@@ -398,10 +377,6 @@ pub async fn disburse(db: &Db, actor: &Actor, id: i64, from_account: &str) -> Ap
     .await?;
     tx.commit().await?;
     get_row(db, id).await
-}
-
-fn ordered(a: i64, b: i64) -> [i64; 2] {
-    if a <= b { [a, b] } else { [b, a] }
 }
 
 /// What a spending report line carries.
@@ -427,7 +402,7 @@ pub async fn report(db: &Db, actor: &Actor, id: i64, r: ReportLine<'_>) -> AppRe
     let item = bounded_text(r.item, 100, DomainError::InvalidName)
         .map_err(|_| AppError::Invalid("purpose_required"))?;
     let ledger = ensure_ledger(db, &applicant).await?;
-    check_voucher(db, &ledger, &r.voucher, true).await?;
+    r.voucher.precheck(true)?;
     let mut tx = db.begin().await?;
     let locked = st::lock(&mut tx, id).await?;
     if locked.status != "disbursed" {
@@ -436,21 +411,12 @@ pub async fn report(db: &Db, actor: &Actor, id: i64, r: ReportLine<'_>) -> AppRe
     if locked.spent + r.amount.0 > locked.disbursed {
         return Err(AppError::Invalid("report_exceeds_grant"));
     }
-    let voucher = store_voucher(&mut tx, actor, &ledger, &r.voucher).await?;
-    let memo = format!("小额资金 #{} 支出：{item}", g.id);
-    append(
-        &mut tx,
-        actor,
-        &applicant,
-        ledger.id,
-        &linli_store::clock::today(),
-        "grant",
-        &memo,
-        None,
-        voucher,
-        &Balanced::pair(r.category, "cash", r.amount)?,
-    )
-    .await?;
+    let voucher = attach_voucher(&mut tx, actor, &ledger, &r.voucher, true).await?;
+    let spent = Posting::new(ledger.id, "grant", actor.id())
+        .memo(format!("小额资金 #{} 支出：{item}", g.id))
+        .pair(r.category, "cash", r.amount)
+        .voucher(voucher);
+    money::post(&mut tx, &spent).await?;
     st::add_amounts(&mut tx, id, 0, r.amount.0, 0).await?;
     st::insert_event(
         &mut tx,
@@ -495,42 +461,19 @@ pub async fn close(db: &Db, actor: &Actor, id: i64) -> AppResult<GrantRow> {
     }
     let unused = locked.disbursed - locked.spent;
     if unused > 0 {
-        for l in ordered(fl.id, al.id) {
-            ledgers::lock(&mut tx, l).await?;
-        }
+        money::lock_ledgers(&mut tx, &[fl.id, al.id]).await?;
         let memo = format!("小额资金 #{} 退回结余", g.id);
-        let today = linli_store::clock::today();
         let back = Fen(unused);
-        append(
-            &mut tx,
-            actor,
-            &applicant,
-            al.id,
-            &today,
-            "grant",
-            &memo,
-            None,
-            None,
-            &Balanced::pair("income_grants", "cash", back)?,
-        )
-        .await?;
-        append(
-            &mut tx,
-            actor,
-            &fund,
-            fl.id,
-            &today,
-            "grant",
-            &memo,
-            None,
-            None,
-            &Balanced::pair(
-                locked.paid_from.as_deref().unwrap_or("cash"),
-                "expense_grants",
-                back,
-            )?,
-        )
-        .await?;
+        let out_of_applicant = Posting::new(al.id, "grant", actor.id())
+            .memo(memo.clone())
+            .pair("income_grants", "cash", back);
+        money::post(&mut tx, &out_of_applicant).await?;
+        let into_fund = Posting::new(fl.id, "grant", actor.id()).memo(memo).pair(
+            locked.paid_from.as_deref().unwrap_or("cash"),
+            "expense_grants",
+            back,
+        );
+        money::post(&mut tx, &into_fund).await?;
         st::add_amounts(&mut tx, id, 0, 0, unused).await?;
         st::insert_event(&mut tx, id, actor.id(), "returned", "", unused, None).await?;
     }

@@ -10,6 +10,7 @@ pub mod clubs;
 pub mod deliberation;
 pub mod demo;
 pub mod error;
+pub mod files;
 pub mod grants;
 pub mod jobs;
 pub mod money;

@@ -18,15 +18,8 @@ use linli_store::organizations::{self as orgs, OrgRow};
 use linli_store::{Db, Tx};
 use std::collections::HashMap;
 
-/// Largest voucher accepted (a phone photo of a receipt, or a PDF).
-pub const VOUCHER_MAX_BYTES: usize = 5 * 1024 * 1024;
-const VOUCHER_TYPES: [&str; 5] = [
-    "image/jpeg",
-    "image/png",
-    "image/webp",
-    "image/gif",
-    "application/pdf",
-];
+/// Largest voucher accepted: the files kernel's one limit (5 MB).
+pub const VOUCHER_MAX_BYTES: usize = crate::files::MAX_BYTES;
 
 /// The organization's ledger, created with the standard chart on first use.
 pub async fn ensure_ledger(db: &Db, org: &OrgRow) -> AppResult<LedgerRow> {
@@ -154,97 +147,57 @@ pub enum VoucherInput<'a> {
     },
 }
 
-/// A posting as entered, still raw.
-pub struct Posting<'a> {
-    pub occurred_on: &'a str,
-    pub memo: &'a str,
-    pub entries: Vec<Entry>,
-    pub voucher: VoucherInput<'a>,
-}
-
-/// Posts a balanced transaction. Refused: unbalanced or unknown accounts, a date in a
-/// closed period, an expense without a voucher, a voucher of another ledger.
-pub async fn post(db: &Db, actor: &Actor, org_id: i64, p: Posting<'_>) -> AppResult<TxnRow> {
-    let (org, ledger) = bookkeeper_org(db, actor, org_id).await?;
-    let day = Day::parse(p.occurred_on)?;
-    let memo = bounded_text(p.memo, 200, DomainError::InvalidName).map_err(|e| match e {
-        DomainError::InvalidName => AppError::Invalid("memo_required"),
-        e => e.into(),
-    })?;
-    let entries = Balanced::new(p.entries)?;
-    if entries.debits_expense() || entries.moves_money_out() {
-        follows_fund_rules(db, &org).await?;
-    }
-    check_voucher(db, &ledger, &p.voucher, entries.debits_expense()).await?;
-    let mut tx = db.begin().await?;
-    let voucher_id = store_voucher(&mut tx, actor, &ledger, &p.voucher).await?;
-    let id = append(
-        &mut tx, actor, &org, ledger.id, &day, "manual", &memo, None, voucher_id, &entries,
-    )
-    .await?;
-    tx.commit().await?;
-    txn_row(db, id).await
-}
-
-pub(crate) async fn check_voucher(
-    db: &Db,
-    ledger: &LedgerRow,
-    voucher: &VoucherInput<'_>,
-    required: bool,
-) -> AppResult<()> {
-    match voucher {
-        VoucherInput::None if required => Err(AppError::Invalid("voucher_required")),
-        VoucherInput::None => Ok(()),
-        VoucherInput::Existing(v) => match st::voucher_ledger(db, *v).await? {
-            Some(l) if l == ledger.id => Ok(()),
-            _ => Err(AppError::Invalid("voucher_not_found")),
-        },
-        VoucherInput::Upload { mime, data, .. } => check_file(mime, data),
+impl VoucherInput<'_> {
+    /// What can be refused before any transaction opens: a missing receipt where one
+    /// is `required`, an upload that fails the files kernel's check.
+    pub fn precheck(&self, required: bool) -> AppResult<()> {
+        match self {
+            VoucherInput::None if required => Err(AppError::Invalid("voucher_required")),
+            VoucherInput::Upload { mime, data, .. } => {
+                crate::files::check(crate::files::Purpose::Voucher, mime, data)
+            }
+            _ => Ok(()),
+        }
     }
 }
 
-pub(crate) fn check_file(mime: &str, data: &[u8]) -> AppResult<()> {
-    if data.is_empty() {
-        return Err(AppError::Invalid("voucher_empty"));
-    }
-    if data.len() > VOUCHER_MAX_BYTES {
-        return Err(AppError::Invalid("voucher_too_large"));
-    }
-    if !VOUCHER_TYPES.contains(&mime) || !sniff_matches(mime, data) {
-        return Err(AppError::Invalid("voucher_type"));
-    }
-    Ok(())
-}
-
-pub(crate) fn clean_filename(name: &str) -> String {
-    name.chars()
-        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
-        .take(100)
-        .collect()
-}
-
-/// The voucher id to link, storing an uploaded file inside the caller's transaction.
-pub(crate) async fn store_voucher(
+/// The voucher file to give a `Posting` (or a claim, a cost, a grant report), inside
+/// the caller's transaction: an upload is stored as a voucher of `ledger`; an id given
+/// must be a voucher of that ledger that backs no posting yet. `None` when there is no
+/// receipt and none is `required`.
+pub async fn attach_voucher(
     tx: &mut Tx,
     actor: &Actor,
     ledger: &LedgerRow,
     v: &VoucherInput<'_>,
+    required: bool,
 ) -> AppResult<Option<i64>> {
+    v.precheck(required)?;
     Ok(match v {
         VoucherInput::None => None,
-        VoucherInput::Existing(id) => Some(*id),
+        VoucherInput::Existing(id) => {
+            if !crate::files::is_voucher_of(tx, *id, ledger.id).await? {
+                return Err(AppError::Invalid("voucher_not_found"));
+            }
+            if st::voucher_used(tx, *id).await? {
+                return Err(AppError::Invalid("voucher_used"));
+            }
+            Some(*id)
+        }
         VoucherInput::Upload {
             filename,
             mime,
             data,
         } => Some(
-            st::insert_voucher(
+            crate::files::store_voucher(
                 tx,
-                ledger.id,
-                &clean_filename(filename),
-                mime,
-                data,
                 actor.id(),
+                ledger,
+                crate::files::Upload {
+                    filename,
+                    mime,
+                    data,
+                },
             )
             .await?,
         ),
@@ -265,29 +218,95 @@ pub async fn upload_voucher(
     if orgs::member_role(db, org.id, actor.id()).await?.is_none() {
         return Err(AppError::Forbidden);
     }
-    check_file(mime, data)?;
+    crate::files::check(crate::files::Purpose::Voucher, mime, data)?;
     let ledger = ensure_ledger(db, &org).await?;
     let mut tx = db.begin().await?;
-    let id = st::insert_voucher(
+    let id = crate::files::store_voucher(
         &mut tx,
-        ledger.id,
-        &clean_filename(filename),
-        mime,
-        data,
         actor.id(),
+        &ledger,
+        crate::files::Upload {
+            filename,
+            mime,
+            data,
+        },
     )
     .await?;
     tx.commit().await?;
     Ok(id)
 }
 
-/// Refuses to pay more than a money account holds.
-pub(crate) async fn enough_money(
+/// A bookkeeper's posting as entered on the ledger page or through the API, still raw.
+pub struct ManualPosting<'a> {
+    pub occurred_on: &'a str,
+    pub memo: &'a str,
+    pub entries: Vec<Entry>,
+    pub voucher: VoucherInput<'a>,
+}
+
+/// Posts a balanced transaction by hand. Refused: unbalanced or unknown accounts, a
+/// date in a closed period, an expense without a voucher, a voucher of another ledger.
+pub async fn post_manual(
+    db: &Db,
+    actor: &Actor,
+    org_id: i64,
+    p: ManualPosting<'_>,
+) -> AppResult<TxnRow> {
+    let (org, ledger) = bookkeeper_org(db, actor, org_id).await?;
+    let day = Day::parse(p.occurred_on)?;
+    let memo = bounded_text(p.memo, 200, DomainError::InvalidName).map_err(|e| match e {
+        DomainError::InvalidName => AppError::Invalid("memo_required"),
+        e => e.into(),
+    })?;
+    let entries = Balanced::new(p.entries)?;
+    if entries.debits_expense() || entries.moves_money_out() {
+        follows_fund_rules(db, &org).await?;
+    }
+    p.voucher.precheck(entries.debits_expense())?;
+    let mut tx = db.begin().await?;
+    let voucher = attach_voucher(
+        &mut tx,
+        actor,
+        &ledger,
+        &p.voucher,
+        entries.debits_expense(),
+    )
+    .await?;
+    let id = post(
+        &mut tx,
+        &Posting::new(ledger.id, "manual", actor.id())
+            .dated(day)
+            .memo(memo)
+            .balanced(&entries)
+            .voucher(voucher),
+    )
+    .await?;
+    tx.commit().await?;
+    txn_row(db, id.0).await
+}
+
+/// Locks ledgers for the rest of the transaction, in id order, so two transactions
+/// that each post to the same two ledgers (a grant: fund and applicant) cannot
+/// deadlock. `post` locks its ledger itself; call this first when posting to several.
+pub async fn lock_ledgers(tx: &mut Tx, ledger_ids: &[i64]) -> AppResult<()> {
+    let mut ids = ledger_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        st::lock(tx, id).await?;
+    }
+    Ok(())
+}
+
+/// Refuses to pay more than a money account holds: locks the ledger and compares its
+/// balance with `amount` (fen), so no concurrent posting spends the same money.
+pub async fn ensure_funds(
     tx: &mut Tx,
     ledger_id: i64,
     account: &str,
     amount: i64,
 ) -> AppResult<()> {
+    st::lock(tx, ledger_id).await?;
     if st::balance_of(tx, ledger_id, account).await? < amount {
         return Err(AppError::Invalid("insufficient_funds"));
     }
@@ -304,33 +323,124 @@ async fn follows_fund_rules(db: &Db, org: &OrgRow) -> AppResult<()> {
     Ok(())
 }
 
-/// Appends under the ledger lock, refusing closed periods, and audits the posting.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn append(
-    tx: &mut Tx,
-    actor: &Actor,
-    org: &OrgRow,
+// ---- posting: the one entry point ----------------------------------------------------
+
+/// The id of a ledger transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct TxnId(pub i64);
+
+/// One transaction to post to a ledger: the only way any area writes money. Built with
+/// `Posting::new(ledger, category, who)` and chained setters; `post` checks and
+/// appends it.
+///
+/// ```ignore
+/// let sale = Posting::new(ledger.id, "shop_sale", actor.id())
+///     .memo(format!("义卖 #{sale_id} {item}"))
+///     .pair("wallet", "income_other", Fen(1_500));
+/// let txn = money::post(&mut tx, &sale).await?;
+/// ```
+#[derive(Debug, Clone)]
+pub struct Posting {
     ledger_id: i64,
-    day: &Day,
-    kind: &str,
-    memo: &str,
-    reverses_id: Option<i64>,
-    voucher_id: Option<i64>,
-    entries: &Balanced,
-) -> AppResult<i64> {
-    let ledger = st::lock(tx, ledger_id).await?;
+    occurred_on: Day,
+    category: &'static str,
+    memo: String,
+    lines: Vec<Entry>,
+    voucher: Option<i64>,
+    reverses: Option<i64>,
+    by: i64,
+}
+
+impl Posting {
+    /// A posting to `ledger_id`, of `category` (stored as the transaction's kind:
+    /// `manual`, `activity`, `grant`, `donation`, …), by user `by`, dated today (the
+    /// app clock's local day) with no lines yet.
+    pub fn new(ledger_id: i64, category: &'static str, by: i64) -> Self {
+        Self {
+            ledger_id,
+            occurred_on: linli_store::clock::today(),
+            category,
+            memo: String::new(),
+            lines: vec![],
+            voucher: None,
+            reverses: None,
+            by,
+        }
+    }
+
+    /// The day the money moved (default: today).
+    pub fn dated(mut self, day: Day) -> Self {
+        self.occurred_on = day;
+        self
+    }
+
+    /// The text shown in the public ledger (hashed into the chain).
+    pub fn memo(mut self, memo: impl Into<String>) -> Self {
+        self.memo = memo.into();
+        self
+    }
+
+    /// A line in integer fen, debit positive, credit negative.
+    pub fn line(mut self, account: &str, amount: i64) -> Self {
+        self.lines.push(Entry {
+            account: account.into(),
+            amount,
+        });
+        self
+    }
+
+    /// `amount` debited to `debit` and credited to `credit`.
+    pub fn pair(self, debit: &str, credit: &str, amount: Fen) -> Self {
+        self.line(debit, amount.0).line(credit, -amount.0)
+    }
+
+    /// Every line of an already balanced transaction.
+    pub fn balanced(mut self, entries: &Balanced) -> Self {
+        self.lines.extend(entries.entries().iter().cloned());
+        self
+    }
+
+    /// The receipt backing it: a voucher file of the same ledger (see `attach_voucher`).
+    pub fn voucher(mut self, file_id: Option<i64>) -> Self {
+        self.voucher = file_id;
+        self
+    }
+
+    /// The transaction this one corrects (at most one reversal per original).
+    pub fn reverses(mut self, txn_id: i64) -> Self {
+        self.reverses = Some(txn_id);
+        self
+    }
+
+    pub fn ledger_id(&self) -> i64 {
+        self.ledger_id
+    }
+}
+
+/// Posts inside the caller's transaction: the lines must balance (`Balanced`: at least
+/// two, in the chart, summing to zero); under the ledger's lock the date must be after
+/// the closed period and the voucher a voucher of this ledger backing no other
+/// posting; then the next sequence number, the hash chained to the head, the entries,
+/// the balances, the new head and an audit entry (`ledger.post`) are written. Who may
+/// post, and from which account, is the calling area's rule.
+pub async fn post(tx: &mut Tx, p: &Posting) -> AppResult<TxnId> {
+    let entries = Balanced::new(p.lines.clone())?;
+    let ledger = st::lock(tx, p.ledger_id).await?;
     if ledger
         .closed_through
         .as_deref()
-        .is_some_and(|c| day.as_str() <= c)
+        .is_some_and(|c| p.occurred_on.as_str() <= c)
     {
         return Err(AppError::Invalid("period_closed"));
     }
     // Under the ledger lock, so two postings cannot both claim one receipt.
-    if let Some(v) = voucher_id
-        && st::voucher_used(tx, v).await?
-    {
-        return Err(AppError::Invalid("voucher_used"));
+    if let Some(v) = p.voucher {
+        if !crate::files::is_voucher_of(tx, v, ledger.id).await? {
+            return Err(AppError::Invalid("voucher_not_found"));
+        }
+        if st::voucher_used(tx, v).await? {
+            return Err(AppError::Invalid("voucher_used"));
+        }
     }
     let lines: Vec<(String, i64)> = entries
         .entries()
@@ -341,12 +451,12 @@ pub(crate) async fn append(
         tx,
         &ledger,
         NewTxn {
-            occurred_on: day.as_str(),
-            kind,
-            memo,
-            reverses_id,
-            voucher_id,
-            created_by: actor.id(),
+            occurred_on: p.occurred_on.as_str(),
+            kind: p.category,
+            memo: &p.memo,
+            reverses_id: p.reverses,
+            voucher_id: p.voucher,
+            created_by: p.by,
             entries: &lines,
         },
     )
@@ -356,15 +466,15 @@ pub(crate) async fn append(
     audit::record(
         tx,
         NewAudit {
-            actor_id: Some(actor.id()),
+            actor_id: Some(p.by),
             action: "ledger.post",
-            region_id: Some(org.region_id),
-            target: format!("org:{}/txn:{id}", org.id),
-            detail: format!("{kind} {} {memo}", m::display_fen(total)),
+            region_id: Some(ledger.region_id),
+            target: format!("org:{}/txn:{id}", ledger.org_id),
+            detail: format!("{} {} {}", p.category, m::display_fen(total), p.memo),
         },
     )
     .await?;
-    Ok(id)
+    Ok(TxnId(id))
 }
 
 async fn txn_row(db: &Db, id: i64) -> AppResult<TxnRow> {
@@ -381,7 +491,7 @@ pub async fn reverse(db: &Db, actor: &Actor, txn_id: i64, reason: &str) -> AppRe
     let org_id = st::ledger_org(db, t.ledger_id)
         .await?
         .ok_or(AppError::NotFound("txn_not_found"))?;
-    let (org, ledger) = bookkeeper_org(db, actor, org_id).await?;
+    let (_, ledger) = bookkeeper_org(db, actor, org_id).await?;
     if t.reverses_id.is_some() {
         return Err(AppError::Invalid("cannot_reverse_reversal"));
     }
@@ -406,21 +516,16 @@ pub async fn reverse(db: &Db, actor: &Actor, txn_id: i64, reason: &str) -> AppRe
     let entries = Balanced::new(stored)?;
     let memo = format!("冲销 #{}: {reason}", t.seq);
     let mut tx = db.begin().await?;
-    let id = append(
+    let id = post(
         &mut tx,
-        actor,
-        &org,
-        ledger.id,
-        &linli_store::clock::today(),
-        "reversal",
-        &memo,
-        Some(t.id),
-        None,
-        &entries,
+        &Posting::new(ledger.id, "reversal", actor.id())
+            .memo(memo)
+            .balanced(&entries)
+            .reverses(t.id),
     )
     .await?;
     tx.commit().await?;
-    txn_row(db, id).await
+    txn_row(db, id.0).await
 }
 
 /// Closes the books through `day`: nothing dated on or before it may be posted.
@@ -671,7 +776,7 @@ pub async fn verify(db: &Db, ledger_id: i64) -> AppResult<ChainReport> {
     if report.ok {
         let mut after = 0;
         loop {
-            let page = st::voucher_page(&mut tx, ledger_id, after, 16).await?;
+            let page = linli_store::files::voucher_page(&mut tx, ledger_id, after, 16).await?;
             for (id, digest, data) in &page {
                 if m::digest(data) != *digest {
                     fail(&mut report, last_seq, "voucher");
@@ -702,28 +807,10 @@ pub async fn verify_org(db: &Db, actor: &Actor, org_id: i64) -> AppResult<(OrgRo
     Ok((org, verify(db, ledger.id).await?))
 }
 
-/// The first bytes must match the declared type, so a page cannot be served as a receipt.
-fn sniff_matches(mime: &str, d: &[u8]) -> bool {
-    match mime {
-        "image/jpeg" => d.starts_with(&[0xFF, 0xD8, 0xFF]),
-        "image/png" => d.starts_with(b"\x89PNG"),
-        "image/gif" => d.starts_with(b"GIF8"),
-        "image/webp" => d.len() > 12 && &d[..4] == b"RIFF" && &d[8..12] == b"WEBP",
-        "application/pdf" => d.starts_with(b"%PDF"),
-        _ => false,
-    }
-}
-
-/// A voucher, for those who read the organization.
-pub async fn voucher(db: &Db, actor: &Actor, id: i64) -> AppResult<st::VoucherRow> {
-    let v = st::voucher(db, id)
-        .await?
-        .ok_or(AppError::NotFound("voucher_not_found"))?;
-    let org_id = st::ledger_org(db, v.ledger_id)
-        .await?
-        .ok_or(AppError::NotFound("voucher_not_found"))?;
-    crate::organizations::get(db, actor, org_id).await?;
-    Ok(v)
+/// A voucher (or any file a ledger page links), for those who may read what it is
+/// attached to (see `files::read`).
+pub async fn voucher(db: &Db, actor: &Actor, id: i64) -> AppResult<crate::files::FileRow> {
+    crate::files::read(db, actor, id).await
 }
 
 // ---- reimbursement of advance payments (垫付报销) -------------------------------------
@@ -759,9 +846,9 @@ pub async fn file_claim(
         .map_err(|_| AppError::Invalid("purpose_required"))?;
     let day = Day::parse(c.spent_on)?;
     let ledger = ensure_ledger(db, &org).await?;
-    check_voucher(db, &ledger, &c.voucher, true).await?;
+    c.voucher.precheck(true)?;
     let mut tx = db.begin().await?;
-    let voucher_id = store_voucher(&mut tx, actor, &ledger, &c.voucher)
+    let voucher_id = attach_voucher(&mut tx, actor, &ledger, &c.voucher, true)
         .await?
         .unwrap_or_default();
     let id = st::insert_claim(
@@ -905,18 +992,13 @@ pub async fn pay_claim(
     {
         return Err(AppError::Conflict("claim_already_paid"));
     }
-    enough_money(&mut tx, ledger.id, from_account, c.amount).await?;
-    let txn = append(
+    ensure_funds(&mut tx, ledger.id, from_account, c.amount).await?;
+    let txn = post(
         &mut tx,
-        actor,
-        &org,
-        ledger.id,
-        &linli_store::clock::today(),
-        "reimbursement",
-        &memo,
-        None,
-        Some(c.voucher_id),
-        &entries,
+        &Posting::new(ledger.id, "reimbursement", actor.id())
+            .memo(memo)
+            .balanced(&entries)
+            .voucher(Some(c.voucher_id)),
     )
     .await?;
     if !st::move_claim(
@@ -926,7 +1008,7 @@ pub async fn pay_claim(
         "paid",
         actor.id(),
         &c.reason,
-        Some(txn),
+        Some(txn.0),
     )
     .await?
     {
@@ -980,20 +1062,14 @@ pub async fn record_donation(
                 donor.clone()
             };
             let memo = format!("捐赠 {receipt_no} {shown}");
-            let txn = append(
+            let txn = post(
                 &mut tx,
-                actor,
-                &org,
-                ledger.id,
-                &linli_store::clock::today(),
-                "donation",
-                &memo,
-                None,
-                None,
-                &entries,
+                &Posting::new(ledger.id, "donation", actor.id())
+                    .memo(memo)
+                    .balanced(&entries),
             )
             .await?;
-            (amount.0, String::new(), 0, 0, Some(txn))
+            (amount.0, String::new(), 0, 0, Some(txn.0))
         }
         "goods" => {
             let goods = bounded_text(d.goods, 200, DomainError::InvalidName)

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod clubs;
 pub mod deliberation;
 pub mod error;
+pub mod files;
 pub mod jobs;
 pub mod money;
 pub mod notifications;

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod clubs;
 mod db;
 pub mod deliberation;
+pub mod files;
 pub mod grants;
 pub mod jobs;
 pub mod money;

@@ -1,5 +1,5 @@
-//! Ledgers, accounts, append-only hash-chained transactions, vouchers, reimbursement
-//! claims and donations. Postings serialize per ledger on the ledger row: `lock` is a
+//! Ledgers, accounts, append-only hash-chained transactions, reimbursement
+//! claims and donations (vouchers are rows of `files`, see `crate::files`). Postings serialize per ledger on the ledger row: `lock` is a
 //! no-op update that takes the row lock on PostgreSQL (SQLite's `BEGIN IMMEDIATE`
 //! already serializes writers), so the sequence, the chain head and the balances never
 //! interleave.
@@ -110,7 +110,7 @@ pub async fn append(tx: &mut Tx, ledger: &LedgerRow, t: NewTxn<'_>) -> StoreResu
     let seq = ledger.head_seq + 1;
     let posted_at = now_ms();
     let voucher_digest: Option<String> = match t.voucher_id {
-        Some(v) => on_tx!(tx, c => sqlx::query_scalar("SELECT digest FROM vouchers WHERE id = $1")
+        Some(v) => on_tx!(tx, c => sqlx::query_scalar("SELECT digest FROM files WHERE id = $1")
             .bind(v).fetch_optional(c).await)?,
         None => None,
     };
@@ -257,7 +257,7 @@ pub async fn chain_page(
     on_tx!(tx, c => sqlx::query_as(
         "SELECT t.id, t.seq, t.occurred_on, t.kind, t.memo, t.reverses_id, t.voucher_id, v.digest AS voucher_digest, \
          t.created_by, t.posted_at, t.prev_hash, t.hash \
-         FROM ledger_txns t LEFT JOIN vouchers v ON v.id = t.voucher_id \
+         FROM ledger_txns t LEFT JOIN files v ON v.id = t.voucher_id \
          WHERE t.ledger_id = $1 AND t.seq > $2 ORDER BY t.seq LIMIT $3")
         .bind(ledger_id).bind(after).bind(limit).fetch_all(c).await)
 }
@@ -302,18 +302,6 @@ pub async fn ledger_in(tx: &mut Tx, id: i64) -> StoreResult<Option<LedgerRow>> {
         .bind(id).fetch_optional(c).await)
 }
 
-/// Vouchers of a ledger with id above `after`, a few at a time (files are large).
-pub async fn voucher_page(
-    tx: &mut Tx,
-    ledger_id: i64,
-    after: i64,
-    limit: i64,
-) -> StoreResult<Vec<(i64, String, Vec<u8>)>> {
-    on_tx!(tx, c => sqlx::query_as(
-        "SELECT id, digest, data FROM vouchers WHERE ledger_id = $1 AND id > $2 ORDER BY id LIMIT $3")
-        .bind(ledger_id).bind(after).bind(limit).fetch_all(c).await)
-}
-
 /// The balance (debit positive) of one account of a locked ledger.
 pub async fn balance_of(tx: &mut Tx, ledger_id: i64, code: &str) -> StoreResult<i64> {
     on_tx!(tx, c => sqlx::query_scalar("SELECT balance FROM ledger_accounts WHERE ledger_id = $1 AND code = $2")
@@ -329,43 +317,6 @@ pub async fn voucher_used(tx: &mut Tx, voucher_id: i64) -> StoreResult<bool> {
 
 pub async fn all_ledger_ids(db: &Db) -> StoreResult<Vec<i64>> {
     on_db!(db, p => sqlx::query_scalar("SELECT id FROM ledgers ORDER BY id").fetch_all(p).await)
-}
-
-// ---- vouchers ------------------------------------------------------------------------
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct VoucherRow {
-    pub id: i64,
-    pub ledger_id: i64,
-    pub filename: String,
-    pub mime: String,
-    pub data: Vec<u8>,
-}
-
-pub async fn insert_voucher(
-    tx: &mut Tx,
-    ledger_id: i64,
-    filename: &str,
-    mime: &str,
-    data: &[u8],
-    by: i64,
-) -> StoreResult<i64> {
-    on_tx!(tx, p => sqlx::query_scalar(
-        "INSERT INTO vouchers (ledger_id, filename, mime, size, digest, data, uploaded_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
-        .bind(ledger_id).bind(filename).bind(mime).bind(data.len() as i64)
-        .bind(linli_domain::money::digest(data)).bind(data).bind(by).bind(now_ms())
-        .fetch_one(p).await)
-}
-
-pub async fn voucher(db: &Db, id: i64) -> StoreResult<Option<VoucherRow>> {
-    on_db!(db, p => sqlx::query_as("SELECT id, ledger_id, filename, mime, data FROM vouchers WHERE id = $1")
-        .bind(id).fetch_optional(p).await)
-}
-
-pub async fn voucher_ledger(db: &Db, id: i64) -> StoreResult<Option<i64>> {
-    on_db!(db, p => sqlx::query_scalar("SELECT ledger_id FROM vouchers WHERE id = $1")
-        .bind(id).fetch_optional(p).await)
 }
 
 // ---- reimbursement claims ------------------------------------------------------------

@@ -15,6 +15,7 @@
 
 use crate::error::unique_as;
 use crate::notifications::notify;
+use crate::files::{FileRow, Purpose};
 use crate::{Actor, AppError, AppResult, Page};
 use linli_domain::accounts::Role;
 use linli_domain::deliberation::issues::{self as d, IssueError, IssueStatus, Writing};
@@ -24,7 +25,7 @@ use linli_domain::search::Kind;
 use linli_store::audit::{self, NewAudit};
 use linli_store::clock::now_ms;
 use linli_store::deliberation::issues::{
-    self as st, EventRow, FileRow, IssueRow, NewFile, PhotoRef, PostRow, ReportedRow,
+    self as st, EventRow, IssueRow, PhotoRef, PostRow, ReportedRow,
 };
 use linli_store::regions::{self, RegionRow};
 use linli_store::{Db, Tx};
@@ -35,38 +36,20 @@ impl From<IssueError> for AppError {
     }
 }
 
-/// Largest photo accepted (a phone photo).
-pub const PHOTO_MAX_BYTES: usize = 5 * 1024 * 1024;
+/// Largest photo accepted: the one file limit.
+pub const PHOTO_MAX_BYTES: usize = crate::files::MAX_BYTES;
 /// Photos per issue or per post.
 pub const PHOTOS_MAX: usize = 3;
 /// Posts per page of a thread.
 pub const THREAD_PAGE: i64 = 50;
 
 /// A photo as uploaded, still unchecked.
-pub struct Photo<'a> {
-    pub filename: &'a str,
-    pub mime: &'a str,
-    pub data: &'a [u8],
-}
+pub type Photo<'a> = crate::files::Upload<'a>;
 
-/// Only JPEG and PNG, checked by their first bytes, so nothing else is served as a photo.
+/// Images only (JPEG, PNG, WebP, GIF), checked by their first bytes by the files
+/// kernel, so nothing else is served as a photo.
 fn check_photo(p: &Photo<'_>) -> AppResult<()> {
-    if p.data.is_empty() {
-        return Err(AppError::Invalid("photo_empty"));
-    }
-    if p.data.len() > PHOTO_MAX_BYTES {
-        return Err(AppError::Invalid("photo_too_large"));
-    }
-    let ok = match p.mime {
-        "image/jpeg" => p.data.starts_with(&[0xFF, 0xD8, 0xFF]),
-        "image/png" => p.data.starts_with(b"\x89PNG\r\n\x1a\n"),
-        _ => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::Invalid("photo_type"))
-    }
+    crate::files::check(Purpose::Photo, p.mime, p.data)
 }
 
 fn check_photos(photos: &[Photo<'_>]) -> AppResult<()> {
@@ -74,13 +57,6 @@ fn check_photos(photos: &[Photo<'_>]) -> AppResult<()> {
         return Err(AppError::Invalid("too_many_photos"));
     }
     photos.iter().try_for_each(check_photo)
-}
-
-fn clean_filename(name: &str) -> String {
-    name.chars()
-        .filter(|c| !c.is_control() && *c != '/' && *c != '\\' && *c != '"')
-        .take(100)
-        .collect()
 }
 
 /// Stores photos inside the caller's transaction and links them to the issue or post.
@@ -91,22 +67,16 @@ async fn store_photos(
     post_id: Option<i64>,
     photos: &[Photo<'_>],
 ) -> AppResult<Vec<i64>> {
-    let at = now_ms();
     let mut ids = Vec::with_capacity(photos.len());
     for p in photos {
-        let name = clean_filename(p.filename);
-        let digest = linli_domain::money::digest(p.data);
-        let file = st::insert_file(
+        let file = crate::files::store_file(
             tx,
-            NewFile {
-                region_id: issue.region_id,
-                filename: &name,
-                mime: p.mime,
-                digest: &digest,
-                data: p.data,
-                uploaded_by: actor.id(),
-                at,
-            },
+            actor.id(),
+            Purpose::Photo,
+            issue.region_id,
+            p.filename,
+            p.mime,
+            p.data,
         )
         .await?;
         st::link_file(tx, issue.id, post_id, file).await?;
@@ -685,10 +655,7 @@ pub fn parse_quote(raw: &str) -> AppResult<Option<i64>> {
 
 /// A photo of an issue or of one of its posts, for those who read the issue.
 pub async fn photo(db: &Db, actor: &Actor, issue_id: i64, file_id: i64) -> AppResult<FileRow> {
-    issue(db, actor, issue_id).await?;
-    st::photo(db, issue_id, file_id)
-        .await?
-        .ok_or(AppError::NotFound("photo_not_found"))
+    crate::files::issue_photo(db, actor, issue_id, file_id).await
 }
 
 /// Looks a node up for the raise form: may the actor raise here, and on behalf?

@@ -4,6 +4,7 @@
 //! A secret ballot is stored without voter or time, apart from the participation row.
 
 use crate::deliberation::bodies::today;
+use crate::files::Purpose;
 use crate::{Actor, AppError, AppResult, Page};
 use linli_domain::accounts::Role;
 use linli_domain::deliberation::Unit;
@@ -884,23 +885,18 @@ pub async fn add_proxy(db: &Db, actor: &Actor, vote_id: i64, p: ProxyInput<'_>) 
     let proxy = linli_store::accounts::user_by_phone(db, p.proxy_phone.trim())
         .await?
         .ok_or(AppError::Invalid("proxy_unknown_phone"))?;
-    crate::money::check_file(p.mime, p.data)?;
-    let digest = linli_domain::money::digest(p.data);
-    let filename = crate::money::clean_filename(p.filename);
+    crate::files::check(Purpose::Letter, p.mime, p.data)?;
     let key = format!("u:{}", p.household_id);
     let now = now_ms();
     let mut tx = db.begin().await?;
-    let file = issues_st::insert_file(
+    let file = crate::files::store_file(
         &mut tx,
-        issues_st::NewFile {
-            region_id: v.region_id,
-            filename: &filename,
-            mime: p.mime,
-            digest: &digest,
-            data: p.data,
-            uploaded_by: actor.id(),
-            at: now,
-        },
+        actor.id(),
+        Purpose::Letter,
+        v.region_id,
+        p.filename,
+        p.mime,
+        p.data,
     )
     .await?;
     if !st::insert_proxy(&mut tx, vote_id, &key, proxy.id, file, actor.id(), now).await? {

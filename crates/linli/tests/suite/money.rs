@@ -154,7 +154,7 @@ async fn bad_postings_are_refused_with_a_reason_and_change_nothing(app: &TestApp
         .await
         .json();
     let entries = app.count("ledger_entries").await;
-    let vouchers = app.count("vouchers").await;
+    let vouchers = app.count("files").await;
     let post = |memo: &'static str, entries: Value| json!({"occurred_on": today(), "memo": memo, "entries": entries});
     let cases = [
         (
@@ -308,7 +308,7 @@ async fn bad_postings_are_refused_with_a_reason_and_change_nothing(app: &TestApp
         "a file that is not what it claims is refused"
     );
     assert_eq!(
-        app.count("vouchers").await,
+        app.count("files").await,
         vouchers,
         "no orphan voucher was stored"
     );
@@ -343,6 +343,11 @@ async fn the_page_form_posts_an_expense_with_its_receipt(app: &TestApp) {
 async fn reversals_correct_without_erasing(app: &TestApp) {
     let org = club(app).await;
     let mut t = app.api_client(TREASURER, DEMO_PASSWORD).await;
+    let r = t
+        .json("POST", &format!("/api/v1/organizations/{org}/ledger/transactions"),
+              json!({"occurred_on": today(), "memo": "会费", "entries": pair("wallet", "income_fees", 5000)}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
     let before = t
         .get(&format!("/api/v1/organizations/{org}/ledger"))
         .await
@@ -516,11 +521,11 @@ async fn editing_any_stored_row_is_detected(app: &TestApp) {
         );
     }
     // A receipt photo swapped for other bytes is detected too.
-    app.exec(&format!("UPDATE vouchers SET data = CAST(digest AS {}) WHERE id = (SELECT MIN(id) FROM vouchers WHERE ledger_id = {lid})",
+    app.exec(&format!("UPDATE files SET data = CAST(digest AS {}) WHERE id = (SELECT MIN(id) FROM files WHERE ledger_id = {lid})",
         if app.backend == linli_testkit::Backend::Postgres { "BYTEA" } else { "BLOB" })).await;
     assert_eq!(reader.get(&verify).await.json()["problem"], "voucher");
     app.exec_bytes(
-        "UPDATE vouchers SET data = $1 WHERE id = (SELECT MIN(id) FROM vouchers)",
+        "UPDATE files SET data = $1 WHERE id = (SELECT MIN(id) FROM files WHERE purpose = 'voucher')",
         PNG,
     )
     .await;
@@ -530,6 +535,11 @@ async fn editing_any_stored_row_is_detected(app: &TestApp) {
 async fn simultaneous_postings_never_lose_an_entry(app: &TestApp) {
     let org = club(app).await;
     let mut t = app.api_client(TREASURER, DEMO_PASSWORD).await;
+    let r = t
+        .json("POST", &format!("/api/v1/organizations/{org}/ledger/transactions"),
+              json!({"occurred_on": today(), "memo": "会费", "entries": pair("wallet", "income_fees", 5000)}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
     let before = t
         .get(&format!("/api/v1/organizations/{org}/ledger"))
         .await
@@ -713,6 +723,11 @@ async fn advance_payments_are_claimed_approved_by_someone_else_and_paid(app: &Te
 async fn donations_of_money_goods_and_time_are_recorded(app: &TestApp) {
     let org = club(app).await;
     let mut t = app.api_client(TREASURER, DEMO_PASSWORD).await;
+    let r = t
+        .json("POST", &format!("/api/v1/organizations/{org}/ledger/transactions"),
+              json!({"occurred_on": today(), "memo": "会费", "entries": pair("wallet", "income_fees", 5000)}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
     let before = t
         .get(&format!("/api/v1/organizations/{org}/ledger"))
         .await
@@ -1114,7 +1129,312 @@ async fn a_claim_paid_by_several_at_once_is_paid_once(app: &TestApp) {
     assert_eq!(r.json()["error"]["code"], "invalid_month");
 }
 
+/// A Windows program with a `.jpg` name and an image type, as a phone might send it.
+const EXE_AS_JPG: &[u8] =
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xffThis program cannot be run in DOS mode.";
+
+async fn purpose_of(app: &TestApp, id: i64) -> String {
+    app.strings(&format!("SELECT purpose FROM files WHERE id = {id}"))
+        .await
+        .pop()
+        .unwrap_or_default()
+}
+
+/// A life meeting in the reading club's community, scheduled by the social worker.
+async fn a_life_meeting(app: &TestApp) -> String {
+    let community = app.region_id("翠竹园社区").await;
+    let mut worker = app.login("13800000004").await;
+    let r = worker
+        .post_form(
+            &format!("/regions/{community}/meetings"),
+            &[("title", "十二月自组织生活会"), ("held_on", &today())],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    r.location().to_string()
+}
+
+async fn vouchers_issue_photos_and_meeting_photos_are_one_files_table_with_one_check(
+    app: &TestApp,
+) {
+    let org = club(app).await;
+    let mut t = app.api_client(TREASURER, DEMO_PASSWORD).await;
+    // A voucher, through the ledger's upload.
+    let voucher = upload(&mut t, org).await;
+    // An issue photo, through the issue's upload.
+    let building = app
+        .count_where(
+            "SELECT g.region_id FROM role_grants g JOIN users u ON u.id = g.user_id \
+             WHERE u.phone = $1 AND g.role = 'building_rep'",
+            TREASURER,
+        )
+        .await;
+    let mut resident = app.api_client(MEMBER, DEMO_PASSWORD).await;
+    let r = resident
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{building}/issues"),
+            json!({"title": "楼道灯坏了", "text": "晚上看不见台阶。"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let issue = r.json()["id"].as_i64().unwrap();
+    let photo_url = format!("/api/v1/issues/{issue}/photos?filename=%E6%A5%BC%E9%81%93.png");
+    let r = resident
+        .send("POST", &photo_url, Some("image/png"), PNG.to_vec(), &[])
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let issue_photo = app
+        .i64s(&format!(
+            "SELECT file_id FROM issue_files WHERE issue_id = {issue}"
+        ))
+        .await[0];
+    // A life-meeting photo, through the share form.
+    let meeting = a_life_meeting(app).await;
+    let mut leader = app.login(LEADER).await;
+    let share =
+        |story: &'static str| vec![("org_id", org.to_string()), ("story", story.to_string())];
+    let fields = share("我们一起读完了《边城》");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = leader
+        .post_multipart(
+            &meeting,
+            &fields,
+            Some(("voucher", "读书会合影.png", "image/png", PNG)),
+            true,
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let meeting_photo = app
+        .i64s("SELECT photo_id FROM life_meeting_shares WHERE photo_id IS NOT NULL ORDER BY id DESC LIMIT 1")
+        .await[0];
+
+    // One table, told apart by purpose; the names kept (Chinese included).
+    assert_eq!(purpose_of(app, voucher).await, "voucher");
+    assert_eq!(purpose_of(app, issue_photo).await, "photo");
+    assert_eq!(purpose_of(app, meeting_photo).await, "photo");
+    assert_eq!(
+        app.strings(&format!(
+            "SELECT filename FROM files WHERE id IN ({issue_photo}, {meeting_photo}) ORDER BY id"
+        ))
+        .await,
+        vec!["楼道.png".to_string(), "读书会合影.png".to_string()]
+    );
+    assert_eq!(
+        app.i64s(&format!(
+            "SELECT COUNT(*) FROM files WHERE id = {meeting_photo} AND ledger_id IS NULL"
+        ))
+        .await,
+        vec![1],
+        "a life-meeting photo is no longer a voucher of the club's ledger"
+    );
+    // The meeting still shows its photo to the community's residents, and only to them.
+    let mut reader = app.login(MEMBER).await;
+    assert!(
+        reader
+            .get(&meeting)
+            .await
+            .body
+            .contains(&format!("/vouchers/{meeting_photo}"))
+    );
+    let img = reader.get(&format!("/vouchers/{meeting_photo}")).await;
+    assert_eq!(img.status, 200);
+    assert_eq!(img.headers["content-type"], "image/png");
+    assert_eq!(img.headers["x-content-type-options"], "nosniff");
+    assert_eq!(
+        reader.get(&format!("/files/{issue_photo}")).await.status,
+        200
+    );
+    let mut outsider = app.login(OUTSIDER).await;
+    assert_eq!(
+        outsider
+            .get(&format!("/vouchers/{meeting_photo}"))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        outsider.get(&format!("/files/{issue_photo}")).await.status,
+        403
+    );
+
+    // The same check everywhere: a program renamed .jpg is refused, in words, and
+    // nothing is stored.
+    let files = app.count("files").await;
+    let r = t
+        .send(
+            "POST",
+            &format!("/api/v1/organizations/{org}/vouchers?filename=receipt.jpg"),
+            Some("image/jpeg"),
+            EXE_AS_JPG.to_vec(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "voucher_type");
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("凭证只能是 JPG、PNG、WebP、GIF 图片或 PDF")
+    );
+    let r = resident
+        .send(
+            "POST",
+            &format!("/api/v1/issues/{issue}/photos?filename=photo.jpg"),
+            Some("image/jpeg"),
+            EXE_AS_JPG.to_vec(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "photo_type");
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("只能上传 JPEG 或 PNG 照片")
+    );
+    let fields = share("再分享一次");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = leader
+        .post_multipart(
+            &meeting,
+            &fields,
+            Some(("voucher", "合影.jpg", "image/jpeg", EXE_AS_JPG)),
+            true,
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("只能上传 JPEG 或 PNG 照片"));
+    assert_eq!(app.count("files").await, files, "nothing stored");
+
+    // Over 5 MB is refused the same way everywhere (a PNG one byte too long).
+    let mut big = PNG.to_vec();
+    big.resize(5 * 1024 * 1024 + 1, 0);
+    let r = t
+        .send(
+            "POST",
+            &format!("/api/v1/organizations/{org}/vouchers?filename=big.png"),
+            Some("image/png"),
+            big.clone(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "voucher_too_large");
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("5 MB")
+    );
+    let r = resident
+        .send("POST", &photo_url, Some("image/png"), big.clone(), &[])
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "photo_too_large");
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("5 MB")
+    );
+    let r = leader
+        .post_multipart(
+            &meeting,
+            &fields,
+            Some(("voucher", "big.png", "image/png", &big)),
+            true,
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("5 MB"));
+    assert_eq!(app.count("files").await, files, "nothing stored");
+    assert_eq!(
+        app.i64s("SELECT COUNT(*) FROM life_meeting_shares WHERE story = '再分享一次'")
+            .await,
+        vec![0]
+    );
+}
+
+async fn a_settlement_posted_by_clubs_verifies_in_the_chain(app: &TestApp) {
+    let org = club(app).await;
+    let mut leader = app.login(LEADER).await;
+    let r = leader
+        .post_form(
+            &format!("/orgs/{org}/activities"),
+            &[
+                ("title", "读书分享茶话会"),
+                ("place", "活动室"),
+                ("starts_at", &app.local_at(1, 19, 30)),
+                ("capacity", "10"),
+                ("planned_cost", "20"),
+                ("surplus", "0"),
+                ("cancel_hours", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let activity = r.location().to_string();
+    let id: i64 = activity.trim_start_matches("/activities/").parse().unwrap();
+    let r = leader
+        .post_multipart(
+            &format!("{activity}/costs"),
+            &[("item", "茶叶"), ("amount", "20")],
+            Some(("voucher", "茶叶收据.png", "image/png", PNG)),
+            true,
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    app.exec(&format!(
+        "UPDATE activities SET starts_at = starts_at - 3 * 86400000 WHERE id = {id}"
+    ))
+    .await;
+    let mut t = app.api_client(TREASURER, DEMO_PASSWORD).await;
+    let r = t
+        .json("POST", &format!("/api/v1/organizations/{org}/ledger/transactions"),
+              json!({"occurred_on": today(), "memo": "会费", "entries": pair("wallet", "income_fees", 5000)}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let before = t
+        .get(&format!("/api/v1/organizations/{org}/ledger"))
+        .await
+        .json()["ledger"]["head_seq"]
+        .as_i64()
+        .unwrap();
+    let r = leader.post_form(&format!("{activity}/settle"), &[]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let ledger = t
+        .get(&format!("/api/v1/organizations/{org}/ledger"))
+        .await
+        .json();
+    assert_eq!(ledger["ledger"]["head_seq"].as_i64().unwrap(), before + 1);
+    let newest = &ledger["txns"][0];
+    assert_eq!(newest["kind"], "activity");
+    let voucher = newest["voucher_id"].as_i64().expect("the cost's receipt");
+    assert_eq!(purpose_of(app, voucher).await, "voucher");
+    let report = t
+        .get(&format!("/api/v1/organizations/{org}/ledger/verify"))
+        .await
+        .json();
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["checked"].as_i64().unwrap(), before + 1);
+    // The receipt is covered: changing its bytes breaks the chain check.
+    app.exec(&format!(
+        "UPDATE files SET digest = 'x' WHERE id = {voucher}"
+    ))
+    .await;
+    let report = t
+        .get(&format!("/api/v1/organizations/{org}/ledger/verify"))
+        .await
+        .json();
+    assert_eq!(report["ok"], false);
+}
+
 on_both_databases!(
+    vouchers_issue_photos_and_meeting_photos_are_one_files_table_with_one_check,
+    a_settlement_posted_by_clubs_verifies_in_the_chain,
     a_claim_paid_by_several_at_once_is_paid_once,
     money_workflows_guard_their_records,
     a_micro_grant_goes_from_application_to_closing_on_both_ledgers,

@@ -299,33 +299,6 @@ pub struct PhotoRef {
     pub post_id: Option<i64>,
 }
 
-/// A stored file, to serve.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct FileRow {
-    pub id: i64,
-    pub filename: String,
-    pub mime: String,
-    pub data: Vec<u8>,
-}
-
-pub struct NewFile<'a> {
-    pub region_id: i64,
-    pub filename: &'a str,
-    pub mime: &'a str,
-    pub digest: &'a str,
-    pub data: &'a [u8],
-    pub uploaded_by: i64,
-    pub at: i64,
-}
-
-pub async fn insert_file(tx: &mut Tx, f: NewFile<'_>) -> StoreResult<i64> {
-    on_tx!(tx, c => sqlx::query_scalar(
-        "INSERT INTO files (region_id, filename, mime, size, digest, data, uploaded_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
-        .bind(f.region_id).bind(f.filename).bind(f.mime).bind(f.data.len() as i64).bind(f.digest)
-        .bind(f.data).bind(f.uploaded_by).bind(f.at).fetch_one(c).await)
-}
-
 pub async fn link_file(
     tx: &mut Tx,
     issue_id: i64,
@@ -352,12 +325,11 @@ pub async fn count_photos(tx: &mut Tx, issue_id: i64, post_id: Option<i64>) -> S
         .bind(issue_id).bind(post_id).fetch_one(c).await)
 }
 
-/// A file, only if it is a photo of this issue.
-pub async fn photo(db: &Db, issue_id: i64, file_id: i64) -> StoreResult<Option<FileRow>> {
-    on_db!(db, p => sqlx::query_as(
-        "SELECT f.id, f.filename, f.mime, f.data FROM files f \
-         JOIN issue_files x ON x.file_id = f.id WHERE x.issue_id = $1 AND f.id = $2")
-        .bind(issue_id).bind(file_id).fetch_optional(p).await)
+/// Whether a file is a photo of this issue (or of one of its posts).
+pub async fn is_photo_of(db: &Db, issue_id: i64, file_id: i64) -> StoreResult<bool> {
+    on_db!(db, p => sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM issue_files WHERE issue_id = $1 AND file_id = $2)")
+        .bind(issue_id).bind(file_id).fetch_one(p).await)
 }
 
 /// A reported post still shown, for the moderators of a node.

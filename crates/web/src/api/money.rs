@@ -11,7 +11,9 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use linli_app::money::{self as app, ChainReport, LedgerView, Posting, Statement, VoucherInput};
+use linli_app::money::{
+    self as app, ChainReport, LedgerView, ManualPosting, Statement, VoucherInput,
+};
 use linli_app::{AppError, Page};
 use linli_domain::money::{Entry, Fen};
 use linli_store::money::{ClaimRow, DonationRow, TxnRow};
@@ -134,7 +136,7 @@ async fn post_txn(
     let voucher = r
         .voucher_id
         .map_or(VoucherInput::None, VoucherInput::Existing);
-    let p = Posting {
+    let p = ManualPosting {
         occurred_on: &r.occurred_on,
         memo: &r.memo,
         entries,
@@ -142,7 +144,7 @@ async fn post_txn(
     };
     Ok((
         StatusCode::CREATED,
-        Json(app::post(s.db(), a, id, p).await.api(&ctx)?),
+        Json(app::post_manual(s.db(), a, id, p).await.api(&ctx)?),
     ))
 }
 

@@ -14,7 +14,9 @@ use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use linli_app::money::{self as app, ChainReport, LedgerView, Posting, Statement, VoucherInput};
+use linli_app::money::{
+    self as app, ChainReport, LedgerView, ManualPosting, Statement, VoucherInput,
+};
 use linli_app::{AppError, Page};
 use linli_domain::money::{self as m, Balanced, Fen};
 use linli_store::money::{ClaimRow, DonationRow};
@@ -38,6 +40,8 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{id}/statement", get(statement_page))
         .route("/txns/{id}/reverse", post(reverse))
         .route("/vouchers/{id}", get(voucher))
+        // Any stored file by id, for those who may read what it is attached to.
+        .route("/files/{id}", get(voucher))
         .route(
             "/orgs/{id}/claims",
             get(claims_page)
@@ -181,13 +185,13 @@ async fn post_txn(
         let up = read_upload(mp).await?;
         let amount = Fen::parse_yuan(up.get("amount"))?;
         let entries = Balanced::pair(up.get("debit"), up.get("credit"), amount)?;
-        let posting = Posting {
+        let posting = ManualPosting {
             occurred_on: up.get("occurred_on"),
             memo: up.get("memo"),
             entries: entries.entries().to_vec(),
             voucher: up.voucher(),
         };
-        app::post(db, actor, id, posting).await
+        app::post_manual(db, actor, id, posting).await
     }
     .await;
     match result {
@@ -351,7 +355,7 @@ async fn statement_page(
     })
 }
 
-/// A receipt, served as stored; `nosniff` and an attachment disposition for anything
+/// A receipt (or a life-meeting photo), served as stored; `nosniff` and an attachment disposition for anything
 /// but images keep a crafted file from running as a page.
 async fn voucher(
     ctx: Ctx,
