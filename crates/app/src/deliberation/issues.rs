@@ -14,8 +14,8 @@
 //! over its body's threshold onto the agenda.
 
 use crate::error::unique_as;
-use crate::notifications::notify;
 use crate::files::{FileRow, Purpose};
+use crate::notifications::notify;
 use crate::{Actor, AppError, AppResult, Page};
 use linli_domain::accounts::Role;
 use linli_domain::deliberation::issues::{self as d, IssueError, IssueStatus, Writing};
