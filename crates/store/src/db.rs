@@ -120,7 +120,18 @@ impl Db {
 
     /// Whether the database answers.
     pub async fn ping(&self) -> bool {
-        let r: Result<i64, _> = crate::on_db!(self, p => sqlx::query_scalar("SELECT CAST(1 AS BIGINT)").fetch_one(p).await);
+        let r: Result<i64, _> = match self {
+            Db::Sqlite(p) => {
+                sqlx::query_scalar("SELECT CAST(1 AS BIGINT)")
+                    .fetch_one(p)
+                    .await
+            }
+            Db::Postgres(p) => {
+                sqlx::query_scalar("SELECT CAST(1 AS BIGINT)")
+                    .fetch_one(p)
+                    .await
+            }
+        };
         r.is_ok()
     }
 
@@ -139,7 +150,10 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        crate::on_db!(self, p => p.close().await)
+        match self {
+            Db::Sqlite(p) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
     }
 }
 

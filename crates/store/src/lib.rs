@@ -21,17 +21,22 @@ pub mod throttle;
 
 pub use db::{Backend, Db, Tx, is_unique_violation};
 
+#[doc(hidden)]
+pub use tracing as __tracing;
+
 /// Result of a store call.
 pub type StoreResult<T> = Result<T, sqlx::Error>;
 
 /// Runs `$body` with `$p` bound to the pool of whichever backend `$db` uses. The body is
-/// compiled once per backend, so the SQL must be in the dialect both accept.
+/// compiled once per backend, so the SQL must be in the dialect both accept. Each call
+/// runs in a `store` span (debug level) naming where it was made; its parent is the
+/// request's span, which names the user and the region.
 #[macro_export]
 macro_rules! on_db {
     ($db:expr, $p:ident => $body:expr) => {
         match $db {
-            $crate::Db::Sqlite($p) => $body,
-            $crate::Db::Postgres($p) => $body,
+            $crate::Db::Sqlite($p) => $crate::traced!(async { Ok::<_, sqlx::Error>($body) }),
+            $crate::Db::Postgres($p) => $crate::traced!(async { Ok::<_, sqlx::Error>($body) }),
         }
     };
 }
@@ -43,12 +48,26 @@ macro_rules! on_tx {
         match $tx {
             $crate::Tx::Sqlite(t) => {
                 let $c = &mut **t;
-                $body
+                $crate::traced!(async { Ok::<_, sqlx::Error>($body) })
             }
             $crate::Tx::Postgres(t) => {
                 let $c = &mut **t;
-                $body
+                $crate::traced!(async { Ok::<_, sqlx::Error>($body) })
             }
         }
+    };
+}
+
+/// Awaits a store call inside its span. The body is wrapped in `Ok` so that a `?` inside
+/// it still leaves the enclosing function, as it did before the span.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! traced {
+    ($fut:expr) => {
+        $crate::__tracing::Instrument::instrument(
+            $fut,
+            $crate::__tracing::debug_span!("store", at = concat!(module_path!(), ":", line!())),
+        )
+        .await?
     };
 }
