@@ -1,6 +1,8 @@
-//! Message catalogues, one per language (`locales/zh-CN.txt`, `locales/en.txt`), in
-//! lines of `key = text`. Every string a user sees comes from here; a unit test checks
-//! that both catalogues hold the same keys.
+//! Message catalogues, one per language, in lines of `key = text`, kept as one file per
+//! area and language (`locales/zh-CN/<area>.txt`, `locales/en/<area>.txt`) listed in
+//! [`AREAS`] and merged at start; a key defined twice (in one file or across areas) is
+//! refused. Every string a user sees comes from here; unit tests check that both
+//! catalogues, and each area's pair of files, hold the same keys.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -52,8 +54,45 @@ impl Lang {
     }
 }
 
-const ZH: &str = include_str!("../locales/zh-CN.txt");
-const EN: &str = include_str!("../locales/en.txt");
+/// Every area's catalogue files: `(area, zh-CN text, en text)`. A new area adds
+/// `locales/zh-CN/<area>.txt`, `locales/en/<area>.txt` and one line here.
+pub const AREAS: &[(&str, &str, &str)] = &[
+    (
+        "core",
+        include_str!("../locales/zh-CN/core.txt"),
+        include_str!("../locales/en/core.txt"),
+    ),
+    (
+        "money",
+        include_str!("../locales/zh-CN/money.txt"),
+        include_str!("../locales/en/money.txt"),
+    ),
+    (
+        "clubs",
+        include_str!("../locales/zh-CN/clubs.txt"),
+        include_str!("../locales/en/clubs.txt"),
+    ),
+    (
+        "deliberation",
+        include_str!("../locales/zh-CN/deliberation.txt"),
+        include_str!("../locales/en/deliberation.txt"),
+    ),
+    (
+        "jobs",
+        include_str!("../locales/zh-CN/jobs.txt"),
+        include_str!("../locales/en/jobs.txt"),
+    ),
+    (
+        "notifications",
+        include_str!("../locales/zh-CN/notifications.txt"),
+        include_str!("../locales/en/notifications.txt"),
+    ),
+    (
+        "search",
+        include_str!("../locales/zh-CN/search.txt"),
+        include_str!("../locales/en/search.txt"),
+    ),
+];
 
 /// A parsed catalogue.
 pub type Catalog = HashMap<String, String>;
@@ -65,20 +104,60 @@ pub struct Catalogs {
     en: Arc<Catalog>,
 }
 
-pub fn parse(src: &str) -> Catalog {
+/// The `(key, text)` entries of one catalogue file, in order.
+fn entries(src: &str) -> impl Iterator<Item = (&str, &str)> {
     src.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .map(|(k, v)| (k.trim(), v.trim()))
+}
+
+pub fn parse(src: &str) -> Catalog {
+    entries(src)
+        .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
+}
+
+/// Merges one language's area files (`(area, text)`) into one catalogue, or names every
+/// key defined twice, with the areas defining it.
+pub fn merge<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Catalog, String> {
+    let mut cat = Catalog::new();
+    let mut from: HashMap<&str, &str> = HashMap::new();
+    let mut twice = vec![];
+    for (area, src) in files {
+        for (k, v) in entries(src) {
+            if let Some(first) = from.insert(k, area) {
+                twice.push(format!("{k} ({first}, {area})"));
+            }
+            cat.insert(k.to_string(), v.to_string());
+        }
+    }
+    if twice.is_empty() {
+        Ok(cat)
+    } else {
+        Err(format!("defined twice: {}", twice.join(", ")))
+    }
+}
+
+/// One language's merged catalogue from [`AREAS`]; panics on a key defined twice.
+fn merged(lang: Lang) -> Catalog {
+    merged_from(lang, AREAS)
+}
+
+fn merged_from(lang: Lang, areas: &[(&str, &str, &str)]) -> Catalog {
+    let files = areas.iter().map(|&(area, zh, en)| match lang {
+        Lang::Zh => (area, zh),
+        Lang::En => (area, en),
+    });
+    merge(files).unwrap_or_else(|e| panic!("catalogue {}: {e}", lang.code()))
 }
 
 impl Catalogs {
     pub fn load() -> Self {
         Self {
-            zh: Arc::new(parse(ZH)),
-            en: Arc::new(parse(EN)),
+            zh: Arc::new(merged(Lang::Zh)),
+            en: Arc::new(merged(Lang::En)),
         }
     }
 
@@ -102,23 +181,36 @@ mod tests {
 
     #[test]
     fn no_key_is_defined_twice() {
-        for src in [ZH, EN] {
-            let mut seen = BTreeSet::new();
-            let twice: Vec<&str> = src
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .filter_map(|l| l.split_once('=').map(|(k, _)| k.trim()))
-                .filter(|k| !seen.insert(*k))
-                .collect();
-            assert!(twice.is_empty(), "defined twice: {twice:?}");
+        for lang in [Lang::Zh, Lang::En] {
+            let files = AREAS.iter().map(|&(area, zh, en)| match lang {
+                Lang::Zh => (area, zh),
+                Lang::En => (area, en),
+            });
+            if let Err(e) = merge(files) {
+                panic!("catalogue {}: {e}", lang.code());
+            }
         }
     }
 
     #[test]
+    fn a_key_defined_twice_is_refused() {
+        let err = merge([("core", "a = 1\nb = 2"), ("money", "c = 3\nb = 4")]).unwrap_err();
+        assert!(err.contains("b (core, money)"), "{err}");
+        assert!(merge([("core", "a = 1\na = 2")]).is_err());
+        let ok = merge([("core", "# c\na = 1"), ("money", "b = 2")]).unwrap();
+        assert_eq!(ok.len(), 2);
+    }
+
+    #[test]
+    #[should_panic(expected = "defined twice: a (core, money)")]
+    fn loading_panics_on_a_key_defined_twice() {
+        merged_from(Lang::En, &[("core", "", "a = 1"), ("money", "", "a = 2")]);
+    }
+
+    #[test]
     fn both_catalogues_hold_the_same_keys() {
-        let zh: BTreeSet<_> = parse(ZH).into_keys().collect();
-        let en: BTreeSet<_> = parse(EN).into_keys().collect();
+        let zh: BTreeSet<_> = merged(Lang::Zh).into_keys().collect();
+        let en: BTreeSet<_> = merged(Lang::En).into_keys().collect();
         let only_zh: Vec<_> = zh.difference(&en).collect();
         let only_en: Vec<_> = en.difference(&zh).collect();
         assert!(
@@ -128,8 +220,38 @@ mod tests {
     }
 
     #[test]
+    fn each_area_file_has_an_english_twin_with_the_same_keys() {
+        let dir = |lang: &str| {
+            let path = format!("{}/locales/{lang}", env!("CARGO_MANIFEST_DIR"));
+            let mut names: Vec<String> = std::fs::read_dir(path)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            names.sort();
+            names
+        };
+        let listed: Vec<String> = {
+            let mut v: Vec<String> = AREAS.iter().map(|(a, _, _)| format!("{a}.txt")).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(dir("zh-CN"), listed, "locales/zh-CN/ and AREAS differ");
+        assert_eq!(dir("en"), listed, "locales/en/ and AREAS differ");
+        for &(area, zh, en) in AREAS {
+            let zh: BTreeSet<_> = parse(zh).into_keys().collect();
+            let en: BTreeSet<_> = parse(en).into_keys().collect();
+            let only_zh: Vec<_> = zh.difference(&en).collect();
+            let only_en: Vec<_> = en.difference(&zh).collect();
+            assert!(
+                only_zh.is_empty() && only_en.is_empty(),
+                "{area}: zh only: {only_zh:?}; en only: {only_en:?}"
+            );
+        }
+    }
+
+    #[test]
     fn every_template_key_is_in_the_catalogue() {
-        let zh = parse(ZH);
+        let zh = merged(Lang::Zh);
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
         let mut missing = vec![];
         let mut files: Vec<_> = std::fs::read_dir(dir)

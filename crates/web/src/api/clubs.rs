@@ -1,22 +1,19 @@
 //! Clubs and activities in the API.
 
-use crate::api::common::PageParams;
+use crate::api::common::{ApiResult, PageParams, fen, optional_fen};
 use crate::ctx::Ctx;
-use crate::error::{ApiError, ApiErrorBody, OrPage};
+use crate::error::{ApiErrorBody, OrPage};
 use crate::extract::{ApiJson, Path, Query};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use linli_app::Page;
 use linli_app::clubs::{self as app, ActivityView, Growth, NewActivity, Settlement, StageView};
-use linli_app::{AppError, Page};
-use linli_domain::money::Fen;
 use linli_store::clubs::{ActivityRow, CostRow, MeetingRow, ShareRow, SignupRow, StageChangeRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
-
-type ApiResult<T> = Result<T, ApiError>;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -164,16 +161,6 @@ pub struct ActivityReq {
     publish: Option<bool>,
 }
 
-fn fen(n: &Option<serde_json::Number>) -> Result<Option<Fen>, AppError> {
-    n.as_ref()
-        .map(|n| {
-            Ok(Fen::positive(
-                n.as_i64().ok_or(AppError::Invalid("invalid_amount"))?,
-            )?)
-        })
-        .transpose()
-}
-
 /// Publishes an activity (leaders and treasurer); the AA fee is derived unless set higher.
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/activities", params(("id" = i64, Path)), request_body = ActivityReq,
     responses((status = 201, body = ActivityRow), (status = 422, body = ApiErrorBody)))]
@@ -191,9 +178,9 @@ async fn create(
         starts_at: &r.starts_at,
         cancel_hours: r.cancel_hours.unwrap_or(24),
         capacity: r.capacity,
-        planned_cost: fen(&r.planned_cost_fen).api(&ctx)?,
+        planned_cost: optional_fen(&r.planned_cost_fen).api(&ctx)?,
         surplus_percent: r.surplus_percent.as_deref().unwrap_or("0"),
-        fee: fen(&r.fee_fen).api(&ctx)?,
+        fee: optional_fen(&r.fee_fen).api(&ctx)?,
         publish: r.publish.unwrap_or(true),
     };
     Ok((
@@ -390,10 +377,7 @@ async fn add_cost(
     ApiJson(r): ApiJson<CostReq>,
 ) -> ApiResult<StatusCode> {
     let a = ctx.actor().api(&ctx)?;
-    let amount = fen(&Some(r.amount_fen))
-        .api(&ctx)?
-        .ok_or(AppError::Invalid("invalid_amount"))
-        .api(&ctx)?;
+    let amount = fen(&r.amount_fen).api(&ctx)?;
     app::add_cost(
         s.db(),
         a,
@@ -485,7 +469,7 @@ async fn share(
         id,
         r.org_id,
         &r.story,
-        fen(&r.money_used_fen).api(&ctx)?,
+        optional_fen(&r.money_used_fen).api(&ctx)?,
         photo,
     )
     .await

@@ -1,8 +1,15 @@
-//! What every API module shares: paging parameters.
+//! What every API module shares: the handlers' result type, paging parameters, the
+//! query of raw-body uploads and the reading of amounts in fen.
 
-use linli_app::Page;
+use crate::error::ApiError;
+use axum::http::{HeaderMap, header};
+use linli_app::{AppError, Page};
+use linli_domain::money::Fen;
 use serde::Deserialize;
 use utoipa::IntoParams;
+
+/// What an API handler returns: its body, or a refusal as `{"error": {"code", "message"}}`.
+pub type ApiResult<T> = Result<T, ApiError>;
 
 /// `?page=&per_page=` of every list. Out-of-range values are refused (400), not clamped,
 /// so a client learns the bounds the document states.
@@ -53,4 +60,30 @@ impl PageParams {
     pub fn page(&self, default: i64) -> Page {
         Page::new(self.page, self.per_page, default)
     }
+}
+
+/// `?filename=` of an upload whose request body is the file itself.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UploadParams {
+    pub filename: Option<String>,
+}
+
+/// The declared type of a raw-body upload (`Content-Type`), empty when absent.
+pub fn content_type(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// A JSON number that must be a positive whole number of fen.
+pub fn fen(n: &serde_json::Number) -> Result<Fen, AppError> {
+    let v = n.as_i64().ok_or(AppError::Invalid("invalid_amount"))?;
+    Ok(Fen::positive(v)?)
+}
+
+/// An optional amount: absent stays absent, present must be as for [`fen`].
+pub fn optional_fen(n: &Option<serde_json::Number>) -> Result<Option<Fen>, AppError> {
+    n.as_ref().map(fen).transpose()
 }

@@ -1,23 +1,20 @@
 //! Micro-grants in the API.
 
-use crate::api::common::PageParams;
+use crate::api::common::{ApiResult, PageParams, fen};
 use crate::ctx::Ctx;
-use crate::error::{ApiError, ApiErrorBody, OrPage};
+use crate::error::{ApiErrorBody, OrPage};
 use crate::extract::{ApiJson, Path, Query};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use linli_app::Page;
 use linli_app::grants::{self as app, Application, GrantView, ReportLine};
 use linli_app::money::VoucherInput;
-use linli_app::{AppError, Page};
-use linli_domain::money::Fen;
 use linli_store::grants::{EventRow, GrantRow, LineRow, RuleRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
-
-type ApiResult<T> = Result<T, ApiError>;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -51,12 +48,6 @@ pub fn router() -> Router<AppState> {
     ))
 )]
 pub struct GrantsDoc;
-
-fn fen(n: &serde_json::Number) -> Result<Fen, AppError> {
-    Ok(Fen::positive(
-        n.as_i64().ok_or(AppError::Invalid("invalid_amount"))?,
-    )?)
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct GrantList {

@@ -1,26 +1,24 @@
 //! Money in the API: ledgers, postings, reversals, vouchers, statements, the chain
 //! check, reimbursement claims and donations. Amounts are integer fen.
 
-use crate::api::common::PageParams;
+use crate::api::common::{ApiResult, PageParams, UploadParams, content_type, fen};
 use crate::ctx::Ctx;
 use crate::error::{ApiError, ApiErrorBody, OrPage};
 use crate::extract::{ApiJson, Path, Query};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use linli_app::money::{
     self as app, ChainReport, LedgerView, ManualPosting, Statement, VoucherInput,
 };
 use linli_app::{AppError, Page};
-use linli_domain::money::{Entry, Fen};
+use linli_domain::money::Entry;
 use linli_store::money::{ClaimRow, DonationRow, TxnRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
-
-type ApiResult<T> = Result<T, ApiError>;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -65,12 +63,6 @@ pub fn router() -> Router<AppState> {
     ))
 )]
 pub struct MoneyDoc;
-
-/// A JSON number that must be a positive whole number of fen.
-fn fen(n: &serde_json::Number) -> Result<Fen, AppError> {
-    let v = n.as_i64().ok_or(AppError::Invalid("invalid_amount"))?;
-    Ok(Fen::positive(v)?)
-}
 
 /// An organization's ledger: balances and transactions, newest first.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/ledger", params(("id" = i64, Path), PageParams),
@@ -237,12 +229,6 @@ pub struct VoucherOut {
     id: i64,
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct UploadParams {
-    filename: Option<String>,
-}
-
 /// Uploads a voucher: the request body is the file (JPEG, PNG, WebP, GIF or PDF, at most
 /// 5 MB) with its Content-Type.
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/vouchers", params(("id" = i64, Path), UploadParams),
@@ -256,10 +242,7 @@ async fn upload(
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<VoucherOut>)> {
     let a = ctx.actor().api(&ctx)?;
-    let mime = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let mime = content_type(&headers);
     let name = q.filename.as_deref().unwrap_or("voucher");
     let id = app::upload_voucher(s.db(), a, id, name, mime, &body)
         .await

@@ -1,8 +1,8 @@
 //! The caller's notifications, and which kinds they receive.
 
-use crate::api::common::PageParams;
+use crate::api::common::{ApiResult, PageParams};
 use crate::ctx::Ctx;
-use crate::error::{ApiError, ApiErrorBody, OrPage};
+use crate::error::{ApiErrorBody, OrPage};
 use crate::extract::{ApiJson, Query};
 use crate::state::AppState;
 use axum::extract::State;
@@ -13,8 +13,6 @@ use linli_app::notifications::{self as app, KindSetting};
 use linli_store::notifications::NotificationRow;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
-
-type ApiResult<T> = Result<T, ApiError>;
 
 pub fn router() -> Router<AppState> {
     Router::new()

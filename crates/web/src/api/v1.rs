@@ -1,9 +1,9 @@
 //! Version 1 of the API: accounts, regions, organizations, invitations, roles, audit.
 
-use crate::api::common::PageParams;
+use crate::api::common::{ApiResult, PageParams};
 use crate::client::ClientAddr;
 use crate::ctx::Ctx;
-use crate::error::{ApiError, ApiErrorBody, OrPage};
+use crate::error::{ApiErrorBody, OrPage};
 use crate::extract::ApiJson;
 use crate::extract::{Path, Query};
 use crate::state::AppState;
@@ -21,8 +21,6 @@ use linli_store::organizations::{MemberRow, OrgRow};
 use linli_store::regions::{ChildRow, HouseholdRow, RegionRow, RegionStats, ResidentRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
-
-type ApiResult<T> = Result<T, ApiError>;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -11,6 +11,7 @@ mod notifications;
 mod orgs;
 mod regions;
 pub(crate) mod search;
+mod upload;
 
 use crate::state::AppState;
 use axum::Router;

@@ -2,6 +2,7 @@
 //! receipt, reversal, closing a period), the monthly public statement with a chart, the
 //! hash-chain check, vouchers, reimbursement claims and donations.
 
+use super::upload::{self, FileField, Upload};
 use super::{PageQuery, Pager};
 use crate::ctx::{Ctx, Layout};
 use crate::error::{OrPage, PageError};
@@ -22,7 +23,6 @@ use linli_domain::money::{self as m, Balanced, Fen};
 use linli_store::money::{ClaimRow, DonationRow};
 use linli_store::organizations::OrgRow;
 use serde::Deserialize;
-use std::collections::HashMap;
 
 /// Uploads carry a receipt photo or PDF.
 const UPLOAD_LIMIT: usize = app::VOUCHER_MAX_BYTES + 64 * 1024;
@@ -65,25 +65,18 @@ fn codes(kind: Option<m::AccountKind>) -> Vec<&'static str> {
         .collect()
 }
 
-/// Fields and an optional file (`voucher`) of a multipart form.
-pub(super) struct Upload {
-    fields: HashMap<String, String>,
-    file: Option<(String, String, Vec<u8>)>,
-}
+/// The file of a money form: one voucher (the last one sent counts).
+pub(super) const VOUCHER: FileField = FileField {
+    name: "voucher",
+    default_filename: "receipt",
+    too_large: "voucher_too_large",
+    max: None,
+};
 
 impl Upload {
-    pub(super) fn get(&self, k: &str) -> &str {
-        self.fields.get(k).map(String::as_str).unwrap_or("")
-    }
-    /// The uploaded file as (name, type, bytes); empty if none was sent.
-    pub(super) fn file_parts(&self) -> (&str, &str, &[u8]) {
-        match &self.file {
-            Some((name, mime, data)) => (name, mime, data),
-            None => ("", "", &[]),
-        }
-    }
+    /// The voucher as the app takes it: none if no file (or an empty one) was sent.
     pub(super) fn voucher(&self) -> VoucherInput<'_> {
-        match &self.file {
+        match self.files.last() {
             Some((name, mime, data)) if !data.is_empty() => VoucherInput::Upload {
                 filename: name,
                 mime,
@@ -94,43 +87,11 @@ impl Upload {
     }
 }
 
+/// Reads a money form with its optional voucher.
 pub(super) async fn read_upload(
     mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Upload, AppError> {
-    let mut mp = mp.map_err(|_| AppError::Invalid("bad_form"))?;
-    let mut up = Upload {
-        fields: HashMap::new(),
-        file: None,
-    };
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|_| AppError::Invalid("voucher_too_large"))?
-    {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "voucher" {
-            let filename = field.file_name().unwrap_or("receipt").to_string();
-            let mime = field
-                .content_type()
-                .unwrap_or("application/octet-stream")
-                .to_string();
-            let data = field
-                .bytes()
-                .await
-                .map_err(|_| AppError::Invalid("voucher_too_large"))?;
-            up.file = Some((filename, mime, data.to_vec()));
-        } else {
-            let v = field
-                .text()
-                .await
-                .map_err(|_| AppError::Invalid("bad_form"))?;
-            if linli_domain::text::has_control(&v) {
-                return Err(AppError::Invalid("control_character"));
-            }
-            up.fields.insert(name, v);
-        }
-    }
-    Ok(up)
+    upload::read(mp, &VOUCHER).await
 }
 
 #[derive(Template, WebTemplate)]

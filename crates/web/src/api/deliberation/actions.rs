@@ -1,7 +1,8 @@
 //! Deliberation API: action items, progress notes and the accountability list of a node.
 
+use crate::api::common::ApiResult;
 use crate::ctx::Ctx;
-use crate::error::{ApiError, ApiErrorBody, OrPage};
+use crate::error::{ApiErrorBody, OrPage};
 use crate::extract::{ApiJson, Path};
 use crate::state::AppState;
 use axum::extract::State;
@@ -12,8 +13,6 @@ use linli_app::deliberation::actions::{self as app, ActionView, Decision, ItemVi
 use linli_store::deliberation::actions::{ActionRow, DecidedIssueRow, NoteRow};
 use serde::Deserialize;
 use utoipa::{OpenApi, ToSchema};
-
-type ApiResult<T> = Result<T, ApiError>;
 
 pub fn router() -> Router<AppState> {
     Router::new()

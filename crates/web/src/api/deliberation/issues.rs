@@ -1,13 +1,13 @@
 //! Deliberation API: issues, their support, thread, moderation and photos.
 
-use crate::api::common::PageParams;
+use crate::api::common::{ApiResult, PageParams, UploadParams, content_type};
 use crate::ctx::Ctx;
-use crate::error::{ApiError, ApiErrorBody, OrPage};
+use crate::error::{ApiErrorBody, OrPage};
 use crate::extract::{ApiJson, Path, Query};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use linli_app::Page;
@@ -17,8 +17,6 @@ use linli_app::deliberation::issues::{
 use linli_store::deliberation::issues::{EventRow, IssueRow, PostRow, ReportedRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
-
-type ApiResult<T> = Result<T, ApiError>;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -261,19 +259,6 @@ async fn reply(
 pub struct PhotoOut {
     /// Served at `/issues/{issue_id}/photos/{id}`.
     id: i64,
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct UploadParams {
-    filename: Option<String>,
-}
-
-fn content_type(headers: &HeaderMap) -> &str {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
 }
 
 /// Adds a photo to an issue (its author): the body is the file, JPEG or PNG, at most

@@ -1,8 +1,9 @@
 //! Deliberation API: bodies and their members, sittings with agenda, attendance and
 //! quorum, motions, the speaking queue and minutes.
 
+use crate::api::common::ApiResult;
 use crate::ctx::Ctx;
-use crate::error::{ApiError, ApiErrorBody, OrPage};
+use crate::error::{ApiErrorBody, OrPage};
 use crate::extract::{ApiJson, Path};
 use crate::state::AppState;
 use axum::extract::State;
@@ -20,8 +21,6 @@ use linli_store::deliberation::sittings::{
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
-
-type ApiResult<T> = Result<T, ApiError>;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -1,9 +1,9 @@
 //! Votes in the API: set-up (with later stages), ballots, closing, the result (with
 //! art. 278's figures for owners' votes), paper entries and proxies.
 
-use crate::api::common::PageParams;
+use crate::api::common::{ApiResult, PageParams};
 use crate::ctx::Ctx;
-use crate::error::{ApiError, ApiErrorBody, OrPage};
+use crate::error::{ApiErrorBody, OrPage};
 use crate::extract::{ApiJson, Path, Query};
 use crate::state::AppState;
 use axum::extract::State;
@@ -17,8 +17,6 @@ use linli_app::deliberation::votes::{
 use linli_store::deliberation::votes::{PaperRow, ParticipationRow, ProxyRow, ReasonRow, VoteRow};
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
-
-type ApiResult<T> = Result<T, ApiError>;
 
 pub fn router() -> Router<AppState> {
     Router::new()

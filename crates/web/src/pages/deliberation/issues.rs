@@ -6,6 +6,7 @@ use crate::ctx::{Ctx, Layout};
 use crate::error::{OrPage, PageError};
 use crate::extract::{PageForm, Path, Query};
 use crate::pages::Pager;
+use crate::pages::upload::{self, FileField, Upload};
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -22,7 +23,6 @@ use linli_domain::deliberation::issues::IssueStatus;
 use linli_store::deliberation::issues::{IssueRow, ReportedRow};
 use linli_store::regions::RegionRow;
 use serde::Deserialize;
-use std::collections::HashMap;
 
 /// A form with up to `PHOTOS_MAX` photos.
 const UPLOAD_LIMIT: usize = PHOTOS_MAX * PHOTO_MAX_BYTES + 64 * 1024;
@@ -48,20 +48,18 @@ pub fn router() -> Router<AppState> {
         .route("/posts/{id}/hide", post(hide))
 }
 
-/// Text fields and the photos (`photo` fields) of a multipart form.
-struct Upload {
-    fields: HashMap<String, String>,
-    photos: Vec<(String, String, Vec<u8>)>,
-}
+/// The files of an issue or post form: up to `PHOTOS_MAX` photos.
+const PHOTOS: FileField = FileField {
+    name: "photo",
+    default_filename: "photo",
+    too_large: "photo_too_large",
+    max: Some((PHOTOS_MAX, "too_many_photos")),
+};
 
 impl Upload {
-    fn get(&self, k: &str) -> &str {
-        self.fields.get(k).map(String::as_str).unwrap_or("")
-    }
-
     /// The photos actually chosen (an empty file input sends an empty part).
     fn photos(&self) -> Vec<Photo<'_>> {
-        self.photos
+        self.files
             .iter()
             .filter(|(_, _, d)| !d.is_empty())
             .map(|(name, mime, data)| Photo {
@@ -76,43 +74,7 @@ impl Upload {
 async fn read_upload(
     mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Upload, AppError> {
-    let mut mp = mp.map_err(|_| AppError::Invalid("bad_form"))?;
-    let mut up = Upload {
-        fields: HashMap::new(),
-        photos: vec![],
-    };
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|_| AppError::Invalid("photo_too_large"))?
-    {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "photo" {
-            if up.photos.len() > PHOTOS_MAX {
-                return Err(AppError::Invalid("too_many_photos"));
-            }
-            let filename = field.file_name().unwrap_or("photo").to_string();
-            let mime = field
-                .content_type()
-                .unwrap_or("application/octet-stream")
-                .to_string();
-            let data = field
-                .bytes()
-                .await
-                .map_err(|_| AppError::Invalid("photo_too_large"))?;
-            up.photos.push((filename, mime, data.to_vec()));
-        } else {
-            let v = field
-                .text()
-                .await
-                .map_err(|_| AppError::Invalid("bad_form"))?;
-            if linli_domain::text::has_control(&v) {
-                return Err(AppError::Invalid("control_character"));
-            }
-            up.fields.insert(name, v);
-        }
-    }
-    Ok(up)
+    upload::read(mp, &PHOTOS).await
 }
 
 #[derive(Deserialize, Default)]
