@@ -192,3 +192,49 @@ impl Layout {
         linli_domain::regions::AreaCm2(*cm2).display()
     }
 }
+
+/// A request from a logged-in user: the context with its actor guaranteed. Taking it
+/// instead of [`Ctx`] is the handler's whole login check: a page asked without a session
+/// redirects to the login page (and back after it), an API call is refused with 401 in
+/// the caller's language, before the handler or any other extractor runs.
+pub struct LoggedIn(Ctx);
+
+impl LoggedIn {
+    /// Who is asking.
+    pub fn actor(&self) -> &Actor {
+        self.0
+            .actor
+            .as_ref()
+            .expect("LoggedIn holds an actor by construction")
+    }
+}
+
+impl std::ops::Deref for LoggedIn {
+    type Target = Ctx;
+    fn deref(&self) -> &Ctx {
+        &self.0
+    }
+}
+
+impl FromRequestParts<AppState> for LoggedIn {
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        use axum::response::IntoResponse;
+        let ctx = Ctx::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if ctx.actor.is_some() {
+            return Ok(LoggedIn(ctx));
+        }
+        let err = AppError::Unauthorized("login_required");
+        Err(if parts.uri.path().starts_with("/api/") {
+            crate::error::ApiError::new(err, &ctx).into_response()
+        } else {
+            PageError::new(err, &ctx).into_response()
+        })
+    }
+}

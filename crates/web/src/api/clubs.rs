@@ -1,100 +1,74 @@
 //! Clubs and activities in the API.
 
 use crate::api::common::{ApiResult, PageParams, fen, optional_fen};
-use crate::ctx::Ctx;
+use crate::ctx::LoggedIn;
 use crate::error::{ApiErrorBody, OrPage};
 use crate::extract::{ApiJson, Path, Query};
 use crate::state::AppState;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use linli_app::Page;
 use linli_app::clubs::{self as app, ActivityView, Growth, NewActivity, Settlement, StageView};
 use linli_store::clubs::{ActivityRow, CostRow, MeetingRow, ShareRow, SignupRow, StageChangeRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/organizations/{id}/stage", get(stage).post(change_stage))
-        .route(
-            "/organizations/{id}/activities",
-            get(activities).post(create),
-        )
-        .route("/activities/{id}", get(activity))
-        .route("/activities/{id}/signup", post(sign_up).delete(cancel))
-        .route("/activities/{id}/capacity", post(capacity))
-        .route("/activities/{id}/checkin", post(check_in))
-        .route("/activities/{id}/payments/{user_id}", post(paid))
-        .route("/activities/{id}/settlement", get(settlement).post(settle))
-        .route("/activities/{id}/publication", post(publish))
-        .route("/activities/{id}/costs", post(add_cost))
-        .route("/activities/{id}/review", post(review))
-        .route("/regions/{id}/life-meetings/new", post(create_meeting))
-        .route("/life-meetings/{id}/shares", post(share))
-        .route("/regions/{id}/growth", get(growth))
-        .route("/regions/{id}/life-meetings", get(meetings))
-        .route("/life-meetings/{id}", get(meeting))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(stage, change_stage))
+        .routes(routes!(activities, create))
+        .routes(routes!(activity))
+        .routes(routes!(sign_up, cancel))
+        .routes(routes!(capacity))
+        .routes(routes!(check_in))
+        .routes(routes!(paid))
+        .routes(routes!(settlement, settle))
+        .routes(routes!(publish))
+        .routes(routes!(add_cost))
+        .routes(routes!(review))
+        .routes(routes!(create_meeting))
+        .routes(routes!(share))
+        .routes(routes!(growth))
+        .routes(routes!(meetings))
+        .routes(routes!(meeting))
 }
 
 #[derive(OpenApi)]
-#[openapi(
-    paths(
-        stage,
-        change_stage,
-        activities,
-        create,
-        activity,
-        sign_up,
-        cancel,
-        capacity,
-        check_in,
-        paid,
-        settlement,
-        settle,
-        publish,
-        add_cost,
-        review,
-        create_meeting,
-        share,
-        growth,
-        meetings,
-        meeting
-    ),
-    components(schemas(
-        CostReq,
-        ReviewReq,
-        MeetingReq,
-        ShareReq,
-        Created,
-        StageView,
-        StageChangeRow,
-        StageReq,
-        ActivityRow,
-        ActivityReq,
-        ActivityView,
-        SignupRow,
-        CapacityReq,
-        CodeReq,
-        Settlement,
-        CostRow,
-        Growth,
-        MeetingRow,
-        ShareRow,
-        MeetingOut
-    ))
-)]
+#[openapi(components(schemas(
+    CostReq,
+    ReviewReq,
+    MeetingReq,
+    ShareReq,
+    Created,
+    StageView,
+    StageChangeRow,
+    StageReq,
+    ActivityRow,
+    ActivityReq,
+    ActivityView,
+    SignupRow,
+    CapacityReq,
+    CodeReq,
+    Settlement,
+    CostRow,
+    Growth,
+    MeetingRow,
+    ShareRow,
+    MeetingOut
+)))]
 pub struct ClubsDoc;
 
 /// A club's stage and its dated history.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/stage", params(("id" = i64, Path)), responses((status = 200, body = StageView)))]
 async fn stage(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<StageView>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let org = linli_app::organizations::get(s.db(), a, id)
         .await
         .api(&ctx)?;
@@ -113,12 +87,12 @@ pub struct StageReq {
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/stage", params(("id" = i64, Path)), request_body = StageReq,
     responses((status = 204), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn change_stage(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<StageReq>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::change_stage(s.db(), a, id, &r.to, r.reason.as_deref().unwrap_or(""))
         .await
         .api(&ctx)?;
@@ -128,12 +102,12 @@ async fn change_stage(
 /// A club's activities, newest first.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/activities", params(("id" = i64, Path), PageParams), responses((status = 200, body = Vec<ActivityRow>)))]
 async fn activities(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Query(p): Query<PageParams>,
 ) -> ApiResult<Json<Vec<ActivityRow>>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(
         app::of_org(s.db(), a, id, Page::new(p.page, p.per_page, 30))
             .await
@@ -165,12 +139,12 @@ pub struct ActivityReq {
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/activities", params(("id" = i64, Path)), request_body = ActivityReq,
     responses((status = 201, body = ActivityRow), (status = 422, body = ApiErrorBody)))]
 async fn create(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<ActivityReq>,
 ) -> ApiResult<(StatusCode, Json<ActivityRow>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let n = NewActivity {
         title: &r.title,
         description: r.description.as_deref().unwrap_or(""),
@@ -192,11 +166,11 @@ async fn create(
 /// An activity with the caller's sign-up (and, for organizers, the attendance list).
 #[utoipa::path(get, path = "/api/v1/activities/{id}", params(("id" = i64, Path)), responses((status = 200, body = ActivityView)))]
 async fn activity(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<ActivityView>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(app::get(s.db(), a, id).await.api(&ctx)?))
 }
 
@@ -204,11 +178,11 @@ async fn activity(
 #[utoipa::path(post, path = "/api/v1/activities/{id}/signup", params(("id" = i64, Path)),
     responses((status = 201, body = SignupRow), (status = 409, body = ApiErrorBody)))]
 async fn sign_up(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<(StatusCode, Json<SignupRow>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok((
         StatusCode::CREATED,
         Json(app::sign_up(s.db(), a, id).await.api(&ctx)?),
@@ -218,8 +192,12 @@ async fn sign_up(
 /// Cancels the caller's sign-up before the deadline; the waiting list moves up.
 #[utoipa::path(delete, path = "/api/v1/activities/{id}/signup", params(("id" = i64, Path)),
     responses((status = 204), (status = 422, body = ApiErrorBody)))]
-async fn cancel(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+async fn cancel(
+    ctx: LoggedIn,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    let a = ctx.actor();
     app::cancel(s.db(), a, id).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -233,12 +211,12 @@ pub struct CapacityReq {
 #[utoipa::path(post, path = "/api/v1/activities/{id}/capacity", params(("id" = i64, Path)), request_body = CapacityReq,
     responses((status = 204), (status = 422, body = ApiErrorBody)))]
 async fn capacity(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<CapacityReq>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::set_capacity(s.db(), a, id, r.capacity)
         .await
         .api(&ctx)?;
@@ -255,12 +233,12 @@ pub struct CodeReq {
 #[utoipa::path(post, path = "/api/v1/activities/{id}/checkin", params(("id" = i64, Path)), request_body = CodeReq,
     responses((status = 204), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn check_in(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<CodeReq>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::check_in(s.db(), a, id, &r.code).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -269,11 +247,11 @@ async fn check_in(
 #[utoipa::path(post, path = "/api/v1/activities/{id}/payments/{user_id}", params(("id" = i64, Path), ("user_id" = i64, Path)),
     responses((status = 204), (status = 403, body = ApiErrorBody)))]
 async fn paid(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path((id, user)): Path<(i64, i64)>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::mark_paid(s.db(), a, id, user).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -281,11 +259,11 @@ async fn paid(
 /// Fees collected, costs with receipts and the surplus.
 #[utoipa::path(get, path = "/api/v1/activities/{id}/settlement", params(("id" = i64, Path)), responses((status = 200, body = Settlement)))]
 async fn settlement(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Settlement>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(app::settlement(s.db(), a, id).await.api(&ctx)?))
 }
 
@@ -293,34 +271,34 @@ async fn settlement(
 #[utoipa::path(post, path = "/api/v1/activities/{id}/settlement", params(("id" = i64, Path)),
     responses((status = 200, body = Settlement), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn settle(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Settlement>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(app::settle(s.db(), a, id).await.api(&ctx)?))
 }
 
 /// Clubs per stage per month, members, activities and households reached.
 #[utoipa::path(get, path = "/api/v1/regions/{id}/growth", params(("id" = i64, Path)), responses((status = 200, body = Growth)))]
 async fn growth(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Growth>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(app::growth(s.db(), a, id).await.api(&ctx)?))
 }
 
 /// Life meetings at and below a node.
 #[utoipa::path(get, path = "/api/v1/regions/{id}/life-meetings", params(("id" = i64, Path), PageParams), responses((status = 200, body = Vec<MeetingRow>)))]
 async fn meetings(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Query(p): Query<PageParams>,
 ) -> ApiResult<Json<Vec<MeetingRow>>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(
         app::meetings(s.db(), a, id, Page::new(p.page, p.per_page, 30))
             .await
@@ -337,11 +315,11 @@ pub struct MeetingOut {
 /// A life meeting with the stories shared.
 #[utoipa::path(get, path = "/api/v1/life-meetings/{id}", params(("id" = i64, Path)), responses((status = 200, body = MeetingOut)))]
 async fn meeting(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<MeetingOut>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let (meeting, shares) = app::meeting(s.db(), a, id).await.api(&ctx)?;
     Ok(Json(MeetingOut { meeting, shares }))
 }
@@ -349,11 +327,11 @@ async fn meeting(
 /// Publishes a planned activity.
 #[utoipa::path(post, path = "/api/v1/activities/{id}/publication", params(("id" = i64, Path)), responses((status = 204), (status = 409, body = ApiErrorBody)))]
 async fn publish(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::publish(s.db(), a, id).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -371,12 +349,12 @@ pub struct CostReq {
 #[utoipa::path(post, path = "/api/v1/activities/{id}/costs", params(("id" = i64, Path)), request_body = CostReq,
     responses((status = 204), (status = 422, body = ApiErrorBody)))]
 async fn add_cost(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<CostReq>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let amount = fen(&r.amount_fen).api(&ctx)?;
     app::add_cost(
         s.db(),
@@ -400,12 +378,12 @@ pub struct ReviewReq {
 #[utoipa::path(post, path = "/api/v1/activities/{id}/review", params(("id" = i64, Path)), request_body = ReviewReq,
     responses((status = 204), (status = 422, body = ApiErrorBody)))]
 async fn review(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<ReviewReq>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::review(s.db(), a, id, &r.review).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -427,12 +405,12 @@ pub struct Created {
 #[utoipa::path(post, path = "/api/v1/regions/{id}/life-meetings/new", params(("id" = i64, Path)), request_body = MeetingReq,
     responses((status = 201, body = Created), (status = 403, body = ApiErrorBody)))]
 async fn create_meeting(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<MeetingReq>,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let id = app::create_meeting(s.db(), a, id, &r.title, &r.held_on)
         .await
         .api(&ctx)?;
@@ -453,12 +431,12 @@ pub struct ShareReq {
 #[utoipa::path(post, path = "/api/v1/life-meetings/{id}/shares", params(("id" = i64, Path)), request_body = ShareReq,
     responses((status = 204), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn share(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<ShareReq>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let photo = r.photo_id.map_or(
         linli_app::money::VoucherInput::None,
         linli_app::money::VoucherInput::Existing,

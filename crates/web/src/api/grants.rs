@@ -1,52 +1,50 @@
 //! Micro-grants in the API.
 
 use crate::api::common::{ApiResult, PageParams, fen};
-use crate::ctx::Ctx;
+use crate::ctx::LoggedIn;
 use crate::error::{ApiErrorBody, OrPage};
 use crate::extract::{ApiJson, Path, Query};
 use crate::state::AppState;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use linli_app::Page;
 use linli_app::grants::{self as app, Application, GrantView, ReportLine};
 use linli_app::money::VoucherInput;
 use linli_store::grants::{EventRow, GrantRow, LineRow, RuleRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/organizations/{id}/grants", get(list).post(apply))
-        .route("/organizations/{id}/fund-rules", post(set_rule))
-        .route("/grants/{id}", get(view))
-        .route("/grants/{id}/comments", post(comment))
-        .route("/grants/{id}/votes", post(vote))
-        .route("/grants/{id}/disbursement", post(disburse))
-        .route("/grants/{id}/reports", post(report))
-        .route("/grants/{id}/closing", post(close))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, apply))
+        .routes(routes!(set_rule))
+        .routes(routes!(view))
+        .routes(routes!(comment))
+        .routes(routes!(vote))
+        .routes(routes!(disburse))
+        .routes(routes!(report))
+        .routes(routes!(close))
 }
 
 #[derive(OpenApi)]
-#[openapi(
-    paths(list, apply, set_rule, view, comment, vote, disburse, report, close),
-    components(schemas(
-        GrantList,
-        GrantRow,
-        RuleRow,
-        ApplyReq,
-        LineReq,
-        GrantView,
-        LineRow,
-        EventRow,
-        RuleReq,
-        CommentReq,
-        VoteReq,
-        DisburseReq,
-        ReportReq
-    ))
-)]
+#[openapi(components(schemas(
+    GrantList,
+    GrantRow,
+    RuleRow,
+    ApplyReq,
+    LineReq,
+    GrantView,
+    LineRow,
+    EventRow,
+    RuleReq,
+    CommentReq,
+    VoteReq,
+    DisburseReq,
+    ReportReq
+)))]
 pub struct GrantsDoc;
 
 #[derive(Serialize, ToSchema)]
@@ -59,12 +57,12 @@ pub struct GrantList {
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/grants", params(("id" = i64, Path), PageParams),
     responses((status = 200, body = GrantList), (status = 403, body = ApiErrorBody)))]
 async fn list(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Query(p): Query<PageParams>,
 ) -> ApiResult<Json<GrantList>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let (_, grants, rules) = app::list(s.db(), a, id, Page::new(p.page, p.per_page, 30))
         .await
         .api(&ctx)?;
@@ -90,12 +88,12 @@ pub struct ApplyReq {
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/grants", params(("id" = i64, Path)), request_body = ApplyReq,
     responses((status = 201, body = GrantRow), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn apply(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<ApplyReq>,
 ) -> ApiResult<(StatusCode, Json<GrantRow>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let mut lines = vec![];
     for l in &r.lines {
         lines.push((l.item.clone(), fen(&l.amount_fen).api(&ctx)?));
@@ -123,12 +121,12 @@ pub struct RuleReq {
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/fund-rules", params(("id" = i64, Path)), request_body = RuleReq,
     responses((status = 204), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn set_rule(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<RuleReq>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::set_rule(
         s.db(),
         a,
@@ -145,11 +143,11 @@ async fn set_rule(
 #[utoipa::path(get, path = "/api/v1/grants/{id}", params(("id" = i64, Path)),
     responses((status = 200, body = GrantView), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 async fn view(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<GrantView>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(app::view(s.db(), a, id).await.api(&ctx)?))
 }
 
@@ -162,12 +160,12 @@ pub struct CommentReq {
 #[utoipa::path(post, path = "/api/v1/grants/{id}/comments", params(("id" = i64, Path)), request_body = CommentReq,
     responses((status = 204), (status = 403, body = ApiErrorBody)))]
 async fn comment(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<CommentReq>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::comment(s.db(), a, id, &r.body).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -183,12 +181,12 @@ pub struct VoteReq {
 #[utoipa::path(post, path = "/api/v1/grants/{id}/votes", params(("id" = i64, Path)), request_body = VoteReq,
     responses((status = 200, body = GrantRow), (status = 409, body = ApiErrorBody)))]
 async fn vote(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<VoteReq>,
 ) -> ApiResult<Json<GrantRow>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(
         app::vote(s.db(), a, id, r.approve, r.reason.as_deref().unwrap_or(""))
             .await
@@ -206,12 +204,12 @@ pub struct DisburseReq {
 #[utoipa::path(post, path = "/api/v1/grants/{id}/disbursement", params(("id" = i64, Path)), request_body = DisburseReq,
     responses((status = 200, body = GrantRow), (status = 409, body = ApiErrorBody)))]
 async fn disburse(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<DisburseReq>,
 ) -> ApiResult<Json<GrantRow>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(
         app::disburse(s.db(), a, id, &r.from_account)
             .await
@@ -234,12 +232,12 @@ pub struct ReportReq {
 #[utoipa::path(post, path = "/api/v1/grants/{id}/reports", params(("id" = i64, Path)), request_body = ReportReq,
     responses((status = 200, body = GrantRow), (status = 422, body = ApiErrorBody)))]
 async fn report(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<ReportReq>,
 ) -> ApiResult<Json<GrantRow>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let line = ReportLine {
         item: &r.item,
         amount: fen(&r.amount_fen).api(&ctx)?,
@@ -253,10 +251,10 @@ async fn report(
 #[utoipa::path(post, path = "/api/v1/grants/{id}/closing", params(("id" = i64, Path)),
     responses((status = 200, body = GrantRow), (status = 409, body = ApiErrorBody)))]
 async fn close(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<GrantRow>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(app::close(s.db(), a, id).await.api(&ctx)?))
 }

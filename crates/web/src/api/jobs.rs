@@ -2,30 +2,28 @@
 //! and dead, and retrying a dead job.
 
 use crate::api::common::PageParams;
-use crate::ctx::Ctx;
+use crate::ctx::LoggedIn;
 use crate::error::{ApiError, OrPage};
 use crate::extract::{Path, Query};
 use crate::state::AppState;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use linli_app::jobs::{self, JobCount};
 use linli_store::jobs::JobRow;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/jobs", get(list_jobs))
-        .route("/jobs/{id}/retry", post(retry_job))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_jobs))
+        .routes(routes!(retry_job))
 }
 
 #[derive(OpenApi)]
-#[openapi(
-    paths(list_jobs, retry_job),
-    components(schemas(JobsOut, JobCount, JobRow))
-)]
+#[openapi(components(schemas(JobsOut, JobCount, JobRow)))]
 pub struct JobsDoc;
 
 #[derive(Deserialize, IntoParams)]
@@ -47,12 +45,12 @@ pub struct JobsOut {
 #[utoipa::path(get, path = "/api/v1/jobs", params(JobsParams, PageParams),
     responses((status = 200, body = JobsOut)))]
 async fn list_jobs(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Query(q): Query<JobsParams>,
     Query(p): Query<PageParams>,
 ) -> Result<Json<JobsOut>, ApiError> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let (counts, jobs) = jobs::overview(s.db(), a, q.status.as_deref(), p.page(50))
         .await
         .api(&ctx)?;
@@ -63,11 +61,11 @@ async fn list_jobs(
 #[utoipa::path(post, path = "/api/v1/jobs/{id}/retry", params(("id" = i64, Path)),
     responses((status = 204)))]
 async fn retry_job(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     jobs::retry(s.db(), a, id).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }

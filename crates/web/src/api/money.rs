@@ -2,15 +2,14 @@
 //! check, reimbursement claims and donations. Amounts are integer fen.
 
 use crate::api::common::{ApiResult, PageParams, UploadParams, content_type, fen};
-use crate::ctx::Ctx;
+use crate::ctx::LoggedIn;
 use crate::error::{ApiError, ApiErrorBody, OrPage};
 use crate::extract::{ApiJson, Path, Query};
 use crate::state::AppState;
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use linli_app::money::{
     self as app, ChainReport, LedgerView, ManualPosting, Statement, VoucherInput,
 };
@@ -19,61 +18,54 @@ use linli_domain::money::Entry;
 use linli_store::money::{ClaimRow, DonationRow, TxnRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/organizations/{id}/ledger", get(ledger))
-        .route("/organizations/{id}/ledger/transactions", post(post_txn))
-        .route("/organizations/{id}/ledger/close", post(close))
-        .route("/organizations/{id}/ledger/statement", get(statement))
-        .route("/organizations/{id}/ledger/verify", get(verify))
-        .route(
-            "/organizations/{id}/vouchers",
-            post(upload).layer(DefaultBodyLimit::max(app::VOUCHER_MAX_BYTES + 1024)),
-        )
-        .route("/transactions/{id}/reversal", post(reverse))
-        .route("/organizations/{id}/claims", get(claims).post(file_claim))
-        .route("/claims/{id}/decision", post(decide))
-        .route("/claims/{id}/payment", post(pay))
-        .route("/organizations/{id}/donations", get(donations).post(donate))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(ledger))
+        .routes(routes!(post_txn))
+        .routes(routes!(close))
+        .routes(routes!(statement))
+        .routes(routes!(verify))
+        .routes(routes!(upload).layer(DefaultBodyLimit::max(app::VOUCHER_MAX_BYTES + 1024)))
+        .routes(routes!(reverse))
+        .routes(routes!(claims, file_claim))
+        .routes(routes!(decide))
+        .routes(routes!(pay))
+        .routes(routes!(donations, donate))
 }
 
 #[derive(OpenApi)]
-#[openapi(
-    paths(
-        ledger, post_txn, close, statement, verify, upload, reverse, claims, file_claim, decide,
-        pay, donations, donate
-    ),
-    components(schemas(
-        LedgerView,
-        TxnRow,
-        EntryReq,
-        PostingReq,
-        ReasonReq,
-        CloseReq,
-        Statement,
-        ChainReport,
-        VoucherOut,
-        ClaimReq,
-        ClaimRow,
-        DecisionReq,
-        PaymentReq,
-        DonationReq,
-        DonationRow
-    ))
-)]
+#[openapi(components(schemas(
+    LedgerView,
+    TxnRow,
+    EntryReq,
+    PostingReq,
+    ReasonReq,
+    CloseReq,
+    Statement,
+    ChainReport,
+    VoucherOut,
+    ClaimReq,
+    ClaimRow,
+    DecisionReq,
+    PaymentReq,
+    DonationReq,
+    DonationRow
+)))]
 pub struct MoneyDoc;
 
 /// An organization's ledger: balances and transactions, newest first.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/ledger", params(("id" = i64, Path), PageParams),
     responses((status = 200, body = LedgerView), (status = 403, body = ApiErrorBody)))]
 async fn ledger(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Query(p): Query<PageParams>,
 ) -> ApiResult<Json<LedgerView>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(
         app::ledger(s.db(), a, id, Page::new(p.page, p.per_page, 20))
             .await
@@ -107,12 +99,12 @@ pub struct PostingReq {
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/ledger/transactions", params(("id" = i64, Path)), request_body = PostingReq,
     responses((status = 201, body = TxnRow), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn post_txn(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<PostingReq>,
 ) -> ApiResult<(StatusCode, Json<TxnRow>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let mut entries = Vec::with_capacity(r.entries.len());
     for e in &r.entries {
         let amount = match (&e.debit_fen, &e.credit_fen) {
@@ -150,12 +142,12 @@ pub struct ReasonReq {
 #[utoipa::path(post, path = "/api/v1/transactions/{id}/reversal", params(("id" = i64, Path)), request_body = ReasonReq,
     responses((status = 201, body = TxnRow), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn reverse(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<ReasonReq>,
 ) -> ApiResult<(StatusCode, Json<TxnRow>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok((
         StatusCode::CREATED,
         Json(app::reverse(s.db(), a, id, &r.reason).await.api(&ctx)?),
@@ -172,12 +164,12 @@ pub struct CloseReq {
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/ledger/close", params(("id" = i64, Path)), request_body = CloseReq,
     responses((status = 204), (status = 422, body = ApiErrorBody)))]
 async fn close(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<CloseReq>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::close_through(s.db(), a, id, &r.through)
         .await
         .api(&ctx)?;
@@ -198,12 +190,12 @@ pub struct MonthParams {
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/ledger/statement", params(("id" = i64, Path), MonthParams),
     responses((status = 200, body = Statement), (status = 422, body = ApiErrorBody)))]
 async fn statement(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<MonthParams>,
 ) -> ApiResult<Json<Statement>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let st = match (&q.from, &q.to, &q.month) {
         (Some(f), Some(t), _) => app::statement_for_period(s.db(), a, id, f, t).await,
         (_, _, Some(m)) => app::statement(s.db(), a, id, m).await,
@@ -216,11 +208,11 @@ async fn statement(
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/ledger/verify", params(("id" = i64, Path)),
     responses((status = 200, body = ChainReport)))]
 async fn verify(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<ChainReport>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(app::verify_org(s.db(), a, id).await.api(&ctx)?.1))
 }
 
@@ -234,14 +226,14 @@ pub struct VoucherOut {
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/vouchers", params(("id" = i64, Path), UploadParams),
     responses((status = 201, body = VoucherOut), (status = 422, body = ApiErrorBody)))]
 async fn upload(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<UploadParams>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<VoucherOut>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let mime = content_type(&headers);
     let name = q.filename.as_deref().unwrap_or("voucher");
     let id = app::upload_voucher(s.db(), a, id, name, mime, &body)
@@ -254,12 +246,12 @@ async fn upload(
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/claims", params(("id" = i64, Path), PageParams),
     responses((status = 200, body = Vec<ClaimRow>)))]
 async fn claims(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Query(p): Query<PageParams>,
 ) -> ApiResult<Json<Vec<ClaimRow>>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(
         app::claims(s.db(), a, id, Page::new(p.page, p.per_page, 50))
             .await
@@ -283,12 +275,12 @@ pub struct ClaimReq {
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/claims", params(("id" = i64, Path)), request_body = ClaimReq,
     responses((status = 201, body = ClaimRow), (status = 422, body = ApiErrorBody)))]
 async fn file_claim(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<ClaimReq>,
 ) -> ApiResult<(StatusCode, Json<ClaimRow>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let c = app::NewClaim {
         amount: fen(&r.amount_fen).api(&ctx)?,
         category: &r.category,
@@ -313,12 +305,12 @@ pub struct DecisionReq {
 #[utoipa::path(post, path = "/api/v1/claims/{id}/decision", params(("id" = i64, Path)), request_body = DecisionReq,
     responses((status = 200, body = ClaimRow), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn decide(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<DecisionReq>,
 ) -> ApiResult<Json<ClaimRow>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(
         app::decide_claim(s.db(), a, id, r.approve, r.reason.as_deref().unwrap_or(""))
             .await
@@ -336,12 +328,12 @@ pub struct PaymentReq {
 #[utoipa::path(post, path = "/api/v1/claims/{id}/payment", params(("id" = i64, Path)), request_body = PaymentReq,
     responses((status = 200, body = ClaimRow), (status = 409, body = ApiErrorBody)))]
 async fn pay(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<PaymentReq>,
 ) -> ApiResult<Json<ClaimRow>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(
         app::pay_claim(s.db(), a, id, &r.from_account)
             .await
@@ -353,12 +345,12 @@ async fn pay(
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/donations", params(("id" = i64, Path), PageParams),
     responses((status = 200, body = Vec<DonationRow>)))]
 async fn donations(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Query(p): Query<PageParams>,
 ) -> ApiResult<Json<Vec<DonationRow>>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(
         app::donations(s.db(), a, id, Page::new(p.page, p.per_page, 30))
             .await
@@ -387,12 +379,12 @@ pub struct DonationReq {
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/donations", params(("id" = i64, Path)), request_body = DonationReq,
     responses((status = 201, body = DonationRow), (status = 422, body = ApiErrorBody)))]
 async fn donate(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<DonationReq>,
 ) -> ApiResult<(StatusCode, Json<DonationRow>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let amount = r.amount_fen.as_ref().map(fen).transpose().api(&ctx)?;
     let d = app::NewDonation {
         kind: &r.kind,

@@ -1,31 +1,29 @@
 //! The caller's notifications, and which kinds they receive.
 
 use crate::api::common::{ApiResult, PageParams};
-use crate::ctx::Ctx;
+use crate::ctx::LoggedIn;
 use crate::error::{ApiErrorBody, OrPage};
 use crate::extract::{ApiJson, Query};
 use crate::state::AppState;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use linli_app::notifications::{self as app, KindSetting};
 use linli_store::notifications::NotificationRow;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/notifications", get(notifications))
-        .route("/notifications/read", post(mark_read))
-        .route("/notifications/settings", get(settings).put(set_settings))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(notifications))
+        .routes(routes!(mark_read))
+        .routes(routes!(settings, set_settings))
 }
 
 #[derive(OpenApi)]
-#[openapi(
-    paths(notifications, mark_read, settings, set_settings),
-    components(schemas(Notifications, NotificationRow, KindSetting, SettingsReq))
-)]
+#[openapi(components(schemas(Notifications, NotificationRow, KindSetting, SettingsReq)))]
 pub struct NotificationsDoc;
 
 /// The caller's notifications and how many are unread.
@@ -39,19 +37,19 @@ pub struct Notifications {
 #[utoipa::path(get, path = "/api/v1/notifications", params(PageParams),
     responses((status = 200, body = Notifications), (status = 401, body = ApiErrorBody)))]
 async fn notifications(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Query(p): Query<PageParams>,
 ) -> ApiResult<Json<Notifications>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let (items, unread) = app::mine(s.db(), a, p.page(30)).await.api(&ctx)?;
     Ok(Json(Notifications { items, unread }))
 }
 
 /// Marks all the caller's notifications read.
 #[utoipa::path(post, path = "/api/v1/notifications/read", responses((status = 204), (status = 401, body = ApiErrorBody)))]
-async fn mark_read(ctx: Ctx, State(s): State<AppState>) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+async fn mark_read(ctx: LoggedIn, State(s): State<AppState>) -> ApiResult<StatusCode> {
+    let a = ctx.actor();
     app::mark_all_read(s.db(), a).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -59,8 +57,8 @@ async fn mark_read(ctx: Ctx, State(s): State<AppState>) -> ApiResult<StatusCode>
 /// Every kind of notification, with whether the caller receives it.
 #[utoipa::path(get, path = "/api/v1/notifications/settings",
     responses((status = 200, body = Vec<KindSetting>), (status = 401, body = ApiErrorBody)))]
-async fn settings(ctx: Ctx, State(s): State<AppState>) -> ApiResult<Json<Vec<KindSetting>>> {
-    let a = ctx.actor().api(&ctx)?;
+async fn settings(ctx: LoggedIn, State(s): State<AppState>) -> ApiResult<Json<Vec<KindSetting>>> {
+    let a = ctx.actor();
     Ok(Json(app::settings(s.db(), a).await.api(&ctx)?))
 }
 
@@ -74,11 +72,11 @@ pub struct SettingsReq {
 #[utoipa::path(put, path = "/api/v1/notifications/settings", request_body = SettingsReq,
     responses((status = 200, body = Vec<KindSetting>), (status = 422, body = ApiErrorBody)))]
 async fn set_settings(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     ApiJson(r): ApiJson<SettingsReq>,
 ) -> ApiResult<Json<Vec<KindSetting>>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::set_enabled(s.db(), a, &r.enabled).await.api(&ctx)?;
     Ok(Json(app::settings(s.db(), a).await.api(&ctx)?))
 }

@@ -1,24 +1,25 @@
 //! Search in the API: the same results as the search page, as JSON.
 
 use crate::api::common::check_page;
-use crate::ctx::Ctx;
+use crate::ctx::LoggedIn;
 use crate::error::{ApiError, ApiErrorBody, OrPage};
 use crate::extract::Query;
 use crate::state::AppState;
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use linli_app::Page;
 use linli_app::search::{self as app, Hit, Results, Snippet};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/search", get(search))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(search))
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(search), components(schemas(SearchOut, SearchHit, Snippet)))]
+#[openapi(components(schemas(SearchOut, SearchHit, Snippet)))]
 pub struct SearchDoc;
 
 /// `?q=&kind=&page=&per_page=`.
@@ -86,11 +87,11 @@ pub struct SearchOut {
 #[utoipa::path(get, path = "/api/v1/search", params(SearchParams),
     responses((status = 200, body = SearchOut), (status = 401, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn search(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Query(q): Query<SearchParams>,
 ) -> Result<Json<SearchOut>, ApiError> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let kinds = app::parse_kinds(q.kind.as_deref()).api(&ctx)?;
     let page = Page::new(q.page, q.per_page, 20);
     let r: Results = app::search(s.db(), a, &q.q, &kinds, page).await.api(&ctx)?;

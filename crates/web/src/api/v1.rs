@@ -2,15 +2,14 @@
 
 use crate::api::common::{ApiResult, PageParams};
 use crate::client::ClientAddr;
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, LoggedIn};
 use crate::error::{ApiErrorBody, OrPage};
 use crate::extract::ApiJson;
 use crate::extract::{Path, Query};
 use crate::state::AppState;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post, put};
-use axum::{Json, Router};
 use linli_app::accounts::{self as acc, RegisterInput};
 use linli_app::organizations::{self as orgs, NewOrg};
 use linli_app::regions::{PersonRef, RegionView};
@@ -21,36 +20,29 @@ use linli_store::organizations::{MemberRow, OrgRow};
 use linli_store::regions::{ChildRow, HouseholdRow, RegionRow, RegionStats, ResidentRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/sms-codes", post(send_code))
-        .route("/users", post(register))
-        .route("/sessions", post(login).delete(logout_everywhere))
-        .route("/sessions/current", delete(logout))
-        .route("/me", get(me))
-        .route("/me/preferences", put(set_prefs))
-        .route("/me/household", post(join_household))
-        .route("/regions/{id}", get(region))
-        .route("/regions/{id}/roster", get(roster))
-        .route(
-            "/regions/{id}/organizations",
-            get(list_orgs).post(create_org),
-        )
-        .route("/organizations/{id}", get(org).put(update_org))
-        .route("/organizations/{id}/members", post(set_member))
-        .route(
-            "/organizations/{id}/members/{user_id}",
-            delete(remove_member),
-        )
-        .route(
-            "/organizations/{id}/membership",
-            post(join_org).delete(leave_org),
-        )
-        .route("/households/{id}/invitations", post(create_invitation))
-        .route("/roles", get(list_roles).post(grant_role))
-        .route("/roles/{id}", delete(revoke_role))
-        .route("/audit", get(list_audit))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(send_code))
+        .routes(routes!(register))
+        .routes(routes!(login, logout_everywhere))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(set_prefs))
+        .routes(routes!(join_household))
+        .routes(routes!(region))
+        .routes(routes!(roster))
+        .routes(routes!(list_orgs, create_org))
+        .routes(routes!(org, update_org))
+        .routes(routes!(set_member))
+        .routes(routes!(remove_member))
+        .routes(routes!(join_org, leave_org))
+        .routes(routes!(create_invitation))
+        .routes(routes!(list_roles, grant_role))
+        .routes(routes!(revoke_role))
+        .routes(routes!(list_audit))
 }
 
 #[derive(OpenApi)]
@@ -58,30 +50,6 @@ pub fn router() -> Router<AppState> {
     info(
         title = "Linli API",
         description = "邻里 community platform: places, people, roles, organizations."
-    ),
-    paths(
-        send_code,
-        register,
-        login,
-        logout_everywhere,
-        logout,
-        me,
-        set_prefs,
-        join_household,
-        region,
-        roster,
-        list_orgs,
-        create_org,
-        org,
-        update_org,
-        set_member,
-        join_org,
-        leave_org,
-        create_invitation,
-        list_roles,
-        grant_role,
-        revoke_role,
-        list_audit
     ),
     components(schemas(
         ApiErrorBody,
@@ -226,8 +194,8 @@ async fn login(
 
 /// Ends every session of the account, this one included.
 #[utoipa::path(delete, path = "/api/v1/sessions", responses((status = 204), (status = 401, body = ApiErrorBody)))]
-async fn logout_everywhere(ctx: Ctx, State(s): State<AppState>) -> ApiResult<StatusCode> {
-    let actor = ctx.actor().api(&ctx)?;
+async fn logout_everywhere(ctx: LoggedIn, State(s): State<AppState>) -> ApiResult<StatusCode> {
+    let actor = ctx.actor();
     acc::logout_everywhere(s.db(), actor).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -254,8 +222,8 @@ pub struct MeOut {
 
 /// The caller's account, household and roles.
 #[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = MeOut), (status = 401, body = ApiErrorBody)))]
-async fn me(ctx: Ctx, State(s): State<AppState>) -> ApiResult<Json<MeOut>> {
-    let a = ctx.actor().api(&ctx)?;
+async fn me(ctx: LoggedIn, State(s): State<AppState>) -> ApiResult<Json<MeOut>> {
+    let a = ctx.actor();
     let household = acc::my_household(s.db(), a).await.api(&ctx)?;
     Ok(Json(MeOut {
         id: a.user.id,
@@ -280,11 +248,11 @@ pub struct PrefsReq {
 #[utoipa::path(put, path = "/api/v1/me/preferences", request_body = PrefsReq,
     responses((status = 204), (status = 422, body = ApiErrorBody)))]
 async fn set_prefs(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     ApiJson(r): ApiJson<PrefsReq>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     acc::set_prefs(s.db(), a, &r.lang, r.elderly)
         .await
         .api(&ctx)?;
@@ -301,11 +269,11 @@ pub struct JoinReq {
 #[utoipa::path(post, path = "/api/v1/me/household", request_body = JoinReq,
     responses((status = 200, body = MyHousehold), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn join_household(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     ApiJson(r): ApiJson<JoinReq>,
 ) -> ApiResult<Json<MyHousehold>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(
         acc::join_household(s.db(), a, &r.code).await.api(&ctx)?,
     ))
@@ -315,12 +283,12 @@ async fn join_household(
 #[utoipa::path(get, path = "/api/v1/regions/{id}", params(("id" = i64, Path), PageParams),
     responses((status = 200, body = RegionView), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 async fn region(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Query(p): Query<PageParams>,
 ) -> ApiResult<Json<RegionView>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(
         linli_app::regions::view(s.db(), a, id, p.page(24))
             .await
@@ -339,12 +307,12 @@ pub struct RosterOut {
 #[utoipa::path(get, path = "/api/v1/regions/{id}/roster", params(("id" = i64, Path), PageParams),
     responses((status = 200, body = RosterOut), (status = 403, body = ApiErrorBody)))]
 async fn roster(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Query(p): Query<PageParams>,
 ) -> ApiResult<Json<RosterOut>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let (building, residents, total) = linli_app::regions::roster(s.db(), a, id, p.page(50))
         .await
         .api(&ctx)?;
@@ -374,12 +342,12 @@ pub struct OrgListOut {
 #[utoipa::path(get, path = "/api/v1/regions/{id}/organizations", params(("id" = i64, Path), OrgListParams),
     responses((status = 200, body = OrgListOut), (status = 403, body = ApiErrorBody)))]
 async fn list_orgs(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<OrgListParams>,
 ) -> ApiResult<Json<OrgListOut>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let page = Page::new(q.page, q.per_page, 20);
     let (organizations, total) = orgs::list(s.db(), a, id, q.kind.as_deref(), page)
         .await
@@ -403,12 +371,12 @@ pub struct NewOrgReq {
 #[utoipa::path(post, path = "/api/v1/regions/{id}/organizations", params(("id" = i64, Path)), request_body = NewOrgReq,
     responses((status = 201, body = OrgRow), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn create_org(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<NewOrgReq>,
 ) -> ApiResult<(StatusCode, Json<OrgRow>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let input = NewOrg {
         region_id: id,
         kind: &r.kind,
@@ -438,12 +406,12 @@ pub struct UpdateOrgReq {
 #[utoipa::path(put, path = "/api/v1/organizations/{id}", params(("id" = i64, Path)), request_body = UpdateOrgReq,
     responses((status = 200, body = OrgRow), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn update_org(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<UpdateOrgReq>,
 ) -> ApiResult<Json<OrgRow>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let intro = r.intro.as_deref().unwrap_or("");
     Ok(Json(
         orgs::update(s.db(), a, id, &r.name, intro)
@@ -456,12 +424,12 @@ async fn update_org(
 #[utoipa::path(get, path = "/api/v1/organizations/{id}", params(("id" = i64, Path), PageParams),
     responses((status = 200, body = OrgOut), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 async fn org(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Query(p): Query<PageParams>,
 ) -> ApiResult<Json<OrgOut>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let organization = orgs::get(s.db(), a, id).await.api(&ctx)?;
     let members = orgs::members(s.db(), a, &organization, p.page(30))
         .await
@@ -483,12 +451,12 @@ pub struct MemberReq {
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/members", params(("id" = i64, Path)), request_body = MemberReq,
     responses((status = 204), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn set_member(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<MemberReq>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     orgs::set_member(s.db(), a, id, &r.phone, &r.role)
         .await
         .api(&ctx)?;
@@ -499,11 +467,11 @@ async fn set_member(
 #[utoipa::path(delete, path = "/api/v1/organizations/{id}/members/{user_id}", params(("id" = i64, Path), ("user_id" = i64, Path)),
     responses((status = 204), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
 async fn remove_member(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path((id, user_id)): Path<(i64, i64)>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     orgs::remove_member(s.db(), a, id, user_id)
         .await
         .api(&ctx)?;
@@ -514,11 +482,11 @@ async fn remove_member(
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/membership", params(("id" = i64, Path)),
     responses((status = 204), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn join_org(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     orgs::join(s.db(), a, id).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -527,11 +495,11 @@ async fn join_org(
 #[utoipa::path(delete, path = "/api/v1/organizations/{id}/membership", params(("id" = i64, Path)),
     responses((status = 204), (status = 409, body = ApiErrorBody)))]
 async fn leave_org(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     orgs::leave(s.db(), a, id).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -546,12 +514,12 @@ pub struct InviteReq {
 #[utoipa::path(post, path = "/api/v1/households/{id}/invitations", params(("id" = i64, Path)), request_body = InviteReq,
     responses((status = 201, body = InvitationRow), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 async fn create_invitation(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<InviteReq>,
 ) -> ApiResult<(StatusCode, Json<InvitationRow>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let inv = acc::create_invitation(s.db(), a, id, r.max_uses.unwrap_or(4))
         .await
         .api(&ctx)?;
@@ -571,11 +539,11 @@ pub struct RegionParams {
 #[utoipa::path(get, path = "/api/v1/roles", params(RegionParams),
     responses((status = 200, body = Vec<GrantRow>), (status = 403, body = ApiErrorBody)))]
 async fn list_roles(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Query(q): Query<RegionParams>,
 ) -> ApiResult<Json<Vec<GrantRow>>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let region = match q.region {
         Some(r) => r,
         None => a
@@ -605,11 +573,11 @@ pub struct GrantReq {
 #[utoipa::path(post, path = "/api/v1/roles", request_body = GrantReq,
     responses((status = 201, body = GrantRow), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn grant_role(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     ApiJson(r): ApiJson<GrantReq>,
 ) -> ApiResult<(StatusCode, Json<GrantRow>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok((
         StatusCode::CREATED,
         Json(
@@ -624,11 +592,11 @@ async fn grant_role(
 #[utoipa::path(delete, path = "/api/v1/roles/{id}", params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 async fn revoke_role(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     roles::revoke(s.db(), a, id).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -637,11 +605,11 @@ async fn revoke_role(
 #[utoipa::path(get, path = "/api/v1/audit", params(RegionParams),
     responses((status = 200, body = Vec<AuditRow>), (status = 403, body = ApiErrorBody)))]
 async fn list_audit(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Query(q): Query<RegionParams>,
 ) -> ApiResult<Json<Vec<AuditRow>>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(
         audit::list(s.db(), a, q.region, Page::new(q.page, q.per_page, 50))
             .await

@@ -2,7 +2,7 @@
 //! log. Officers see only the nodes they administer.
 
 use super::Pager;
-use crate::ctx::{Ctx, Layout};
+use crate::ctx::{Ctx, Layout, LoggedIn};
 use crate::error::{OrPage, PageError};
 use crate::extract::PageForm;
 use crate::extract::{Path, Query};
@@ -72,12 +72,12 @@ struct RolesPage {
 }
 
 async fn roles_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Query(q): Query<RegionQuery>,
 ) -> Result<RolesPage, PageError> {
     let region = admin_region(&ctx, &state, q.region).await?;
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let page = Page::new(q.page, None, 50);
     let grants = roles::list(state.db(), actor, region.id, page)
         .await
@@ -111,11 +111,11 @@ struct GrantForm {
 }
 
 async fn grant(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     PageForm(f): PageForm<GrantForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let g = roles::grant(state.db(), actor, &f.phone, f.region_id, &f.role)
         .await
         .page(&ctx)?;
@@ -131,12 +131,12 @@ struct RevokeForm {
 }
 
 async fn revoke(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<RevokeForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     roles::revoke(state.db(), actor, id).await.page(&ctx)?;
     Ok(Redirect::to(&match f.back_region {
         Some(r) => format!("/admin/roles?region={r}"),
@@ -154,12 +154,12 @@ struct AuditPage {
 }
 
 async fn audit_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Query(q): Query<RegionQuery>,
 ) -> Result<AuditPage, PageError> {
     let region = admin_region(&ctx, &state, q.region).await?;
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let page = Page::new(q.page, None, 50);
     let rows = audit::list(state.db(), actor, q.region, page)
         .await
@@ -198,11 +198,11 @@ struct JobsPage {
 /// The background job queue: counts per kind and status, the jobs newest first, and a
 /// retry button on the dead ones (platform administrators).
 async fn jobs_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Query(q): Query<JobsQuery>,
 ) -> Result<JobsPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let page = Page::new(q.page, None, 50);
     let status = q.status.unwrap_or_default();
     let (counts, jobs) = linli_app::jobs::overview(state.db(), actor, Some(&status), page)
@@ -225,11 +225,11 @@ async fn jobs_page(
 }
 
 async fn retry_job(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     linli_app::jobs::retry(state.db(), actor, id)
         .await
         .page(&ctx)?;

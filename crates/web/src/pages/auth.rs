@@ -3,7 +3,7 @@
 
 use crate::client::ClientAddr;
 use crate::cookies::{ELDERLY_COOKIE, LANG_COOKIE, SESSION_COOKIE, set_cookie};
-use crate::ctx::{Ctx, Layout};
+use crate::ctx::{Ctx, Layout, LoggedIn};
 use crate::error::{OrPage, PageError};
 use crate::extract::PageForm;
 use crate::extract::Query;
@@ -223,8 +223,11 @@ async fn login_by_code(
 
 /// Ends every session of the account, this one included ("log out everywhere", for a
 /// lost phone or a shared computer).
-async fn logout_everywhere(ctx: Ctx, State(state): State<AppState>) -> Result<Response, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+async fn logout_everywhere(
+    ctx: LoggedIn,
+    State(state): State<AppState>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor();
     acc::logout_everywhere(state.db(), actor).await.page(&ctx)?;
     Ok((
         AppendHeaders([(
@@ -417,11 +420,11 @@ struct JoinForm {
 }
 
 async fn join(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     PageForm(f): PageForm<JoinForm>,
 ) -> Result<Response, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     match acc::join_household(state.db(), actor, &f.code).await {
         Ok(h) => Ok(Redirect::to(&format!("/regions/{}", h.building_id)).into_response()),
         Err(e) => {

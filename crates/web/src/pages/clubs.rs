@@ -3,7 +3,7 @@
 //! the organizer's attendance list and the check-in QR code shown at the door.
 
 use super::PageQuery;
-use crate::ctx::{Ctx, Layout};
+use crate::ctx::{Layout, LoggedIn};
 use crate::error::{OrPage, PageError};
 use crate::extract::{PageForm, Path, Query};
 use crate::state::AppState;
@@ -61,12 +61,12 @@ struct StageForm {
 }
 
 async fn change_stage(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<StageForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::change_stage(
         state.db(),
         actor,
@@ -89,12 +89,12 @@ struct ListPage {
 }
 
 async fn list_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<PageQuery>,
 ) -> Result<ListPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let (org, activities) = app::of_org(state.db(), actor, id, Page::new(q.page, None, 30))
         .await
         .page(&ctx)?;
@@ -139,12 +139,12 @@ fn optional_fen(s: &Option<String>) -> Result<Option<Fen>, AppError> {
 }
 
 async fn create(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<ActivityForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let a = NewActivity {
         title: &f.title,
         description: f.description.as_deref().unwrap_or(""),
@@ -174,11 +174,11 @@ struct ActivityPage {
 }
 
 async fn activity_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<ActivityPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let v = app::get(state.db(), actor, id).await.page(&ctx)?;
     let (qr_svg, checkin_url) = match &v.checkin_code {
         Some(code) => {
@@ -210,21 +210,21 @@ async fn activity_page(
 }
 
 async fn sign_up(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::sign_up(state.db(), actor, id).await.page(&ctx)?;
     Ok(Redirect::to(&format!("/activities/{id}")))
 }
 
 async fn cancel(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::cancel(state.db(), actor, id).await.page(&ctx)?;
     Ok(Redirect::to(&format!("/activities/{id}")))
 }
@@ -235,12 +235,12 @@ struct CapacityForm {
 }
 
 async fn capacity(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<CapacityForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::set_capacity(state.db(), actor, id, f.capacity)
         .await
         .page(&ctx)?;
@@ -248,11 +248,11 @@ async fn capacity(
 }
 
 async fn paid(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path((id, user_id)): Path<(i64, i64)>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::mark_paid(state.db(), actor, id, user_id)
         .await
         .page(&ctx)?;
@@ -274,12 +274,12 @@ struct CodeQuery {
 
 /// Where the QR code at the door leads: one button to check in.
 async fn checkin_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<CodeQuery>,
 ) -> Result<CheckinPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let v = app::get(state.db(), actor, id).await.page(&ctx)?;
     Ok(CheckinPage {
         l: ctx.layout(),
@@ -294,12 +294,12 @@ struct CheckinForm {
 }
 
 async fn check_in(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<CheckinForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::check_in(state.db(), actor, id, &f.code)
         .await
         .page(&ctx)?;
@@ -307,12 +307,12 @@ async fn check_in(
 }
 
 async fn add_cost(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     mp: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let up = super::money::read_upload(mp).await.page(&ctx)?;
     let amount = Fen::parse_yuan(up.get("amount"))
         .map_err(AppError::from)
@@ -324,11 +324,11 @@ async fn add_cost(
 }
 
 async fn settle(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::settle(state.db(), actor, id).await.page(&ctx)?;
     Ok(Redirect::to(&format!("/activities/{id}")))
 }
@@ -343,12 +343,12 @@ struct MeetingsPage {
 }
 
 async fn meetings_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<PageQuery>,
 ) -> Result<MeetingsPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let meetings = app::meetings(state.db(), actor, id, Page::new(q.page, None, 30))
         .await
         .page(&ctx)?;
@@ -367,12 +367,12 @@ struct MeetingForm {
 }
 
 async fn create_meeting(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<MeetingForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let m = app::create_meeting(state.db(), actor, id, &f.title, &f.held_on)
         .await
         .page(&ctx)?;
@@ -389,11 +389,11 @@ struct MeetingPage {
 }
 
 async fn meeting_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<MeetingPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let (m, shares) = app::meeting(state.db(), actor, id).await.page(&ctx)?;
     let my_clubs = linli_app::grants::applicants(state.db(), actor)
         .await
@@ -407,12 +407,12 @@ async fn meeting_page(
 }
 
 async fn share(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     mp: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let up = super::money::read_upload(mp).await.page(&ctx)?;
     let money = optional_fen(&Some(up.get("money_used").to_string())).page(&ctx)?;
     let org: i64 = up.get("org_id").parse().unwrap_or(0);
@@ -452,11 +452,11 @@ struct GrowthPage {
 }
 
 async fn growth_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<GrowthPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let region = linli_app::regions::readable(state.db(), actor, id)
         .await
         .page(&ctx)?;
@@ -511,12 +511,12 @@ struct ReviewForm {
 }
 
 async fn review(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<ReviewForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::review(state.db(), actor, id, &f.review)
         .await
         .page(&ctx)?;
@@ -524,11 +524,11 @@ async fn review(
 }
 
 async fn publish(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::publish(state.db(), actor, id).await.page(&ctx)?;
     Ok(Redirect::to(&format!("/activities/{id}")))
 }

@@ -2,7 +2,7 @@
 //! each grant's page with its budget, votes, timeline and the next step's form.
 
 use super::PageQuery;
-use crate::ctx::{Ctx, Layout};
+use crate::ctx::{Layout, LoggedIn};
 use crate::error::{OrPage, PageError};
 use crate::extract::{PageForm, Path, Query};
 use crate::state::AppState;
@@ -50,12 +50,12 @@ struct ListPage {
 }
 
 async fn list_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<PageQuery>,
 ) -> Result<ListPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let (org, grants, rules) = app::list(state.db(), actor, id, Page::new(q.page, None, 30))
         .await
         .page(&ctx)?;
@@ -79,12 +79,12 @@ async fn list_page(
 /// The application form sends `title`, `purpose`, `applicant`, and budget lines as
 /// `item1`/`amount1` … `item5`/`amount5` (empty rows skipped).
 async fn apply(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<HashMap<String, String>>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
     let mut lines = vec![];
     for i in 1..=20 {
@@ -118,12 +118,12 @@ struct RuleForm {
 }
 
 async fn set_rule(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<RuleForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let max = Fen::parse_yuan(&f.max_amount)
         .map_err(AppError::from)
         .page(&ctx)?;
@@ -143,11 +143,11 @@ struct GrantPage {
 }
 
 async fn grant_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<GrantPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let v = app::view(state.db(), actor, id).await.page(&ctx)?;
     Ok(GrantPage {
         l: ctx.layout(),
@@ -167,12 +167,12 @@ struct CommentForm {
 }
 
 async fn comment(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<CommentForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::comment(state.db(), actor, id, &f.body)
         .await
         .page(&ctx)?;
@@ -186,12 +186,12 @@ struct VoteForm {
 }
 
 async fn vote(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<VoteForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::vote(
         state.db(),
         actor,
@@ -210,12 +210,12 @@ struct DisburseForm {
 }
 
 async fn disburse(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<DisburseForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::disburse(state.db(), actor, id, &f.from)
         .await
         .page(&ctx)?;
@@ -223,12 +223,12 @@ async fn disburse(
 }
 
 async fn report(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let up = super::money::read_upload(mp).await.page(&ctx)?;
     let line = ReportLine {
         item: up.get("item"),
@@ -243,11 +243,11 @@ async fn report(
 }
 
 async fn close(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::close(state.db(), actor, id).await.page(&ctx)?;
     Ok(Redirect::to(&format!("/grants/{id}")))
 }

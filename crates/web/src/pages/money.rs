@@ -4,7 +4,7 @@
 
 use super::upload::{self, FileField, Upload};
 use super::{PageQuery, Pager};
-use crate::ctx::{Ctx, Layout};
+use crate::ctx::{Ctx, Layout, LoggedIn};
 use crate::error::{OrPage, PageError};
 use crate::extract::{PageForm, Path, Query};
 use crate::state::AppState;
@@ -122,12 +122,12 @@ fn ledger_template(ctx: &Ctx, v: LedgerView, page: Page, error: Option<String>) 
 }
 
 async fn ledger_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<PageQuery>,
 ) -> Result<LedgerPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let page = Page::new(q.page, None, 20);
     let v = app::ledger(state.db(), actor, id, page).await.page(&ctx)?;
     Ok(ledger_template(&ctx, v, page, None))
@@ -135,12 +135,12 @@ async fn ledger_page(
 
 /// The simple posting form: one debit, one credit, an amount in yuan, an optional receipt.
 async fn post_txn(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let db = state.db();
     let result = async {
         let up = read_upload(mp).await?;
@@ -177,12 +177,12 @@ struct CloseForm {
 }
 
 async fn close(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<CloseForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::close_through(state.db(), actor, id, &f.through)
         .await
         .page(&ctx)?;
@@ -195,12 +195,12 @@ struct ReverseForm {
 }
 
 async fn reverse(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<ReverseForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let t = app::reverse(state.db(), actor, id, &f.reason)
         .await
         .page(&ctx)?;
@@ -221,11 +221,11 @@ struct VerifyPage {
 }
 
 async fn verify_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<VerifyPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let (org, r) = app::verify_org(state.db(), actor, id).await.page(&ctx)?;
     Ok(VerifyPage {
         l: ctx.layout(),
@@ -269,12 +269,12 @@ fn shift_month(month: &str, delta: i32) -> String {
 }
 
 async fn statement_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<MonthQuery>,
 ) -> Result<StatementPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let s = match (&q.from, &q.to) {
         (Some(from), Some(to)) => app::statement_for_period(state.db(), actor, id, from, to).await,
         _ => {
@@ -319,11 +319,11 @@ async fn statement_page(
 /// A receipt (or a life-meeting photo), served as stored; `nosniff` and an attachment disposition for anything
 /// but images keep a crafted file from running as a page.
 async fn voucher(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let v = app::voucher(state.db(), actor, id).await.page(&ctx)?;
     let disposition = if v.mime.starts_with("image/") {
         "inline"
@@ -390,12 +390,12 @@ async fn claims_page(
 }
 
 async fn file_claim(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let result = async {
         let up = read_upload(mp).await?;
         let claim = app::NewClaim {
@@ -429,12 +429,12 @@ struct DecideForm {
 }
 
 async fn decide_claim(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<DecideForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let c = app::decide_claim(
         state.db(),
         actor,
@@ -453,12 +453,12 @@ struct PayForm {
 }
 
 async fn pay_claim(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<PayForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let c = app::pay_claim(state.db(), actor, id, &f.from)
         .await
         .page(&ctx)?;
@@ -476,12 +476,12 @@ struct DonationsPage {
 }
 
 async fn donations_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<PageQuery>,
 ) -> Result<DonationsPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let page = Page::new(q.page, None, 30);
     let (org, donations) = app::donations(state.db(), actor, id, page)
         .await
@@ -511,12 +511,12 @@ struct DonationForm {
 }
 
 async fn record_donation(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<DonationForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let amount = match f.kind.as_str() {
         "money" => Some(
             Fen::parse_yuan(f.amount.as_deref().unwrap_or(""))
@@ -557,11 +557,11 @@ struct ReceiptPage {
 }
 
 async fn receipt_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<ReceiptPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let (org, d) = app::donation_receipt(state.db(), actor, id)
         .await
         .page(&ctx)?;

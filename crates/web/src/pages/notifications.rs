@@ -1,7 +1,7 @@
 //! The caller's notifications, and which kinds they receive.
 
 use super::Pager;
-use crate::ctx::{Ctx, Layout};
+use crate::ctx::{Layout, LoggedIn};
 use crate::error::{OrPage, PageError};
 use crate::extract::{PageForm, Query};
 use crate::state::AppState;
@@ -42,11 +42,11 @@ struct NoticeQuery {
 /// The caller's notifications, newest first; opening the page marks them read (the
 /// unread ones are still marked as new on this view). Below them, the kinds to receive.
 async fn notifications_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<NotificationsPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let page = Page::new(q.page, None, 30);
     let (items, unread) = app::mine(state.db(), actor, page).await.page(&ctx)?;
     if unread > 0 {
@@ -74,11 +74,11 @@ async fn notifications_page(
 }
 
 async fn save_settings(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     PageForm(fields): PageForm<Vec<(String, String)>>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     // The checked kinds arrive as repeated `kind` fields.
     let kinds: Vec<String> = fields
         .into_iter()

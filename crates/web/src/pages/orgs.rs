@@ -2,7 +2,7 @@
 //! leaving, and setting a member's role.
 
 use super::{PageQuery, Pager};
-use crate::ctx::{Ctx, Layout};
+use crate::ctx::{Layout, LoggedIn};
 use crate::error::{OrPage, PageError};
 use crate::extract::PageForm;
 use crate::extract::{Path, Query};
@@ -54,12 +54,12 @@ struct ListQuery {
 }
 
 async fn list_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<ListQuery>,
 ) -> Result<ListPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let page = Page::new(q.page, None, 20);
     let kind = q.kind.unwrap_or_default();
     let region = linli_app::regions::readable(state.db(), actor, id)
@@ -88,11 +88,11 @@ struct NewPage {
 }
 
 async fn new_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<NewPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let region = linli_app::regions::readable(state.db(), actor, id)
         .await
         .page(&ctx)?;
@@ -116,12 +116,12 @@ struct NewForm {
 }
 
 async fn create(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<NewForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let input = NewOrg {
         region_id: id,
         kind: &f.kind,
@@ -150,12 +150,12 @@ struct OrgPage {
 }
 
 async fn org_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<PageQuery>,
 ) -> Result<OrgPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let db = state.db();
     let page = Page::new(q.page, None, 30);
     let org = app::get(db, actor, id).await.page(&ctx)?;
@@ -201,12 +201,12 @@ struct EditForm {
 }
 
 async fn edit(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<EditForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::update(
         state.db(),
         actor,
@@ -220,21 +220,21 @@ async fn edit(
 }
 
 async fn join(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::join(state.db(), actor, id).await.page(&ctx)?;
     Ok(Redirect::to(&format!("/orgs/{id}")))
 }
 
 async fn leave(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::leave(state.db(), actor, id).await.page(&ctx)?;
     Ok(Redirect::to(&format!("/orgs/{id}")))
 }
@@ -246,12 +246,12 @@ struct MemberForm {
 }
 
 async fn set_member(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<MemberForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::set_member(state.db(), actor, id, &f.phone, &f.role)
         .await
         .page(&ctx)?;
@@ -259,11 +259,11 @@ async fn set_member(
 }
 
 async fn remove_member(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path((id, user_id)): Path<(i64, i64)>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::remove_member(state.db(), actor, id, user_id)
         .await
         .page(&ctx)?;

@@ -2,7 +2,7 @@
 //! codes with their printable QR code.
 
 use super::{PageQuery, Pager};
-use crate::ctx::{Ctx, Layout};
+use crate::ctx::{Layout, LoggedIn};
 use crate::error::{OrPage, PageError};
 use crate::extract::PageForm;
 use crate::extract::{Path, Query};
@@ -47,12 +47,12 @@ struct HouseholdsPartial {
 }
 
 async fn region_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let page = Page::new(q.page, None, 24);
     let v = linli_app::regions::view(state.db(), actor, id, page)
         .await
@@ -89,12 +89,12 @@ struct RosterPage {
 }
 
 async fn roster_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<PageQuery>,
 ) -> Result<RosterPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let page = Page::new(q.page, None, 50);
     let (building, rows, total) = linli_app::regions::roster(state.db(), actor, id, page)
         .await
@@ -116,11 +116,11 @@ struct InvitationsPage {
 }
 
 async fn invitations_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<InvitationsPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let invitations = acc::invitations_of_household(state.db(), actor, id)
         .await
         .page(&ctx)?;
@@ -140,12 +140,12 @@ struct InviteForm {
 }
 
 async fn create_invitation(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<InviteForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let inv = acc::create_invitation(state.db(), actor, id, f.max_uses.unwrap_or(4))
         .await
         .page(&ctx)?;
@@ -164,11 +164,11 @@ struct InvitationPage {
 
 /// A printable sheet: the code in large letters and a QR code to the join page.
 async fn invitation_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<InvitationPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let inv = acc::invitation(state.db(), actor, &code).await.page(&ctx)?;
     let display = format!("{}-{}", &inv.code[..4], &inv.code[4..]);
     let base = if state.config.public_url.is_empty() {

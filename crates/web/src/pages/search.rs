@@ -2,8 +2,8 @@
 //! organizations now), results labelled by kind with the matched words marked.
 
 use super::Pager;
-use crate::ctx::{Ctx, Layout};
-use crate::error::{OrPage, PageError, urlencode};
+use crate::ctx::{Layout, LoggedIn};
+use crate::error::{PageError, urlencode};
 use crate::extract::Query;
 use crate::state::AppState;
 use askama::Template;
@@ -60,11 +60,11 @@ struct SearchQuery {
 }
 
 async fn search_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Query(q): Query<SearchQuery>,
 ) -> Result<(StatusCode, SearchPage), PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let page = Page::new(q.page, None, 20);
     let text = q.q.unwrap_or_default();
     let kind = q.kind.unwrap_or_default();

@@ -1,51 +1,49 @@
 //! Deliberation API: action items, progress notes and the accountability list of a node.
 
 use crate::api::common::ApiResult;
-use crate::ctx::Ctx;
+use crate::ctx::LoggedIn;
 use crate::error::{ApiErrorBody, OrPage};
 use crate::extract::{ApiJson, Path};
 use crate::state::AppState;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use linli_app::deliberation::actions::{self as app, ActionView, Decision, ItemView, NewAction};
 use linli_store::deliberation::actions::{ActionRow, DecidedIssueRow, NoteRow};
 use serde::Deserialize;
 use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/regions/{id}/decisions", get(decisions))
-        .route("/decisions/{id}/actions", post(create))
-        .route("/actions/{id}", get(action))
-        .route("/actions/{id}/progress", post(progress))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(decisions))
+        .routes(routes!(create))
+        .routes(routes!(action))
+        .routes(routes!(progress))
 }
 
 #[derive(OpenApi)]
-#[openapi(
-    paths(decisions, create, action, progress),
-    components(schemas(
-        Decision,
-        ItemView,
-        DecidedIssueRow,
-        ActionRow,
-        ActionView,
-        NoteRow,
-        ActionReq,
-        ProgressReq
-    ))
-)]
+#[openapi(components(schemas(
+    Decision,
+    ItemView,
+    DecidedIssueRow,
+    ActionRow,
+    ActionView,
+    NoteRow,
+    ActionReq,
+    ProgressReq
+)))]
 pub struct Doc;
 
 /// Every decided, in-action and done issue at and below a node with its items.
 #[utoipa::path(get, path = "/api/v1/regions/{id}/decisions", params(("id" = i64, Path)), responses((status = 200, body = Vec<Decision>)))]
 async fn decisions(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<Decision>>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(app::accountability(s.db(), a, id).await.api(&ctx)?.1))
 }
 
@@ -63,12 +61,12 @@ pub struct ActionReq {
 #[utoipa::path(post, path = "/api/v1/decisions/{id}/actions", params(("id" = i64, Path, description = "the issue")),
     request_body = ActionReq, responses((status = 201, body = ActionRow), (status = 422, body = ApiErrorBody)))]
 async fn create(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<ActionReq>,
 ) -> ApiResult<(StatusCode, Json<ActionRow>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let row = app::create(
         s.db(),
         a,
@@ -88,11 +86,11 @@ async fn create(
 /// An action item with its progress notes.
 #[utoipa::path(get, path = "/api/v1/actions/{id}", params(("id" = i64, Path)), responses((status = 200, body = ActionView)))]
 async fn action(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<ActionView>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(app::get(s.db(), a, id).await.api(&ctx)?))
 }
 
@@ -109,12 +107,12 @@ pub struct ProgressReq {
 #[utoipa::path(post, path = "/api/v1/actions/{id}/progress", params(("id" = i64, Path)), request_body = ProgressReq,
     responses((status = 200, body = ActionView), (status = 422, body = ApiErrorBody)))]
 async fn progress(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<ProgressReq>,
 ) -> ApiResult<Json<ActionView>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(
         app::progress(
             s.db(),

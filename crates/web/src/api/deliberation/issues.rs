@@ -1,15 +1,14 @@
 //! Deliberation API: issues, their support, thread, moderation and photos.
 
 use crate::api::common::{ApiResult, PageParams, UploadParams, content_type};
-use crate::ctx::Ctx;
+use crate::ctx::LoggedIn;
 use crate::error::{ApiErrorBody, OrPage};
 use crate::extract::{ApiJson, Path, Query};
 use crate::state::AppState;
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use linli_app::Page;
 use linli_app::deliberation::issues::{
     self as app, IssueView, NewIssue, PHOTO_MAX_BYTES, Photo, PostView, Posted, THREAD_PAGE, Thread,
@@ -17,61 +16,41 @@ use linli_app::deliberation::issues::{
 use linli_store::deliberation::issues::{EventRow, IssueRow, PostRow, ReportedRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/regions/{id}/issues", get(list).post(raise))
-        .route("/regions/{id}/reported-posts", get(reported))
-        .route("/issues/{id}", get(issue))
-        .route("/issues/{id}/support", post(support))
-        .route("/issues/{id}/status", post(set_status))
-        .route("/issues/{id}/posts", get(thread).post(reply))
-        .route(
-            "/issues/{id}/photos",
-            post(issue_photo).layer(DefaultBodyLimit::max(PHOTO_MAX_BYTES + 1024)),
-        )
-        .route(
-            "/posts/{id}/photos",
-            post(post_photo).layer(DefaultBodyLimit::max(PHOTO_MAX_BYTES + 1024)),
-        )
-        .route("/posts/{id}/reports", post(report))
-        .route("/posts/{id}/hide", post(hide))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, raise))
+        .routes(routes!(reported))
+        .routes(routes!(issue))
+        .routes(routes!(support))
+        .routes(routes!(set_status))
+        .routes(routes!(thread, reply))
+        .routes(routes!(issue_photo).layer(DefaultBodyLimit::max(PHOTO_MAX_BYTES + 1024)))
+        .routes(routes!(post_photo).layer(DefaultBodyLimit::max(PHOTO_MAX_BYTES + 1024)))
+        .routes(routes!(report))
+        .routes(routes!(hide))
 }
 
 #[derive(OpenApi)]
-#[openapi(
-    paths(
-        list,
-        raise,
-        reported,
-        issue,
-        support,
-        set_status,
-        thread,
-        reply,
-        issue_photo,
-        post_photo,
-        report,
-        hide
-    ),
-    components(schemas(
-        IssueRow,
-        IssueList,
-        IssueReq,
-        IssueView,
-        EventRow,
-        StatusReq,
-        Thread,
-        PostView,
-        PostRow,
-        PostReq,
-        Posted,
-        ReasonReq,
-        PhotoOut,
-        IssueOf,
-        ReportedRow,
-    ))
-)]
+#[openapi(components(schemas(
+    IssueRow,
+    IssueList,
+    IssueReq,
+    IssueView,
+    EventRow,
+    StatusReq,
+    Thread,
+    PostView,
+    PostRow,
+    PostReq,
+    Posted,
+    ReasonReq,
+    PhotoOut,
+    IssueOf,
+    ReportedRow,
+)))]
 pub struct Doc;
 
 #[derive(Deserialize, IntoParams)]
@@ -94,12 +73,12 @@ pub struct IssueList {
 #[utoipa::path(get, path = "/api/v1/regions/{id}/issues", params(("id" = i64, Path), ListParams),
     responses((status = 200, body = IssueList), (status = 403, body = ApiErrorBody)))]
 async fn list(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Query(p): Query<ListParams>,
 ) -> ApiResult<Json<IssueList>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let (_, items, total) = app::list(
         s.db(),
         a,
@@ -117,11 +96,11 @@ async fn list(
 #[utoipa::path(get, path = "/api/v1/regions/{id}/reported-posts", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<ReportedRow>), (status = 403, body = ApiErrorBody)))]
 async fn reported(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<ReportedRow>>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(app::reported(s.db(), a, id).await.api(&ctx)?))
 }
 
@@ -141,12 +120,12 @@ pub struct IssueReq {
     responses((status = 201, body = IssueRow), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody),
         (status = 429, body = ApiErrorBody)))]
 async fn raise(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<IssueReq>,
 ) -> ApiResult<(StatusCode, Json<IssueRow>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let i = app::raise(
         s.db(),
         a,
@@ -168,11 +147,11 @@ async fn raise(
 #[utoipa::path(get, path = "/api/v1/issues/{id}", params(("id" = i64, Path)),
     responses((status = 200, body = IssueView), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 async fn issue(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<IssueView>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(app::view(s.db(), a, id).await.api(&ctx)?))
 }
 
@@ -180,11 +159,11 @@ async fn issue(
 #[utoipa::path(post, path = "/api/v1/issues/{id}/support", params(("id" = i64, Path)),
     responses((status = 200, body = IssueRow), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn support(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<IssueRow>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(app::support(s.db(), a, id).await.api(&ctx)?))
 }
 
@@ -200,12 +179,12 @@ pub struct StatusReq {
 #[utoipa::path(post, path = "/api/v1/issues/{id}/status", params(("id" = i64, Path)), request_body = StatusReq,
     responses((status = 200, body = IssueRow), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn set_status(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<StatusReq>,
 ) -> ApiResult<Json<IssueRow>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(
         app::set_status(s.db(), a, id, &r.to, r.reason.as_deref().unwrap_or(""))
             .await
@@ -217,12 +196,12 @@ async fn set_status(
 #[utoipa::path(get, path = "/api/v1/issues/{id}/posts", params(("id" = i64, Path), PageParams),
     responses((status = 200, body = Thread), (status = 403, body = ApiErrorBody)))]
 async fn thread(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Query(p): Query<PageParams>,
 ) -> ApiResult<Json<Thread>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(
         app::thread(s.db(), a, id, Page::new(p.page, p.per_page, THREAD_PAGE))
             .await
@@ -243,12 +222,12 @@ pub struct PostReq {
     responses((status = 201, body = Posted), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody),
         (status = 429, body = ApiErrorBody)))]
 async fn reply(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<PostReq>,
 ) -> ApiResult<(StatusCode, Json<Posted>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let p = app::reply(s.db(), a, id, &r.text, r.quote_id, vec![])
         .await
         .api(&ctx)?;
@@ -266,14 +245,14 @@ pub struct PhotoOut {
 #[utoipa::path(post, path = "/api/v1/issues/{id}/photos", params(("id" = i64, Path), UploadParams),
     responses((status = 201, body = PhotoOut), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn issue_photo(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<UploadParams>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<PhotoOut>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let photo = Photo {
         filename: q.filename.as_deref().unwrap_or("photo"),
         mime: content_type(&headers),
@@ -287,14 +266,14 @@ async fn issue_photo(
 #[utoipa::path(post, path = "/api/v1/posts/{id}/photos", params(("id" = i64, Path), UploadParams),
     responses((status = 201, body = PhotoOut), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn post_photo(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<UploadParams>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<PhotoOut>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let issue = app::issue_of_post(s.db(), a, id).await.api(&ctx)?;
     let photo = Photo {
         filename: q.filename.as_deref().unwrap_or("photo"),
@@ -323,12 +302,12 @@ pub struct IssueOf {
 #[utoipa::path(post, path = "/api/v1/posts/{id}/reports", params(("id" = i64, Path)), request_body = ReasonReq,
     responses((status = 201, body = IssueOf), (status = 409, body = ApiErrorBody)))]
 async fn report(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<ReasonReq>,
 ) -> ApiResult<(StatusCode, Json<IssueOf>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let issue_id = app::report(s.db(), a, id, r.reason.as_deref().unwrap_or(""))
         .await
         .api(&ctx)?;
@@ -339,12 +318,12 @@ async fn report(
 #[utoipa::path(post, path = "/api/v1/posts/{id}/hide", params(("id" = i64, Path)), request_body = ReasonReq,
     responses((status = 200, body = IssueOf), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn hide(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<ReasonReq>,
 ) -> ApiResult<Json<IssueOf>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let issue_id = app::hide(s.db(), a, id, r.reason.as_deref().unwrap_or(""))
         .await
         .api(&ctx)?;

@@ -6,11 +6,11 @@ mod sittings;
 mod votes;
 
 use crate::state::AppState;
-use axum::Router;
 use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(issues::router())
         .merge(sittings::router())
         .merge(votes::router())

@@ -2,14 +2,13 @@
 //! quorum, motions, the speaking queue and minutes.
 
 use crate::api::common::ApiResult;
-use crate::ctx::Ctx;
+use crate::ctx::LoggedIn;
 use crate::error::{ApiErrorBody, OrPage};
 use crate::extract::{ApiJson, Path};
 use crate::state::AppState;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use linli_app::Page;
 use linli_app::deliberation::bodies::{self as bodies, BodyView, NewBody, NewMember};
 use linli_app::deliberation::sittings::{
@@ -21,86 +20,62 @@ use linli_store::deliberation::sittings::{
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/regions/{id}/bodies", get(list_bodies).post(create_body))
-        .route("/bodies/{id}", get(body))
-        .route("/bodies/{id}/members", post(add_member))
-        .route("/bodies/{id}/sittings", post(schedule))
-        .route("/sittings/{id}", get(sitting))
-        .route("/sittings/{id}/agenda", post(add_agenda))
-        .route("/sittings/{id}/agenda/{issue_id}", delete(remove_agenda))
-        .route("/sittings/{id}/agenda/{issue_id}/move", post(move_agenda))
-        .route("/sittings/{id}/status", post(set_status))
-        .route("/sittings/{id}/attendance", post(attend))
-        .route("/sittings/{id}/motions", post(move_motion))
-        .route("/motions/{id}/second", post(second))
-        .route("/motions/{id}/withdrawal", post(withdraw))
-        .route("/motions/{id}/vote", post(put_to_vote))
-        .route("/sittings/{id}/speakers", post(ask_to_speak))
-        .route("/sittings/{id}/speakers/next", post(next_speaker))
-        .route("/sittings/{id}/speakers/end", post(end_speech))
-        .route("/sittings/{id}/minutes", axum::routing::put(save_minutes))
-        .route("/sittings/{id}/minutes/draft", post(draft_minutes))
-        .route("/sittings/{id}/minutes/approval", post(approve_minutes))
-        .route("/sittings/{id}/minutes/publication", post(publish_minutes))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_bodies, create_body))
+        .routes(routes!(body))
+        .routes(routes!(add_member))
+        .routes(routes!(schedule))
+        .routes(routes!(sitting))
+        .routes(routes!(add_agenda))
+        .routes(routes!(remove_agenda))
+        .routes(routes!(move_agenda))
+        .routes(routes!(set_status))
+        .routes(routes!(attend))
+        .routes(routes!(move_motion))
+        .routes(routes!(second))
+        .routes(routes!(withdraw))
+        .routes(routes!(put_to_vote))
+        .routes(routes!(ask_to_speak))
+        .routes(routes!(next_speaker))
+        .routes(routes!(end_speech))
+        .routes(routes!(save_minutes))
+        .routes(routes!(draft_minutes))
+        .routes(routes!(approve_minutes))
+        .routes(routes!(publish_minutes))
 }
 
 #[derive(OpenApi)]
-#[openapi(
-    paths(
-        list_bodies,
-        create_body,
-        body,
-        add_member,
-        schedule,
-        sitting,
-        add_agenda,
-        remove_agenda,
-        move_agenda,
-        set_status,
-        attend,
-        move_motion,
-        second,
-        withdraw,
-        put_to_vote,
-        ask_to_speak,
-        next_speaker,
-        end_speech,
-        save_minutes,
-        draft_minutes,
-        approve_minutes,
-        publish_minutes
-    ),
-    components(schemas(
-        BodyReq,
-        BodyRow,
-        BodyView,
-        MemberReq,
-        MemberRow,
-        SittingReq,
-        Scheduled,
-        SittingRow,
-        SittingView,
-        AgendaRow,
-        AttendanceRow,
-        QuorumView,
-        MotionRow,
-        MotionView,
-        SpeechRow,
-        IssueReq,
-        MoveReq,
-        StatusReq,
-        AttendReq,
-        MotionReq,
-        MotionCreated,
-        VoteReq,
-        VoteCreated,
-        MinutesReq,
-        MinutesOut
-    ))
-)]
+#[openapi(components(schemas(
+    BodyReq,
+    BodyRow,
+    BodyView,
+    MemberReq,
+    MemberRow,
+    SittingReq,
+    Scheduled,
+    SittingRow,
+    SittingView,
+    AgendaRow,
+    AttendanceRow,
+    QuorumView,
+    MotionRow,
+    MotionView,
+    SpeechRow,
+    IssueReq,
+    MoveReq,
+    StatusReq,
+    AttendReq,
+    MotionReq,
+    MotionCreated,
+    VoteReq,
+    VoteCreated,
+    MinutesReq,
+    MinutesOut
+)))]
 pub struct Doc;
 
 #[derive(Deserialize, ToSchema)]
@@ -118,11 +93,11 @@ pub struct BodyReq {
 /// The bodies at and below a node.
 #[utoipa::path(get, path = "/api/v1/regions/{id}/bodies", params(("id" = i64, Path)), responses((status = 200, body = Vec<BodyRow>)))]
 async fn list_bodies(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<BodyRow>>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(
         bodies::of_region(s.db(), a, id, Page::new(None, Some(200), 200))
             .await
@@ -135,12 +110,12 @@ async fn list_bodies(
 #[utoipa::path(post, path = "/api/v1/regions/{id}/bodies", params(("id" = i64, Path)), request_body = BodyReq,
     responses((status = 201, body = BodyRow), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn create_body(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<BodyReq>,
 ) -> ApiResult<(StatusCode, Json<BodyRow>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let b = bodies::create(
         s.db(),
         a,
@@ -162,11 +137,11 @@ async fn create_body(
 /// A body with its current and former members and its sittings.
 #[utoipa::path(get, path = "/api/v1/bodies/{id}", params(("id" = i64, Path)), responses((status = 200, body = BodyView)))]
 async fn body(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<BodyView>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(bodies::get(s.db(), a, id).await.api(&ctx)?))
 }
 
@@ -189,12 +164,12 @@ pub struct MemberReq {
 #[utoipa::path(post, path = "/api/v1/bodies/{id}/members", params(("id" = i64, Path)), request_body = MemberReq,
     responses((status = 201, body = MemberRow), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn add_member(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<MemberReq>,
 ) -> ApiResult<(StatusCode, Json<MemberRow>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let m = bodies::add_member(
         s.db(),
         a,
@@ -234,12 +209,12 @@ pub struct Scheduled {
 #[utoipa::path(post, path = "/api/v1/bodies/{id}/sittings", params(("id" = i64, Path)), request_body = SittingReq,
     responses((status = 201, body = Scheduled), (status = 422, body = ApiErrorBody)))]
 async fn schedule(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<SittingReq>,
 ) -> ApiResult<(StatusCode, Json<Scheduled>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let ids = app::schedule(
         s.db(),
         a,
@@ -260,11 +235,11 @@ async fn schedule(
 /// A sitting: agenda, attendance and quorum, motions, the floor, minutes (when readable).
 #[utoipa::path(get, path = "/api/v1/sittings/{id}", params(("id" = i64, Path)), responses((status = 200, body = SittingView)))]
 async fn sitting(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<SittingView>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(app::get(s.db(), a, id).await.api(&ctx)?))
 }
 
@@ -278,12 +253,12 @@ pub struct IssueReq {
 #[utoipa::path(post, path = "/api/v1/sittings/{id}/agenda", params(("id" = i64, Path)), request_body = IssueReq,
     responses((status = 204), (status = 422, body = ApiErrorBody)))]
 async fn add_agenda(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<IssueReq>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::add_agenda(s.db(), a, id, r.issue_id).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -292,11 +267,11 @@ async fn add_agenda(
 #[utoipa::path(delete, path = "/api/v1/sittings/{id}/agenda/{issue_id}", params(("id" = i64, Path), ("issue_id" = i64, Path)),
     responses((status = 204), (status = 404, body = ApiErrorBody)))]
 async fn remove_agenda(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path((id, issue)): Path<(i64, i64)>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::remove_agenda(s.db(), a, id, issue).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -311,12 +286,12 @@ pub struct MoveReq {
 #[utoipa::path(post, path = "/api/v1/sittings/{id}/agenda/{issue_id}/move", params(("id" = i64, Path), ("issue_id" = i64, Path)),
     request_body = MoveReq, responses((status = 204)))]
 async fn move_agenda(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path((id, issue)): Path<(i64, i64)>,
     ApiJson(r): ApiJson<MoveReq>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::move_agenda(s.db(), a, id, issue, r.up)
         .await
         .api(&ctx)?;
@@ -334,12 +309,12 @@ pub struct StatusReq {
 #[utoipa::path(post, path = "/api/v1/sittings/{id}/status", params(("id" = i64, Path)), request_body = StatusReq,
     responses((status = 204), (status = 409, body = ApiErrorBody)))]
 async fn set_status(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<StatusReq>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::set_status(s.db(), a, id, r.open).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -354,12 +329,12 @@ pub struct AttendReq {
 #[utoipa::path(post, path = "/api/v1/sittings/{id}/attendance", params(("id" = i64, Path)), request_body = AttendReq,
     responses((status = 204), (status = 422, body = ApiErrorBody)))]
 async fn attend(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<AttendReq>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::attend(s.db(), a, id, r.user_id).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -382,12 +357,12 @@ pub struct MotionCreated {
 #[utoipa::path(post, path = "/api/v1/sittings/{id}/motions", params(("id" = i64, Path)), request_body = MotionReq,
     responses((status = 201, body = MotionCreated), (status = 422, body = ApiErrorBody)))]
 async fn move_motion(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<MotionReq>,
 ) -> ApiResult<(StatusCode, Json<MotionCreated>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let id = app::move_motion(s.db(), a, id, &r.text, r.issue_id, r.parent_id)
         .await
         .api(&ctx)?;
@@ -397,8 +372,12 @@ async fn move_motion(
 /// Seconds a motion (a present member other than the mover).
 #[utoipa::path(post, path = "/api/v1/motions/{id}/second", params(("id" = i64, Path)),
     responses((status = 204), (status = 422, body = ApiErrorBody)))]
-async fn second(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+async fn second(
+    ctx: LoggedIn,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    let a = ctx.actor();
     app::second(s.db(), a, id).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -407,11 +386,11 @@ async fn second(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> Api
 #[utoipa::path(post, path = "/api/v1/motions/{id}/withdrawal", params(("id" = i64, Path)),
     responses((status = 204), (status = 422, body = ApiErrorBody)))]
 async fn withdraw(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::withdraw(s.db(), a, id).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -434,12 +413,12 @@ pub struct VoteCreated {
 #[utoipa::path(post, path = "/api/v1/motions/{id}/vote", params(("id" = i64, Path)), request_body = VoteReq,
     responses((status = 201, body = VoteCreated), (status = 422, body = ApiErrorBody)))]
 async fn put_to_vote(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<VoteReq>,
 ) -> ApiResult<(StatusCode, Json<VoteCreated>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let vote_id = app::put_to_vote(
         s.db(),
         a,
@@ -459,11 +438,11 @@ async fn put_to_vote(
 #[utoipa::path(post, path = "/api/v1/sittings/{id}/speakers", params(("id" = i64, Path)),
     responses((status = 204), (status = 409, body = ApiErrorBody)))]
 async fn ask_to_speak(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::ask_to_speak(s.db(), a, id).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -472,11 +451,11 @@ async fn ask_to_speak(
 #[utoipa::path(post, path = "/api/v1/sittings/{id}/speakers/next", params(("id" = i64, Path)),
     responses((status = 204), (status = 422, body = ApiErrorBody)))]
 async fn next_speaker(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::next_speaker(s.db(), a, id).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -485,11 +464,11 @@ async fn next_speaker(
 #[utoipa::path(post, path = "/api/v1/sittings/{id}/speakers/end", params(("id" = i64, Path)),
     responses((status = 204), (status = 422, body = ApiErrorBody)))]
 async fn end_speech(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::end_speech(s.db(), a, id).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -508,12 +487,12 @@ pub struct MinutesOut {
 #[utoipa::path(put, path = "/api/v1/sittings/{id}/minutes", params(("id" = i64, Path)), request_body = MinutesReq,
     responses((status = 204), (status = 422, body = ApiErrorBody)))]
 async fn save_minutes(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<MinutesReq>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::save_minutes(s.db(), a, id, &r.text).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -522,11 +501,11 @@ async fn save_minutes(
 #[utoipa::path(post, path = "/api/v1/sittings/{id}/minutes/draft", params(("id" = i64, Path)),
     responses((status = 200, body = MinutesOut), (status = 422, body = ApiErrorBody)))]
 async fn draft_minutes(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<MinutesOut>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let t = |k: &str| ctx.t(k).to_string();
     let text = app::draft_minutes(s.db(), a, id, &t).await.api(&ctx)?;
     Ok(Json(MinutesOut { text }))
@@ -536,11 +515,11 @@ async fn draft_minutes(
 #[utoipa::path(post, path = "/api/v1/sittings/{id}/minutes/approval", params(("id" = i64, Path)),
     responses((status = 204), (status = 422, body = ApiErrorBody)))]
 async fn approve_minutes(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::approve_minutes(s.db(), a, id).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -549,11 +528,11 @@ async fn approve_minutes(
 #[utoipa::path(post, path = "/api/v1/sittings/{id}/minutes/publication", params(("id" = i64, Path)),
     responses((status = 204), (status = 422, body = ApiErrorBody)))]
 async fn publish_minutes(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::publish_minutes(s.db(), a, id).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }

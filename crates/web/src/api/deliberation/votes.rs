@@ -2,14 +2,13 @@
 //! art. 278's figures for owners' votes), paper entries and proxies.
 
 use crate::api::common::{ApiResult, PageParams};
-use crate::ctx::Ctx;
+use crate::ctx::LoggedIn;
 use crate::error::{ApiErrorBody, OrPage};
 use crate::extract::{ApiJson, Path, Query};
 use crate::state::AppState;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use linli_app::Page;
 use linli_app::deliberation::votes::{
     self as app, BallotInput, NewVote, PaperInput, PaperOutcome, Voice, VoteView,
@@ -17,36 +16,35 @@ use linli_app::deliberation::votes::{
 use linli_store::deliberation::votes::{PaperRow, ParticipationRow, ProxyRow, ReasonRow, VoteRow};
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/regions/{id}/votes", get(list).post(create))
-        .route("/votes/{id}", get(vote))
-        .route("/votes/{id}/ballots", post(cast))
-        .route("/votes/{id}/close", post(close))
-        .route("/votes/{id}/paper", get(papers).post(enter_paper))
-        .route("/votes/{id}/proxies", get(proxies))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(vote))
+        .routes(routes!(cast))
+        .routes(routes!(close))
+        .routes(routes!(papers, enter_paper))
+        .routes(routes!(proxies))
 }
 
 #[derive(OpenApi)]
-#[openapi(
-    paths(list, create, vote, cast, close, papers, enter_paper, proxies),
-    components(schemas(
-        NewVote,
-        VoteRow,
-        VoteView,
-        Voice,
-        ParticipationRow,
-        ReasonRow,
-        BallotInput,
-        PaperInput,
-        PaperOutcome,
-        PaperRow,
-        ProxyRow,
-        VoteCreated,
-        PaperEntered
-    ))
-)]
+#[openapi(components(schemas(
+    NewVote,
+    VoteRow,
+    VoteView,
+    Voice,
+    ParticipationRow,
+    ReasonRow,
+    BallotInput,
+    PaperInput,
+    PaperOutcome,
+    PaperRow,
+    ProxyRow,
+    VoteCreated,
+    PaperEntered
+)))]
 pub struct Doc;
 
 #[derive(Serialize, ToSchema)]
@@ -58,12 +56,12 @@ pub struct VoteCreated {
 #[utoipa::path(get, path = "/api/v1/regions/{id}/votes", params(("id" = i64, Path), PageParams),
     responses((status = 200, body = [VoteRow])))]
 async fn list(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<PageParams>,
 ) -> ApiResult<Json<Vec<VoteRow>>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let (_, votes, _) = app::list(s.db(), a, id, Page::new(q.page, q.per_page, 30))
         .await
         .api(&ctx)?;
@@ -76,12 +74,12 @@ async fn list(
 #[utoipa::path(post, path = "/api/v1/regions/{id}/votes", params(("id" = i64, Path)), request_body = NewVote,
     responses((status = 201, body = VoteCreated), (status = 422, body = ApiErrorBody)))]
 async fn create(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(mut r): ApiJson<NewVote>,
 ) -> ApiResult<(StatusCode, Json<VoteCreated>)> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     r.region_id = id;
     let id = app::create(s.db(), a, r).await.api(&ctx)?;
     Ok((StatusCode::CREATED, Json(VoteCreated { id })))
@@ -92,11 +90,11 @@ async fn create(
 #[utoipa::path(get, path = "/api/v1/votes/{id}", params(("id" = i64, Path)),
     responses((status = 200, body = VoteView), (status = 404, body = ApiErrorBody)))]
 async fn vote(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<VoteView>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     Ok(Json(app::view(s.db(), a, id).await.api(&ctx)?))
 }
 
@@ -105,12 +103,12 @@ async fn vote(
 #[utoipa::path(post, path = "/api/v1/votes/{id}/ballots", params(("id" = i64, Path)), request_body = BallotInput,
     responses((status = 204), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn cast(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<BallotInput>,
 ) -> ApiResult<StatusCode> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::cast(s.db(), a, id, &r).await.api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -119,11 +117,11 @@ async fn cast(
 #[utoipa::path(post, path = "/api/v1/votes/{id}/close", params(("id" = i64, Path)),
     responses((status = 200, body = VoteView), (status = 422, body = ApiErrorBody)))]
 async fn close(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<VoteView>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     app::close(s.db(), a, id).await.api(&ctx)?;
     Ok(Json(app::view(s.db(), a, id).await.api(&ctx)?))
 }
@@ -132,12 +130,12 @@ async fn close(
 #[utoipa::path(get, path = "/api/v1/votes/{id}/paper", params(("id" = i64, Path), PageParams),
     responses((status = 200, body = [PaperRow])))]
 async fn papers(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<PageParams>,
 ) -> ApiResult<Json<Vec<PaperRow>>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let (_, rows) = app::papers(s.db(), a, id, Page::new(q.page, q.per_page, 50))
         .await
         .api(&ctx)?;
@@ -154,12 +152,12 @@ pub struct PaperEntered {
 #[utoipa::path(post, path = "/api/v1/votes/{id}/paper", params(("id" = i64, Path)), request_body = PaperInput,
     responses((status = 200, body = PaperEntered), (status = 422, body = ApiErrorBody)))]
 async fn enter_paper(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<PaperInput>,
 ) -> ApiResult<Json<PaperEntered>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let outcome = app::enter_paper(s.db(), a, id, &r).await.api(&ctx)?;
     Ok(Json(PaperEntered { outcome }))
 }
@@ -169,12 +167,12 @@ async fn enter_paper(
 #[utoipa::path(get, path = "/api/v1/votes/{id}/proxies", params(("id" = i64, Path), PageParams),
     responses((status = 200, body = [ProxyRow])))]
 async fn proxies(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<PageParams>,
 ) -> ApiResult<Json<Vec<ProxyRow>>> {
-    let a = ctx.actor().api(&ctx)?;
+    let a = ctx.actor();
     let (_, rows) = app::proxies(s.db(), a, id, Page::new(q.page, q.per_page, 50))
         .await
         .api(&ctx)?;

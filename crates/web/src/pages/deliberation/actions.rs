@@ -1,7 +1,7 @@
 //! Deliberation pages: action items with progress notes, and the accountability page of
 //! a node (every decision at and below it with its items, owners, due dates, progress).
 
-use crate::ctx::{Ctx, Layout};
+use crate::ctx::{Layout, LoggedIn};
 use crate::error::{OrPage, PageError};
 use crate::extract::{PageForm, Path};
 use crate::state::AppState;
@@ -32,11 +32,11 @@ struct AccountabilityPage {
 }
 
 async fn accountability_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<AccountabilityPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let (region, decisions) = app::accountability(state.db(), actor, id)
         .await
         .page(&ctx)?;
@@ -55,12 +55,12 @@ struct ActionForm {
 }
 
 async fn create(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(issue): Path<i64>,
     PageForm(f): PageForm<ActionForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let a = app::create(
         state.db(),
         actor,
@@ -88,11 +88,11 @@ struct ActionPage {
 }
 
 async fn action_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<ActionPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let v = app::get(state.db(), actor, id).await.page(&ctx)?;
     Ok(ActionPage { l: ctx.layout(), v })
 }
@@ -105,12 +105,12 @@ struct ProgressForm {
 }
 
 async fn progress(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<ProgressForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::progress(
         state.db(),
         actor,

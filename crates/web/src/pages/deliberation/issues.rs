@@ -2,7 +2,7 @@
 //! issue with its origin, support, status history and moderated thread, the issue's
 //! photos.
 
-use crate::ctx::{Ctx, Layout};
+use crate::ctx::{Layout, LoggedIn};
 use crate::error::{OrPage, PageError};
 use crate::extract::{PageForm, Path, Query};
 use crate::pages::Pager;
@@ -100,12 +100,12 @@ struct ListPage {
 }
 
 async fn list_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<ListQuery>,
 ) -> Result<ListPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let page = Page::new(q.page, None, 30);
     let status = q.status.unwrap_or_default();
     let (region, issues, total) = app::list(state.db(), actor, id, Some(&status), page)
@@ -150,12 +150,12 @@ async fn new_issue(Query(q): Query<NewQuery>) -> Redirect {
 }
 
 async fn raise(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let up = read_upload(mp).await.page(&ctx)?;
     let on_behalf = up.get("on_behalf") == "1";
     let households = match up.get("households_consulted").trim() {
@@ -201,12 +201,12 @@ struct IssueQuery {
 }
 
 async fn issue_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<IssueQuery>,
 ) -> Result<IssuePage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let v = app::view(state.db(), actor, id).await.page(&ctx)?;
     let page = Page::new(q.page, Some(THREAD_PAGE), THREAD_PAGE);
     let t = app::thread(state.db(), actor, id, page).await.page(&ctx)?;
@@ -220,11 +220,11 @@ async fn issue_page(
 }
 
 async fn support(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::support(state.db(), actor, id).await.page(&ctx)?;
     Ok(Redirect::to(&format!("/issues/{id}")))
 }
@@ -236,12 +236,12 @@ struct StatusForm {
 }
 
 async fn set_status(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<StatusForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::set_status(
         state.db(),
         actor,
@@ -255,12 +255,12 @@ async fn set_status(
 }
 
 async fn reply(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let up = read_upload(mp).await.page(&ctx)?;
     let quote = app::parse_quote(up.get("quote_id")).page(&ctx)?;
     let post = app::reply(state.db(), actor, id, up.get("text"), quote, up.photos())
@@ -280,12 +280,12 @@ struct ReasonForm {
 }
 
 async fn report(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<ReasonForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let issue = app::report(state.db(), actor, id, f.reason.as_deref().unwrap_or(""))
         .await
         .page(&ctx)?;
@@ -293,12 +293,12 @@ async fn report(
 }
 
 async fn hide(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<ReasonForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let issue = app::hide(state.db(), actor, id, f.reason.as_deref().unwrap_or(""))
         .await
         .page(&ctx)?;
@@ -307,11 +307,11 @@ async fn hide(
 
 /// A photo, served as stored (only JPEG or PNG were accepted) with `nosniff`.
 async fn photo(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path((id, file_id)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let f = app::photo(state.db(), actor, id, file_id)
         .await
         .page(&ctx)?;

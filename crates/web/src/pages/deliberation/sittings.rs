@@ -2,7 +2,7 @@
 //! quorum, motions, the speaking queue (htmx-polled, with a countdown), and minutes
 //! drafted from what happened, approved, published and printed as PDF.
 
-use crate::ctx::{Ctx, Layout};
+use crate::ctx::{Ctx, Layout, LoggedIn};
 use crate::error::{OrPage, PageError};
 use crate::extract::{PageForm, Path};
 use crate::state::AppState;
@@ -65,11 +65,11 @@ struct BodiesPage {
 }
 
 async fn bodies_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<BodiesPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let (region, bodies, can_admin) =
         bodies::of_region(state.db(), actor, id, Page::new(None, Some(200), 200))
             .await
@@ -97,12 +97,12 @@ struct BodyForm {
 }
 
 async fn create_body(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<BodyForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let b = bodies::create(
         state.db(),
         actor,
@@ -130,11 +130,11 @@ struct BodyPage {
 }
 
 async fn body_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<BodyPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let v = bodies::get(state.db(), actor, id).await.page(&ctx)?;
     Ok(BodyPage {
         l: ctx.layout(),
@@ -156,12 +156,12 @@ struct MemberForm {
 }
 
 async fn add_member(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<MemberForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     bodies::add_member(
         state.db(),
         actor,
@@ -190,12 +190,12 @@ struct SittingForm {
 }
 
 async fn schedule(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<SittingForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let ids = app::schedule(
         state.db(),
         actor,
@@ -230,22 +230,22 @@ struct SpeakingFragment {
 }
 
 async fn sitting_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<SittingPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let v = app::get(state.db(), actor, id).await.page(&ctx)?;
     Ok(SittingPage { l: ctx.layout(), v })
 }
 
 /// Who is speaking and who waits, polled every few seconds by htmx.
 async fn speaking_fragment(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<SpeakingFragment, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let v = app::get(state.db(), actor, id).await.page(&ctx)?;
     Ok(SpeakingFragment { l: ctx.layout(), v })
 }
@@ -256,12 +256,12 @@ struct IssueForm {
 }
 
 async fn add_agenda(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<IssueForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::add_agenda(state.db(), actor, id, f.issue_id)
         .await
         .page(&ctx)?;
@@ -269,11 +269,11 @@ async fn add_agenda(
 }
 
 async fn remove_agenda(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path((id, issue)): Path<(i64, i64)>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::remove_agenda(state.db(), actor, id, issue)
         .await
         .page(&ctx)?;
@@ -287,12 +287,12 @@ struct MoveForm {
 }
 
 async fn move_agenda(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path((id, issue)): Path<(i64, i64)>,
     PageForm(f): PageForm<MoveForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::move_agenda(state.db(), actor, id, issue, f.dir == "up")
         .await
         .page(&ctx)?;
@@ -300,11 +300,11 @@ async fn move_agenda(
 }
 
 async fn open(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::set_status(state.db(), actor, id, true)
         .await
         .page(&ctx)?;
@@ -312,11 +312,11 @@ async fn open(
 }
 
 async fn close(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::set_status(state.db(), actor, id, false)
         .await
         .page(&ctx)?;
@@ -329,12 +329,12 @@ struct AttendForm {
 }
 
 async fn attend(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<AttendForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::attend(state.db(), actor, id, f.user_id)
         .await
         .page(&ctx)?;
@@ -349,12 +349,12 @@ struct MotionForm {
 }
 
 async fn move_motion(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<MotionForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let m = app::move_motion(state.db(), actor, id, &f.text, f.issue_id, f.parent_id)
         .await
         .page(&ctx)?;
@@ -372,21 +372,21 @@ async fn sitting_of_motion(state: &AppState, ctx: &Ctx, motion: i64) -> Result<i
 }
 
 async fn second(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::second(state.db(), actor, id).await.page(&ctx)?;
     Ok(to_sitting(sitting_of_motion(&state, &ctx, id).await?))
 }
 
 async fn withdraw(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::withdraw(state.db(), actor, id).await.page(&ctx)?;
     Ok(to_sitting(sitting_of_motion(&state, &ctx, id).await?))
 }
@@ -399,12 +399,12 @@ struct VoteForm {
 }
 
 async fn put_to_vote(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<VoteForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let vote = app::put_to_vote(
         state.db(),
         actor,
@@ -421,31 +421,31 @@ async fn put_to_vote(
 }
 
 async fn ask_to_speak(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::ask_to_speak(state.db(), actor, id).await.page(&ctx)?;
     Ok(to_sitting(id))
 }
 
 async fn next_speaker(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::next_speaker(state.db(), actor, id).await.page(&ctx)?;
     Ok(to_sitting(id))
 }
 
 async fn end_speech(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::end_speech(state.db(), actor, id).await.page(&ctx)?;
     Ok(to_sitting(id))
 }
@@ -453,11 +453,11 @@ async fn end_speech(
 // ---- minutes ----
 
 async fn draft_minutes(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let t = |k: &str| ctx.t(k).to_string();
     app::draft_minutes(state.db(), actor, id, &t)
         .await
@@ -471,12 +471,12 @@ struct MinutesForm {
 }
 
 async fn save_minutes(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<MinutesForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::save_minutes(state.db(), actor, id, &f.text)
         .await
         .page(&ctx)?;
@@ -484,11 +484,11 @@ async fn save_minutes(
 }
 
 async fn approve_minutes(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::approve_minutes(state.db(), actor, id)
         .await
         .page(&ctx)?;
@@ -496,11 +496,11 @@ async fn approve_minutes(
 }
 
 async fn publish_minutes(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::publish_minutes(state.db(), actor, id)
         .await
         .page(&ctx)?;
@@ -509,11 +509,11 @@ async fn publish_minutes(
 
 /// The published minutes as a PDF (STSong-Light, no embedded font).
 async fn minutes_pdf(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let (title, text) = app::published_minutes(state.db(), actor, id)
         .await
         .page(&ctx)?;

@@ -3,7 +3,7 @@
 //! four figures for owners' votes), the live tally fragment, later stages, paper entry by
 //! two tellers, and written proxies.
 
-use crate::ctx::{Ctx, Layout};
+use crate::ctx::{Ctx, Layout, LoggedIn};
 use crate::error::{OrPage, PageError};
 use crate::extract::{PageForm, Path, Query};
 use crate::pages::{PageQuery, Pager};
@@ -191,12 +191,12 @@ struct ListPage {
 }
 
 async fn list_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<PageQuery>,
 ) -> Result<ListPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let page = Page::new(q.page, None, 30);
     let (region, votes, manages) = app::list(state.db(), actor, id, page).await.page(&ctx)?;
     let seen = page.offset() + votes.len() as i64 + i64::from(votes.len() as i64 == page.size);
@@ -260,12 +260,12 @@ impl VoteForm {
 }
 
 async fn create(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<VoteForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let vote = app::create(state.db(), actor, f.into_new(id))
         .await
         .page(&ctx)?;
@@ -274,12 +274,12 @@ async fn create(
 
 /// A later stage of a vote: runs only if the given option wins.
 async fn add_stage(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<VoteForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let parent = app::get(state.db(), actor, id).await.page(&ctx)?;
     let mut new = f.into_new(parent.region_id);
     new.parent_id = Some(id);
@@ -416,12 +416,12 @@ fn choice_of(f: &BallotForm) -> String {
 }
 
 async fn cast(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<BallotForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let input = BallotInput {
         choice: choice_of(&f),
         reason: f.rest.get("reason").cloned().unwrap_or_default(),
@@ -432,11 +432,11 @@ async fn cast(
 }
 
 async fn close(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::close(state.db(), actor, id).await.page(&ctx)?;
     Ok(Redirect::to(&format!("/votes/{id}")))
 }
@@ -458,12 +458,12 @@ struct PaperQuery {
 }
 
 async fn paper_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<PaperQuery>,
 ) -> Result<PaperPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let page = Page::new(q.page, None, 50);
     let (vote, papers) = app::papers(state.db(), actor, id, page).await.page(&ctx)?;
     let seen = page.offset() + papers.len() as i64 + i64::from(papers.len() as i64 == page.size);
@@ -486,12 +486,12 @@ struct PaperForm {
 }
 
 async fn enter_paper(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<PaperForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let input = PaperInput {
         paper_no: f.paper_no,
         household_id: f.household_id.trim().parse().unwrap_or(0),
@@ -512,12 +512,12 @@ struct ReenterForm {
 }
 
 async fn reenter(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<ReenterForm>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     app::reenter_paper(state.db(), actor, id, &f.paper_no)
         .await
         .page(&ctx)?;
@@ -534,12 +534,12 @@ struct ProxiesPage {
 }
 
 async fn proxies_page(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<PageQuery>,
 ) -> Result<ProxiesPage, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let page = Page::new(q.page, None, 50);
     let (vote, proxies) = app::proxies(state.db(), actor, id, page).await.page(&ctx)?;
     let seen = page.offset() + proxies.len() as i64 + i64::from(proxies.len() as i64 == page.size);
@@ -552,12 +552,12 @@ async fn proxies_page(
 }
 
 async fn add_proxy(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Redirect, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let up = crate::pages::money::read_upload(mp).await.page(&ctx)?;
     let (filename, mime, data) = up.file_parts();
     app::add_proxy(
@@ -578,11 +578,11 @@ async fn add_proxy(
 }
 
 async fn proxy_scan(
-    ctx: Ctx,
+    ctx: LoggedIn,
     State(state): State<AppState>,
     Path((id, pid)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
-    let actor = ctx.actor().page(&ctx)?;
+    let actor = ctx.actor();
     let (mime, data) = app::proxy_scan(state.db(), actor, id, pid)
         .await
         .page(&ctx)?;
