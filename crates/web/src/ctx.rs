@@ -227,10 +227,10 @@ impl FromRequestParts<AppState> for LoggedIn {
         let ctx = Ctx::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        if ctx.actor.is_some() {
-            return Ok(LoggedIn(ctx));
-        }
-        let err = AppError::Unauthorized("login_required");
+        let err = match ctx.actor() {
+            Ok(_) => return Ok(LoggedIn(ctx)),
+            Err(e) => e,
+        };
         Err(if parts.uri.path().starts_with("/api/") {
             crate::error::ApiError::new(err, &ctx).into_response()
         } else {

@@ -13,7 +13,7 @@ use linli_app::clubs::{self as app, ActivityView, Growth, NewActivity, Settlemen
 use linli_store::clubs::{ActivityRow, CostRow, MeetingRow, ShareRow, SignupRow, StageChangeRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
-use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -14,7 +14,7 @@ use linli_app::money::VoucherInput;
 use linli_store::grants::{EventRow, GrantRow, LineRow, RuleRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
-use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -133,8 +133,8 @@ fn complete(doc: &mut utoipa::openapi::OpenApi) {
 mod tests {
     use super::*;
 
-    /// The document lists every served operation once, each with the shared refusal
-    /// and a summary, and names no path the router does not serve.
+    /// The document built with the routes lists every API operation under `/api/v1/`,
+    /// each with the shared refusal as its default response.
     #[test]
     fn every_route_is_documented_once() {
         let (_, doc) = routes_and_doc();

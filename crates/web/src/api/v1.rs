@@ -20,7 +20,7 @@ use linli_store::organizations::{MemberRow, OrgRow};
 use linli_store::regions::{ChildRow, HouseholdRow, RegionRow, RegionStats, ResidentRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
-use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {

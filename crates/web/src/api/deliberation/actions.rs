@@ -12,7 +12,7 @@ use linli_app::deliberation::actions::{self as app, ActionView, Decision, ItemVi
 use linli_store::deliberation::actions::{ActionRow, DecidedIssueRow, NoteRow};
 use serde::Deserialize;
 use utoipa::{OpenApi, ToSchema};
-use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {

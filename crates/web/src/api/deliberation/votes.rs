@@ -16,7 +16,7 @@ use linli_app::deliberation::votes::{
 use linli_store::deliberation::votes::{PaperRow, ParticipationRow, ProxyRow, ReasonRow, VoteRow};
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
-use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
