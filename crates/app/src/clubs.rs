@@ -9,6 +9,7 @@ use chrono::Datelike;
 use linli_domain::DomainError;
 use linli_domain::accounts::{Role, bounded_text};
 use linli_domain::clubs::{self as d, Stage};
+use linli_domain::clubs::{ActivityStatus, SignupStatus};
 use linli_domain::money::Fen;
 use linli_domain::organizations::{MemberRole, OrgKind};
 use linli_store::audit::{self, NewAudit};
@@ -203,7 +204,11 @@ pub async fn create_activity(
             fee,
             checkin_code: &code,
             created_by: actor.id(),
-            status: if a.publish { "published" } else { "planned" },
+            status: if a.publish {
+                ActivityStatus::Published
+            } else {
+                ActivityStatus::Planned
+            },
         },
     )
     .await?;
@@ -247,7 +252,7 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> AppResult<ActivityView> {
     let organizer = organizes(db, actor, a.org_id).await?;
     let mine = st::my_signup(db, id, actor.id())
         .await?
-        .filter(|s| s.status != "cancelled");
+        .filter(|s| s.status != SignupStatus::Cancelled);
     Ok(ActivityView {
         signups: if organizer {
             st::signups(db, id, 500, 0).await?
@@ -267,17 +272,23 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> AppResult<ActivityView> {
     })
 }
 
-pub async fn of_org(
-    db: &Db,
-    actor: &Actor,
-    org_id: i64,
-    page: Page,
-) -> AppResult<(OrgRow, Vec<ActivityRow>)> {
+/// A club's activities, a page of them, and whether the reader organizes them (plans,
+/// settles and checks people in: the club's leaders and treasurer).
+pub struct OrgActivities {
+    pub org: OrgRow,
+    pub activities: Vec<ActivityRow>,
+    pub can_organize: bool,
+}
+
+pub async fn of_org(db: &Db, actor: &Actor, org_id: i64, page: Page) -> AppResult<OrgActivities> {
     let org = crate::organizations::get(db, actor, org_id).await?;
-    Ok((
-        org.clone(),
-        st::activities_of_org(db, org.id, page.size, page.offset()).await?,
-    ))
+    let activities = st::activities_of_org(db, org.id, page.size, page.offset()).await?;
+    let can_organize = organizes(db, actor, org.id).await?;
+    Ok(OrgActivities {
+        org,
+        activities,
+        can_organize,
+    })
 }
 
 /// Signs the actor up: confirmed while places are left, else on the waiting list in
@@ -289,18 +300,18 @@ pub async fn sign_up(db: &Db, actor: &Actor, id: i64) -> AppResult<SignupRow> {
     }
     let mut tx = db.begin().await?;
     let (capacity, confirmed, status) = st::lock(&mut tx, id).await?;
-    if status != "published" {
+    if status != ActivityStatus::Published {
         return Err(AppError::Invalid("activity_closed"));
     }
     if let Some((s, _)) = st::signup_of(&mut tx, id, actor.id()).await?
-        && s != "cancelled"
+        && s != SignupStatus::Cancelled
     {
         return Err(AppError::Conflict("already_signed_up"));
     }
     let status = if confirmed < capacity {
-        "confirmed"
+        SignupStatus::Confirmed
     } else {
-        "waitlisted"
+        SignupStatus::Waitlisted
     };
     st::upsert_signup(&mut tx, id, actor.id(), status).await?;
     tx.commit().await?;
@@ -320,7 +331,7 @@ pub async fn cancel(db: &Db, actor: &Actor, id: i64) -> AppResult<()> {
     let (capacity, confirmed, _) = st::lock(&mut tx, id).await?;
     let Some((status, _)) = st::signup_of(&mut tx, id, actor.id())
         .await?
-        .filter(|(s, _)| s != "cancelled")
+        .filter(|(s, _)| *s != SignupStatus::Cancelled)
     else {
         return Err(AppError::Conflict("not_signed_up"));
     };
@@ -328,8 +339,8 @@ pub async fn cancel(db: &Db, actor: &Actor, id: i64) -> AppResult<()> {
     if st::fee_paid_of(&mut tx, id, actor.id()).await? > 0 {
         return Err(AppError::Invalid("paid_ask_organizer"));
     }
-    st::set_signup_status(&mut tx, id, actor.id(), "cancelled").await?;
-    if status == "confirmed" {
+    st::set_signup_status(&mut tx, id, actor.id(), SignupStatus::Cancelled).await?;
+    if status == SignupStatus::Confirmed {
         let promoted = st::promote(&mut tx, id, capacity - (confirmed - 1)).await?;
         notify_promoted(&mut tx, &a, promoted).await?;
     }
@@ -367,7 +378,7 @@ pub async fn set_capacity(db: &Db, actor: &Actor, id: i64, capacity: i64) -> App
     }
     let mut tx = db.begin().await?;
     let (_, confirmed, status) = st::lock(&mut tx, id).await?;
-    if !matches!(status.as_str(), "planned" | "published") {
+    if !matches!(status, ActivityStatus::Planned | ActivityStatus::Published) {
         return Err(AppError::Conflict("activity_settled"));
     }
     if capacity < confirmed {
@@ -391,7 +402,7 @@ pub async fn check_in(db: &Db, actor: &Actor, id: i64, code: &str) -> AppResult<
     }
     let mut tx = db.begin().await?;
     match st::signup_of(&mut tx, id, actor.id()).await? {
-        Some((s, _)) if s == "confirmed" => {}
+        Some((SignupStatus::Confirmed, _)) => {}
         _ => return Err(AppError::Invalid("not_signed_up_to_check_in")),
     }
     if !st::check_in(&mut tx, id, actor.id()).await? {
@@ -410,7 +421,7 @@ pub async fn mark_paid(db: &Db, actor: &Actor, id: i64, user_id: i64) -> AppResu
     }
     let mut tx = db.begin().await?;
     let (_, _, status) = st::lock(&mut tx, id).await?;
-    if status != "published" {
+    if status != ActivityStatus::Published {
         return Err(AppError::Conflict("activity_settled"));
     }
     if !st::mark_paid(&mut tx, id, user_id, v.activity.fee).await? {
@@ -453,7 +464,7 @@ pub async fn add_cost(
     voucher.precheck(true)?;
     let mut tx = db.begin().await?;
     let (_, _, status) = st::lock(&mut tx, id).await?;
-    if status != "published" {
+    if status != ActivityStatus::Published {
         return Err(AppError::Conflict("activity_settled"));
     }
     let voucher_id = money::attach_voucher(&mut tx, actor, &ledger, &voucher, true)
@@ -491,7 +502,10 @@ pub async fn settlement(db: &Db, actor: &Actor, id: i64) -> AppResult<Settlement
         total_costs,
         surplus: fees - total_costs,
         costs,
-        settled: matches!(v.activity.status.as_str(), "settled" | "reviewed"),
+        settled: matches!(
+            v.activity.status,
+            ActivityStatus::Settled | ActivityStatus::Reviewed
+        ),
     })
 }
 
@@ -509,7 +523,7 @@ pub async fn settle(db: &Db, actor: &Actor, id: i64) -> AppResult<Settlement> {
     let ledger = money::ensure_ledger(db, &club).await?;
     let mut tx = db.begin().await?;
     let (_, _, status) = st::lock(&mut tx, id).await?;
-    if status != "published" {
+    if status != ActivityStatus::Published {
         return Err(AppError::Conflict("activity_settled"));
     }
     let fees = st::fees_collected(&mut tx, id).await?;

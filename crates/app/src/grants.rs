@@ -11,6 +11,7 @@ use crate::money::{
 use crate::{Actor, AppError, AppResult, Page};
 use linli_domain::DomainError;
 use linli_domain::accounts::bounded_text;
+use linli_domain::money::GrantStatus;
 use linli_domain::money::{self as m, AccountKind, Fen};
 use linli_domain::organizations::{MemberRole, OrgKind};
 use linli_store::audit::{self, NewAudit};
@@ -203,12 +204,13 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<GrantView> {
         can_vote: on_committee
             && !in_applicant
             && my_vote.is_none()
-            && g.status == "applied"
+            && g.status == GrantStatus::Applied
             && g.created_by != actor.id(),
         my_vote,
         can_comment: on_committee || leads_applicant,
-        can_disburse: g.status == "approved" && keeps_books(db, actor, &fund).await?,
-        can_report: g.status == "disbursed" && keeps_books(db, actor, &applicant).await?,
+        can_disburse: g.status == GrantStatus::Approved && keeps_books(db, actor, &fund).await?,
+        can_report: g.status == GrantStatus::Disbursed
+            && keeps_books(db, actor, &applicant).await?,
         grant: g,
     })
 }
@@ -280,7 +282,7 @@ pub async fn vote(
     let needed = needed(&rules, committee, g.amount).unwrap_or(committee + 1);
     let mut tx = db.begin().await?;
     let locked = st::lock(&mut tx, id).await?;
-    if locked.status != "applied" {
+    if locked.status != GrantStatus::Applied {
         return Err(AppError::Conflict("grant_not_open"));
     }
     let word = if approve { "yes" } else { "no" };
@@ -299,7 +301,7 @@ pub async fn vote(
     .await?;
     let (yes, no) = st::tally(&mut tx, id).await?;
     if yes >= needed {
-        st::set_status(&mut tx, id, "applied", "approved").await?;
+        st::set_status(&mut tx, id, GrantStatus::Applied, GrantStatus::Approved).await?;
         st::insert_event(
             &mut tx,
             id,
@@ -311,7 +313,7 @@ pub async fn vote(
         )
         .await?;
     } else if committee - no < needed {
-        st::set_status(&mut tx, id, "applied", "rejected").await?;
+        st::set_status(&mut tx, id, GrantStatus::Applied, GrantStatus::Rejected).await?;
         st::insert_event(
             &mut tx,
             id,
@@ -348,7 +350,7 @@ pub async fn disburse(db: &Db, actor: &Actor, id: i64, from_account: &str) -> Ap
     let memo = format!("小额资金 #{} {} → {}", g.id, fund.name, applicant.name);
     let mut tx = db.begin().await?;
     let locked = st::lock(&mut tx, id).await?;
-    if locked.status != "approved" {
+    if locked.status != GrantStatus::Approved {
         return Err(AppError::Conflict("grant_not_approved"));
     }
     money::lock_ledgers(&mut tx, &[fl.id, al.id]).await?;
@@ -363,7 +365,7 @@ pub async fn disburse(db: &Db, actor: &Actor, id: i64, from_account: &str) -> Ap
             .memo(memo)
             .pair("cash", "income_grants", amount);
     money::post(&mut tx, &into_applicant).await?;
-    st::set_status(&mut tx, id, "approved", "disbursed").await?;
+    st::set_status(&mut tx, id, GrantStatus::Approved, GrantStatus::Disbursed).await?;
     st::add_amounts(&mut tx, id, amount.0, 0, 0).await?;
     st::insert_event(&mut tx, id, actor.id(), "disbursed", "", amount.0, None).await?;
     record(
@@ -405,7 +407,7 @@ pub async fn report(db: &Db, actor: &Actor, id: i64, r: ReportLine<'_>) -> AppRe
     r.voucher.precheck(true)?;
     let mut tx = db.begin().await?;
     let locked = st::lock(&mut tx, id).await?;
-    if locked.status != "disbursed" {
+    if locked.status != GrantStatus::Disbursed {
         return Err(AppError::Conflict("grant_not_disbursed"));
     }
     if locked.spent + r.amount.0 > locked.disbursed {
@@ -456,7 +458,7 @@ pub async fn close(db: &Db, actor: &Actor, id: i64) -> AppResult<GrantRow> {
     );
     let mut tx = db.begin().await?;
     let locked = st::lock(&mut tx, id).await?;
-    if locked.status != "disbursed" {
+    if locked.status != GrantStatus::Disbursed {
         return Err(AppError::Conflict("grant_not_disbursed"));
     }
     let unused = locked.disbursed - locked.spent;
@@ -477,7 +479,7 @@ pub async fn close(db: &Db, actor: &Actor, id: i64) -> AppResult<GrantRow> {
         st::add_amounts(&mut tx, id, 0, 0, unused).await?;
         st::insert_event(&mut tx, id, actor.id(), "returned", "", unused, None).await?;
     }
-    st::set_status(&mut tx, id, "disbursed", "closed").await?;
+    st::set_status(&mut tx, id, GrantStatus::Disbursed, GrantStatus::Closed).await?;
     st::insert_event(&mut tx, id, actor.id(), "closed", "", locked.spent, None).await?;
     record(
         &mut tx,

@@ -226,7 +226,7 @@ pub async fn overview(
     platform_admin(actor)?;
     let status = match status.filter(|s| !s.is_empty()) {
         None => None,
-        Some(s) => Some(JobStatus::parse(s).ok_or(AppError::Invalid("job_bad_status"))?),
+        Some(s) => Some(JobStatus::from_name(s).ok_or(AppError::Invalid("job_bad_status"))?),
     };
     let counts = st::counts(db)
         .await?

@@ -8,7 +8,6 @@ pub mod actor;
 pub mod audit;
 pub mod clubs;
 pub mod deliberation;
-pub mod demo;
 pub mod error;
 pub mod files;
 pub mod grants;

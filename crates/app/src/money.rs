@@ -8,6 +8,7 @@
 use crate::{Actor, AppError, AppResult, Page};
 use linli_domain::DomainError;
 use linli_domain::accounts::bounded_text;
+use linli_domain::money::ClaimStatus;
 use linli_domain::money::{self as m, AccountKind, Balanced, ChainLink, Day, Entry, Fen};
 use linli_domain::organizations::MemberRole;
 use linli_store::audit::{self, NewAudit};
@@ -917,9 +918,23 @@ pub async fn decide_claim(
     if reason.chars().count() > 200 {
         return Err(AppError::Invalid("field_too_long"));
     }
-    let to = if approve { "approved" } else { "rejected" };
+    let to = if approve {
+        ClaimStatus::Approved
+    } else {
+        ClaimStatus::Rejected
+    };
     let mut tx = db.begin().await?;
-    if !st::move_claim(&mut tx, c.id, "filed", to, actor.id(), reason, None).await? {
+    if !st::move_claim(
+        &mut tx,
+        c.id,
+        ClaimStatus::Filed,
+        to,
+        actor.id(),
+        reason,
+        None,
+    )
+    .await?
+    {
         return Err(AppError::Conflict("claim_already_decided"));
     }
     audit::record(
@@ -974,10 +989,10 @@ pub async fn pay_claim(
     if !m::is_money_account(from_account) {
         return Err(AppError::Invalid("unknown_account"));
     }
-    if c.status == "paid" {
+    if c.status == ClaimStatus::Paid {
         return Err(AppError::Conflict("claim_already_paid"));
     }
-    if c.status != "approved" {
+    if c.status != ClaimStatus::Approved {
         return Err(AppError::Conflict("claim_not_approved"));
     }
     let entries = Balanced::pair(&c.category, from_account, Fen(c.amount))?;
@@ -988,7 +1003,7 @@ pub async fn pay_claim(
     // Payers queue on the ledger's lock; whoever comes after the first finds it paid.
     if st::claim(db, c.id)
         .await?
-        .is_some_and(|now| now.status == "paid")
+        .is_some_and(|now| now.status == ClaimStatus::Paid)
     {
         return Err(AppError::Conflict("claim_already_paid"));
     }
@@ -1004,8 +1019,8 @@ pub async fn pay_claim(
     if !st::move_claim(
         &mut tx,
         c.id,
-        "approved",
-        "paid",
+        ClaimStatus::Approved,
+        ClaimStatus::Paid,
         actor.id(),
         &c.reason,
         Some(txn.0),
@@ -1151,59 +1166,6 @@ pub async fn donation_receipt(db: &Db, actor: &Actor, id: i64) -> AppResult<(Org
         return Err(AppError::Forbidden);
     }
     Ok((org, d))
-}
-
-/// Appends `count` synthetic transactions to an organization's ledger, spread over the
-/// twelve months before today, in transactions of 1,000 postings: load for the
-/// benchmark harness (`linli fill-ledger`), never used by the pages.
-pub async fn fill_for_load_test(db: &Db, org_id: i64, count: i64) -> AppResult<i64> {
-    let org = orgs::get(db, org_id)
-        .await?
-        .ok_or(AppError::NotFound("org_not_found"))?;
-    let ledger = ensure_ledger(db, &org).await?;
-    let by = orgs::members(db, org.id, 1, 0)
-        .await?
-        .first()
-        .map(|m| m.user_id)
-        .ok_or(AppError::NotFound("org_not_found"))?;
-    let today = chrono::NaiveDate::parse_from_str(linli_store::clock::today().as_str(), "%Y-%m-%d")
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let kinds = [
-        ("wallet", "income_fees"),
-        ("expense_food", "cash"),
-        ("cash", "income_donations"),
-        ("expense_materials", "wallet"),
-    ];
-    let mut done = 0;
-    while done < count {
-        let mut tx = db.begin().await?;
-        for _ in 0..1000.min(count - done) {
-            let head = st::lock(&mut tx, ledger.id).await?;
-            let day = today - chrono::Days::new((365 - (done * 365 / count.max(1))) as u64);
-            let (debit, credit) = kinds[(done % 4) as usize];
-            let amount = 100 + (done * 37) % 20_000;
-            let entries = [(debit.to_string(), amount), (credit.to_string(), -amount)];
-            st::append(
-                &mut tx,
-                &head,
-                NewTxn {
-                    occurred_on: &day.format("%Y-%m-%d").to_string(),
-                    kind: "manual",
-                    memo: "load test",
-                    reverses_id: None,
-                    voucher_id: None,
-                    created_by: by,
-                    entries: &entries,
-                },
-            )
-            .await?;
-            done += 1;
-        }
-        tx.commit().await?;
-    }
-    // As autovacuum would after such a load: fresh planner statistics on PostgreSQL.
-    linli_store::regions::analyze(db).await?;
-    Ok(done)
 }
 
 /// Cash + bank + WeChat/Alipay of an organization (for its page).

@@ -2,47 +2,43 @@
 //! where the per-person fee is derived from planned costs and a small planned surplus.
 
 use crate::DomainError;
-use serde::{Deserialize, Serialize};
 
-/// Where a club stands: proposed → seedling (萌生, 1.0) → active → registered social
-/// organization, or dormant / dissolved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    Proposed,
-    Seedling,
-    Active,
-    Registered,
-    Dormant,
-    Dissolved,
+crate::str_enum! {
+    /// Where an activity stands: planned (sign-ups open) → settled (the AA account is closed
+    /// and each share known) → reviewed. `published` is kept for activities from before planning.
+    pub enum ActivityStatus {
+        Planned = "planned",
+        Published = "published",
+        Settled = "settled",
+        Reviewed = "reviewed",
+    }
+}
+
+crate::str_enum! {
+    /// A place on an activity: confirmed, on the waiting list, or given up.
+    pub enum SignupStatus {
+        Confirmed = "confirmed",
+        Waitlisted = "waitlisted",
+        Cancelled = "cancelled",
+    }
+}
+
+crate::str_enum! {
+    /// Where a club stands: proposed → seedling (萌生, 1.0) → active → registered social
+    /// organization, or dormant / dissolved.
+    pub enum Stage {
+        Proposed = "proposed",
+        Seedling = "seedling",
+        Active = "active",
+        Registered = "registered",
+        Dormant = "dormant",
+        Dissolved = "dissolved",
+    }
 }
 
 impl Stage {
-    pub const ALL: [Stage; 6] = [
-        Self::Proposed,
-        Self::Seedling,
-        Self::Active,
-        Self::Registered,
-        Self::Dormant,
-        Self::Dissolved,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Proposed => "proposed",
-            Self::Seedling => "seedling",
-            Self::Active => "active",
-            Self::Registered => "registered",
-            Self::Dormant => "dormant",
-            Self::Dissolved => "dissolved",
-        }
-    }
-
     pub fn parse(s: &str) -> Result<Self, DomainError> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or(DomainError::UnknownStage)
+        Self::from_name(s).ok_or(DomainError::UnknownStage)
     }
 
     /// The next stage on the way up, if any.

@@ -2,30 +2,14 @@
 
 use crate::time::{HOUR_MS, MINUTE_MS};
 
-/// Where a job stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobStatus {
-    Queued,
-    Running,
-    Done,
-    /// Gave up after its last attempt; kept for an administrator to read and retry.
-    Dead,
-}
-
-impl JobStatus {
-    pub const ALL: [JobStatus; 4] = [Self::Queued, Self::Running, Self::Done, Self::Dead];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Running => "running",
-            Self::Done => "done",
-            Self::Dead => "dead",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
+crate::str_enum! {
+    /// Where a job stands.
+    pub enum JobStatus {
+        Queued = "queued",
+        Running = "running",
+        Done = "done",
+        /// Gave up after its last attempt; kept for an administrator to read and retry.
+        Dead = "dead",
     }
 }
 
@@ -60,8 +44,8 @@ mod tests {
     #[test]
     fn statuses_round_trip() {
         for s in JobStatus::ALL {
-            assert_eq!(JobStatus::parse(s.as_str()), Some(s));
+            assert_eq!(JobStatus::from_name(s.as_str()), Some(*s));
         }
-        assert_eq!(JobStatus::parse("gone"), None);
+        assert_eq!(JobStatus::from_name("gone"), None);
     }
 }

@@ -16,6 +16,7 @@ pub mod notifications;
 pub mod organizations;
 pub mod regions;
 pub mod search;
+pub mod status;
 pub mod text;
 pub mod throttle;
 pub mod time;

@@ -6,6 +6,33 @@ use crate::DomainError;
 use blake2::{Blake2s256, Digest};
 use serde::{Deserialize, Serialize};
 
+crate::str_enum! {
+    /// A grant's way: applied → approved (or rejected) → disbursed → closed (its report filed).
+    pub enum GrantStatus {
+        Applied = "applied",
+        Approved = "approved",
+        Rejected = "rejected",
+        Disbursed = "disbursed",
+        Closed = "closed",
+    }
+}
+
+impl GrantStatus {
+    /// The steps a grant that goes well walks through, for its progress bar.
+    pub const STEPS: [GrantStatus; 4] =
+        [Self::Applied, Self::Approved, Self::Disbursed, Self::Closed];
+}
+
+crate::str_enum! {
+    /// A reimbursement claim: filed → approved (or rejected) → paid.
+    pub enum ClaimStatus {
+        Filed = "filed",
+        Approved = "approved",
+        Rejected = "rejected",
+        Paid = "paid",
+    }
+}
+
 /// An amount in fen (1 yuan = 100 fen). Never floating point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]

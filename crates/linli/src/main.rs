@@ -179,7 +179,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::FillLedger { org, count } => {
             let (db, _) = open(&cli).await?;
             let started = std::time::Instant::now();
-            let n = linli_app::money::fill_for_load_test(&db, *org, *count)
+            let n = linli_demo::fill::fill_for_load_test(&db, *org, *count)
                 .await
                 .map_err(|e| format!("fill: {e}"))?;
             let secs = started.elapsed().as_secs_f64();
@@ -195,7 +195,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::FillOwnersVote { units } => {
             let (db, _) = open(&cli).await?;
             let started = std::time::Instant::now();
-            let id = linli_app::deliberation::votes::fill_owners_vote_for_load_test(&db, *units)
+            let id = linli_demo::fill::fill_owners_vote_for_load_test(&db, *units)
                 .await
                 .map_err(|e| format!("fill: {e}"))?;
             println!(
@@ -205,10 +205,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::FillVoters { count, tokens } => {
             let (db, _) = open(&cli).await?;
-            let (vote, list) =
-                linli_app::deliberation::votes::fill_voters_for_load_test(&db, *count)
-                    .await
-                    .map_err(|e| format!("fill: {e}"))?;
+            let (vote, list) = linli_demo::fill::fill_voters_for_load_test(&db, *count)
+                .await
+                .map_err(|e| format!("fill: {e}"))?;
             std::fs::write(tokens, list.join("\n") + "\n")
                 .map_err(|e| format!("cannot write {}: {e}", tokens.display()))?;
             println!(
@@ -379,7 +378,7 @@ async fn tally(db: &Db, vote: i64) -> Result<(), String> {
     }
     println!("passed: {}", t.passed);
     println!("counted in {ms:.0} ms");
-    if v.status == "closed" {
+    if v.status == linli_domain::deliberation::ballots::VoteStatus::Closed {
         match linli_app::deliberation::votes::stored_tally(&v) {
             Some(stored) if stored == t => println!("matches the stored result"),
             _ => return Err("the recount differs from the stored result".into()),
@@ -405,20 +404,17 @@ async fn axum_serve(
 
 use linli_web::axum as axum_router;
 
-async fn seed(db: &Db) -> Result<Vec<linli_app::demo::DemoLogin>, String> {
+async fn seed(db: &Db) -> Result<Vec<linli_demo::DemoLogin>, String> {
     let started = std::time::Instant::now();
-    let logins = linli_app::demo::seed(db)
+    let logins = linli_demo::seed(db)
         .await
         .map_err(|e| format!("demo data: {e}"))?;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "demo data ready");
     Ok(logins)
 }
 
-fn print_logins(logins: &[linli_app::demo::DemoLogin]) {
-    println!(
-        "Demo logins (password: {}):",
-        linli_app::demo::DEMO_PASSWORD
-    );
+fn print_logins(logins: &[linli_demo::DemoLogin]) {
+    println!("Demo logins (password: {}):", linli_demo::DEMO_PASSWORD);
     for l in logins {
         println!(
             "  {}  {:<4}  {:<20} @ {}",

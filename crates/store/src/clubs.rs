@@ -4,6 +4,7 @@
 
 use crate::clock::now_ms;
 use crate::{Db, StoreResult, Tx, on_db, on_tx};
+use linli_domain::clubs::{ActivityStatus, SignupStatus};
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct StageChangeRow {
@@ -63,7 +64,8 @@ pub struct ActivityRow {
     pub planned_cost: i64,
     pub surplus_bp: i64,
     pub fee: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: linli_domain::clubs::ActivityStatus,
     /// What the organizers learned, written after settlement (the last step).
     pub review: String,
     pub confirmed: i64,
@@ -101,7 +103,7 @@ pub struct NewActivity<'a> {
     pub checkin_code: &'a str,
     pub created_by: i64,
     /// `planned` (a draft) or `published` (open for sign-up).
-    pub status: &'a str,
+    pub status: linli_domain::clubs::ActivityStatus,
 }
 
 pub async fn insert_activity(tx: &mut Tx, a: NewActivity<'_>) -> StoreResult<i64> {
@@ -111,7 +113,7 @@ pub async fn insert_activity(tx: &mut Tx, a: NewActivity<'_>) -> StoreResult<i64
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $15, $12, $13, $14) RETURNING id")
         .bind(a.org_id).bind(a.region_id).bind(a.title).bind(a.description).bind(a.place).bind(a.starts_at)
         .bind(a.cancel_until).bind(a.capacity).bind(a.planned_cost).bind(a.surplus_bp).bind(a.fee)
-        .bind(a.checkin_code).bind(a.created_by).bind(now_ms()).bind(a.status).fetch_one(c).await)
+        .bind(a.checkin_code).bind(a.created_by).bind(now_ms()).bind(a.status.as_str()).fetch_one(c).await)
 }
 
 pub async fn activity(db: &Db, id: i64) -> StoreResult<Option<ActivityRow>> {
@@ -146,13 +148,14 @@ pub async fn upcoming_in(
 }
 
 /// Locks an activity for the rest of the transaction; returns (capacity, confirmed, status).
-pub async fn lock(tx: &mut Tx, id: i64) -> StoreResult<(i64, i64, String)> {
+pub async fn lock(tx: &mut Tx, id: i64) -> StoreResult<(i64, i64, ActivityStatus)> {
     on_tx!(tx, c => sqlx::query("UPDATE activities SET capacity = capacity WHERE id = $1").bind(id)
         .execute(&mut *c).await.map(|r| r.rows_affected()))?;
     on_tx!(tx, c => sqlx::query_as(
         "SELECT capacity, (SELECT COUNT(*) FROM activity_signups WHERE activity_id = $1 AND status = 'confirmed'), status \
          FROM activities WHERE id = $1")
         .bind(id).fetch_one(c).await)
+    .and_then(|(cap, n, s): (i64, i64, String)| Ok((cap, n, crate::word(s)?)))
 }
 
 pub async fn set_capacity(tx: &mut Tx, id: i64, capacity: i64) -> StoreResult<()> {
@@ -165,7 +168,8 @@ pub async fn set_capacity(tx: &mut Tx, id: i64, capacity: i64) -> StoreResult<()
 pub struct SignupRow {
     pub user_id: i64,
     pub name: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: linli_domain::clubs::SignupStatus,
     pub position: i64,
     pub fee_paid: i64,
     pub checked_in_at: Option<i64>,
@@ -175,9 +179,11 @@ pub async fn signup_of(
     tx: &mut Tx,
     activity_id: i64,
     user_id: i64,
-) -> StoreResult<Option<(String, Option<i64>)>> {
-    on_tx!(tx, c => sqlx::query_as("SELECT status, checked_in_at FROM activity_signups WHERE activity_id = $1 AND user_id = $2")
-        .bind(activity_id).bind(user_id).fetch_optional(c).await)
+) -> StoreResult<Option<(SignupStatus, Option<i64>)>> {
+    let row: Option<(String, Option<i64>)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT status, checked_in_at FROM activity_signups WHERE activity_id = $1 AND user_id = $2")
+        .bind(activity_id).bind(user_id).fetch_optional(c).await)?;
+    row.map(|(s, at)| Ok((crate::word(s)?, at))).transpose()
 }
 
 pub async fn my_signup(db: &Db, activity_id: i64, user_id: i64) -> StoreResult<Option<SignupRow>> {
@@ -192,14 +198,14 @@ pub async fn upsert_signup(
     tx: &mut Tx,
     activity_id: i64,
     user_id: i64,
-    status: &str,
+    status: SignupStatus,
 ) -> StoreResult<()> {
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO activity_signups (activity_id, user_id, status, position, created_at) \
          VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM activity_signups WHERE activity_id = $1), $4) \
          ON CONFLICT (activity_id, user_id) DO UPDATE SET status = excluded.status, position = excluded.position, \
          fee_paid = 0, checked_in_at = NULL")
-        .bind(activity_id).bind(user_id).bind(status).bind(now_ms()).execute(c).await.map(|r| r.rows_affected()))?;
+        .bind(activity_id).bind(user_id).bind(status.as_str()).bind(now_ms()).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -207,10 +213,10 @@ pub async fn set_signup_status(
     tx: &mut Tx,
     activity_id: i64,
     user_id: i64,
-    status: &str,
+    status: SignupStatus,
 ) -> StoreResult<()> {
     on_tx!(tx, c => sqlx::query("UPDATE activity_signups SET status = $1 WHERE activity_id = $2 AND user_id = $3")
-        .bind(status).bind(activity_id).bind(user_id).execute(c).await.map(|r| r.rows_affected()))?;
+        .bind(status.as_str()).bind(activity_id).bind(user_id).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -223,7 +229,7 @@ pub async fn promote(tx: &mut Tx, activity_id: i64, n: i64) -> StoreResult<Vec<i
         "SELECT user_id FROM activity_signups WHERE activity_id = $1 AND status = 'waitlisted' ORDER BY position LIMIT $2")
         .bind(activity_id).bind(n).fetch_all(c).await)?;
     for u in &ids {
-        set_signup_status(tx, activity_id, *u, "confirmed").await?;
+        set_signup_status(tx, activity_id, *u, SignupStatus::Confirmed).await?;
     }
     Ok(ids)
 }

@@ -17,7 +17,8 @@ pub struct GrantRow {
     pub title: String,
     pub purpose: String,
     pub amount: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: linli_domain::money::GrantStatus,
     pub disbursed: i64,
     pub spent: i64,
     pub returned: i64,
@@ -165,9 +166,14 @@ pub async fn votes(db: &Db, grant_id: i64) -> StoreResult<Vec<(i64, String)>> {
 }
 
 /// Moves the grant from `from` to `to`; false if it was no longer in `from`.
-pub async fn set_status(tx: &mut Tx, id: i64, from: &str, to: &str) -> StoreResult<bool> {
+pub async fn set_status(
+    tx: &mut Tx,
+    id: i64,
+    from: linli_domain::money::GrantStatus,
+    to: linli_domain::money::GrantStatus,
+) -> StoreResult<bool> {
     let n = on_tx!(tx, c => sqlx::query("UPDATE grants SET status = $1 WHERE id = $2 AND status = $3")
-        .bind(to).bind(id).bind(from).execute(c).await.map(|r| r.rows_affected()))?;
+        .bind(to.as_str()).bind(id).bind(from.as_str()).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
 

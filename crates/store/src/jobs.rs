@@ -13,7 +13,8 @@ pub struct JobRow {
     pub kind: String,
     pub payload: String,
     /// queued | running | done | dead
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: linli_domain::jobs::JobStatus,
     pub run_at: i64,
     pub attempts: i64,
     pub max_attempts: i64,

@@ -27,6 +27,15 @@ pub use tracing as __tracing;
 /// Result of a store call.
 pub type StoreResult<T> = Result<T, sqlx::Error>;
 
+/// Reads a stored word (a status) into its enum; a word the code does not know is a decode
+/// error, as it is for a row field marked `#[sqlx(try_from = "String")]`.
+pub fn word<T>(s: String) -> StoreResult<T>
+where
+    T: TryFrom<String, Error = linli_domain::status::UnknownWord>,
+{
+    T::try_from(s).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
 /// Runs `$body` with `$p` bound to the pool of whichever backend `$db` uses. The body is
 /// compiled once per backend, so the SQL must be in the dialect both accept. Each call
 /// runs in a `store` span (debug level) naming where it was made; its parent is the

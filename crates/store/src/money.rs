@@ -332,7 +332,8 @@ pub struct ClaimRow {
     pub purpose: String,
     pub spent_on: String,
     pub voucher_id: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: linli_domain::money::ClaimStatus,
     pub decided_by: Option<i64>,
     pub reason: String,
     pub txn_id: Option<i64>,
@@ -378,8 +379,8 @@ pub async fn claims(db: &Db, org_id: i64, limit: i64, offset: i64) -> StoreResul
 pub async fn move_claim(
     tx: &mut Tx,
     id: i64,
-    from: &str,
-    to: &str,
+    from: linli_domain::money::ClaimStatus,
+    to: linli_domain::money::ClaimStatus,
     by: i64,
     reason: &str,
     txn_id: Option<i64>,
@@ -387,7 +388,7 @@ pub async fn move_claim(
     let n = on_tx!(tx, c => sqlx::query(
         "UPDATE reimbursements SET status = $1, decided_by = $2, reason = $3, txn_id = COALESCE($4, txn_id), decided_at = $5 \
          WHERE id = $6 AND status = $7")
-        .bind(to).bind(by).bind(reason).bind(txn_id).bind(now_ms()).bind(id).bind(from)
+        .bind(to.as_str()).bind(by).bind(reason).bind(txn_id).bind(now_ms()).bind(id).bind(from.as_str())
         .execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use linli_app::demo::DEMO_PASSWORD;
+pub use linli_demo::DEMO_PASSWORD;
 pub use linli_web::Config;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,7 +227,7 @@ async fn start(backend: Backend, clock: Clock, config: Config) -> TestApp {
     let db = Db::connect(&url).await.expect("connect");
     // Copied from the migrated template: nothing to apply, but a check that it is current.
     db.migrate().await.expect("migrate");
-    linli_app::demo::seed_base(&db).await.expect("demo data");
+    linli_demo::seed_base(&db).await.expect("demo data");
     let sms = MemorySms::default();
     let state = AppState::with_clock(db.clone(), Arc::new(sms.clone()), config, clock.clone());
     let app = linli_web::router(state);

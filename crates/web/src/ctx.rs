@@ -160,8 +160,8 @@ impl Layout {
     }
 
     /// A message whose key is `prefix.name` (role, kind… labels).
-    pub fn tk(&self, prefix: &str, name: &str) -> String {
-        let key = format!("{prefix}.{name}");
+    pub fn tk(&self, prefix: &str, name: impl AsRef<str>) -> String {
+        let key = format!("{prefix}.{}", name.as_ref());
         self.catalog.get(&key).cloned().unwrap_or(key)
     }
 

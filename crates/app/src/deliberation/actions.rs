@@ -11,6 +11,8 @@ use crate::notifications::notify;
 use crate::{Actor, AppError, AppResult};
 use linli_domain::DomainError;
 use linli_domain::accounts::bounded_text;
+use linli_domain::deliberation::issues::ActionStatus;
+use linli_domain::deliberation::issues::IssueStatus;
 use linli_domain::notifications::NoticeKind;
 use linli_domain::regions::RegionPath;
 use linli_store::Db;
@@ -58,7 +60,7 @@ pub async fn create(
     if !steers(db, actor, &issue).await? {
         return Err(AppError::Forbidden);
     }
-    if !matches!(issue.status.as_str(), "decided" | "in_action") {
+    if !matches!(issue.status, IssueStatus::Decided | IssueStatus::InAction) {
         return Err(AppError::Invalid("issue_not_decided"));
     }
     let title = bounded_text(a.title, 120, DomainError::InvalidName)
@@ -98,7 +100,7 @@ pub async fn create(
         }
         _ => AppError::from(e),
     })?;
-    if issue.status == "decided"
+    if issue.status == IssueStatus::Decided
         && !transition(
             &mut tx,
             issue_id,
@@ -148,7 +150,7 @@ pub struct ActionView {
 }
 
 fn overdue(a: &ActionRow, today: &str) -> bool {
-    a.status != "done" && a.due_on.as_str() < today
+    a.status != ActionStatus::Done && a.due_on.as_str() < today
 }
 
 pub async fn get(db: &Db, actor: &Actor, id: i64) -> AppResult<ActionView> {
@@ -163,7 +165,7 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> AppResult<ActionView> {
     Ok(ActionView {
         notes: st::notes(db, id).await?,
         overdue: overdue(&a, &today()),
-        can_update: a.status != "done"
+        can_update: a.status != ActionStatus::Done
             && (a.owner_id == actor.id() || actor.administers(&a.region_path)),
         action: a,
     })
@@ -181,7 +183,7 @@ pub async fn progress(
 ) -> AppResult<ActionView> {
     let v = get(db, actor, id).await?;
     let a = &v.action;
-    if a.status == "done" {
+    if a.status == ActionStatus::Done {
         return Err(AppError::Conflict("action_done"));
     }
     if !v.can_update {
@@ -300,7 +302,7 @@ pub async fn accountability(
         .into_iter()
         .map(|i| Decision {
             items: by_issue.remove(&i.id).unwrap_or_default(),
-            can_add: i.status != "done" && actor.administers(&i.region_path),
+            can_add: i.status != IssueStatus::Done && actor.administers(&i.region_path),
             issue: i,
         })
         .collect();

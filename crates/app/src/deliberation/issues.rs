@@ -181,7 +181,7 @@ pub async fn raise(db: &Db, actor: &Actor, region_id: i64, n: NewIssue<'_>) -> A
             households_consulted: households,
             title: &title,
             body: &text,
-            status: IssueStatus::Raised.as_str(),
+            status: IssueStatus::Raised,
             at,
         },
     )
@@ -221,7 +221,7 @@ pub async fn raise(db: &Db, actor: &Actor, region_id: i64, n: NewIssue<'_>) -> A
         households_consulted: households,
         title,
         body: text,
-        status: IssueStatus::Raised.as_str().into(),
+        status: IssueStatus::Raised,
         status_reason: String::new(),
         decision: String::new(),
         supporters: 0,
@@ -316,7 +316,7 @@ pub struct IssueView {
 
 pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<IssueView> {
     let issue = issue(db, actor, id).await?;
-    let status = IssueStatus::parse(&issue.status)?;
+    let status = issue.status;
     let photos = st::photos(db, id)
         .await?
         .into_iter()
@@ -327,7 +327,7 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<IssueView> {
     let moves = if actor.administers(&issue.region_path) {
         IssueStatus::ALL
             .into_iter()
-            .filter(|to| status.can_move(*to))
+            .filter(|to| status.can_move(**to))
             .map(|s| s.as_str().to_string())
             .collect()
     } else {
@@ -348,7 +348,7 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<IssueView> {
 /// in the same transaction and its author is told.
 pub async fn support(db: &Db, actor: &Actor, id: i64) -> AppResult<IssueRow> {
     let i = issue(db, actor, id).await?;
-    if !IssueStatus::parse(&i.status)?.takes_support() {
+    if !i.status.takes_support() {
         return Err(AppError::Invalid("issue_closed"));
     }
     let at = now_ms();
@@ -417,7 +417,7 @@ pub async fn set_status(
         return Err(AppError::Forbidden);
     }
     let to = IssueStatus::parse(to)?;
-    let from = IssueStatus::parse(&i.status)?;
+    let from = i.status;
     let reason = d::optional_reason(reason)?;
     from.move_to(to, &reason)?;
     let mut tx = db.begin().await?;

@@ -3,7 +3,6 @@
 
 pub mod actions;
 pub mod bodies;
-pub mod demo;
 pub mod issues;
 pub mod sittings;
 pub mod votes;

@@ -12,6 +12,9 @@ use crate::{Actor, AppError, AppResult};
 use chrono::Months;
 use linli_domain::DomainError;
 use linli_domain::accounts::bounded_text;
+use linli_domain::deliberation::issues::IssueStatus;
+use linli_domain::deliberation::sittings::MinutesStatus;
+use linli_domain::deliberation::sittings::SittingStatus;
 use linli_domain::deliberation::sittings::{BodyKind, MotionStatus, Party, Refused, quorum};
 use linli_domain::time::{shanghai_local_ms as local_ms, to_shanghai};
 use linli_store::audit::{self, NewAudit};
@@ -236,7 +239,7 @@ fn must_preside(actor: &Actor, s: &SittingRow) -> AppResult<()> {
 }
 
 fn must_be_open(s: &SittingRow) -> AppResult<()> {
-    if s.status == "open" {
+    if s.status == SittingStatus::Open {
         Ok(())
     } else {
         Err(AppError::Invalid("sitting_not_open"))
@@ -285,15 +288,15 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> AppResult<SittingView> {
     let my_seat = seated.iter().find(|m| m.user_id == actor.id()).cloned();
     let present = attendance.iter().any(|a| a.user_id == actor.id());
     let chair = presides(actor, &s);
-    let open = s.status == "open";
+    let open = s.status == SittingStatus::Open;
     let rows = st::motions(db, id).await?;
     let motions = rows
         .iter()
         .map(|m| {
-            let status = MotionStatus::parse(&m.status).unwrap_or(MotionStatus::Withdrawn);
+            let status = m.status;
             let carried = rows
                 .iter()
-                .rfind(|a| a.parent_id == Some(m.id) && a.status == "carried");
+                .rfind(|a| a.parent_id == Some(m.id) && a.status == MotionStatus::Carried);
             let member_here = open && present && my_seat.is_some();
             MotionView {
                 text_now: carried.map_or_else(|| m.text.clone(), |a| a.text.clone()),
@@ -321,18 +324,19 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> AppResult<SittingView> {
         )
     });
     let takes_part = chair || my_seat.is_some();
-    let minutes = (s.minutes_status == "published" || (takes_part && s.minutes_status != "none"))
+    let minutes = (s.minutes_status == MinutesStatus::Published
+        || (takes_part && s.minutes_status != MinutesStatus::None))
         .then(|| s.minutes.clone());
     let can_draft = (chair || is_secretary(&my_seat))
-        && s.status != "scheduled"
-        && s.minutes_status != "published";
+        && s.status != SittingStatus::Scheduled
+        && s.minutes_status != MinutesStatus::Published;
     // Four eyes: whoever drafted the minutes (even an administrator) never approves them.
-    let can_approve = s.minutes_status == "draft"
+    let can_approve = s.minutes_status == MinutesStatus::Draft
         && s.minutes_drafted_by != Some(actor.id())
         && (actor.administers(&s.region_path) || my_seat.is_some());
     Ok(SittingView {
         agenda: st::agenda(db, id).await?,
-        candidates: if chair && s.status != "closed" {
+        candidates: if chair && s.status != SittingStatus::Closed {
             st::agenda_candidates(db, s.body_id, id).await?
         } else {
             vec![]
@@ -372,13 +376,13 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> AppResult<SittingView> {
 pub async fn add_agenda(db: &Db, actor: &Actor, id: i64, issue_id: i64) -> AppResult<()> {
     let (s, _) = load(db, actor, id).await?;
     must_preside(actor, &s)?;
-    if s.status == "closed" {
+    if s.status == SittingStatus::Closed {
         return Err(AppError::Invalid("sitting_closed"));
     }
     let (body_id, status, _, title) = st::issue_brief(db, issue_id)
         .await?
         .ok_or(AppError::NotFound("issue_not_found"))?;
-    if body_id != Some(s.body_id) || status != "on_agenda" {
+    if body_id != Some(s.body_id) || status != IssueStatus::OnAgenda {
         return Err(AppError::Invalid("issue_not_for_agenda"));
     }
     let mut tx = db.begin().await?;
@@ -400,7 +404,7 @@ pub async fn add_agenda(db: &Db, actor: &Actor, id: i64, issue_id: i64) -> AppRe
 pub async fn remove_agenda(db: &Db, actor: &Actor, id: i64, issue_id: i64) -> AppResult<()> {
     let (s, _) = load(db, actor, id).await?;
     must_preside(actor, &s)?;
-    if s.status == "closed" {
+    if s.status == SittingStatus::Closed {
         return Err(AppError::Invalid("sitting_closed"));
     }
     let mut tx = db.begin().await?;
@@ -468,9 +472,9 @@ pub async fn set_status(db: &Db, actor: &Actor, id: i64, open: bool) -> AppResul
     let (s, _) = load(db, actor, id).await?;
     must_preside(actor, &s)?;
     let (from, to) = if open {
-        ("scheduled", "open")
+        (SittingStatus::Scheduled, SittingStatus::Open)
     } else {
-        ("open", "closed")
+        (SittingStatus::Open, SittingStatus::Closed)
     };
     let mut tx = db.begin().await?;
     if !st::set_status(&mut tx, id, from, to).await? {

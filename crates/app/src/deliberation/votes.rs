@@ -8,6 +8,7 @@ use crate::files::Purpose;
 use crate::{Actor, AppError, AppResult, Page};
 use linli_domain::accounts::Role;
 use linli_domain::deliberation::Unit;
+use linli_domain::deliberation::ballots::VoteStatus;
 use linli_domain::deliberation::ballots::{
     self as b, BallotError, Choice, Electorate, Method, Tally,
 };
@@ -142,7 +143,7 @@ pub async fn create(db: &Db, actor: &Actor, v: NewVote) -> AppResult<i64> {
         }
     }
     let now = now_ms();
-    let mut status = "open";
+    let mut status = VoteStatus::Open;
     if let Some(parent) = v.parent_id {
         let p = st::vote(db, parent)
             .await?
@@ -151,12 +152,12 @@ pub async fn create(db: &Db, actor: &Actor, v: NewVote) -> AppResult<i64> {
         let n = st::options(db, parent).await?.len() as i64;
         if p.region_id != region.id
             || parent_method.yes_no()
-            || !matches!(p.status.as_str(), "open" | "pending")
+            || !p.status.is_live()
             || !(0..n).contains(&v.parent_option.unwrap_or(-1))
         {
             return Err(AppError::Invalid("vote_bad_stage"));
         }
-        status = "pending";
+        status = VoteStatus::Pending;
     }
     let mut tx = db.begin().await?;
     let id = st::insert_vote(
@@ -186,7 +187,7 @@ pub async fn create(db: &Db, actor: &Actor, v: NewVote) -> AppResult<i64> {
     )
     .await?;
     st::insert_options(&mut tx, id, &options).await?;
-    if status == "open" {
+    if status == VoteStatus::Open {
         crate::jobs::schedule_vote(&mut tx, id, now, now + v.minutes_open * 60_000).await?;
     }
     audit::record(
@@ -228,7 +229,7 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> AppResult<VoteRow> {
     if !actor.can_read(&v.region_path) && !member {
         return Err(AppError::NotFound("vote_not_found"));
     }
-    if v.status == "open" && v.closes_at <= now_ms() {
+    if v.status == VoteStatus::Open && v.closes_at <= now_ms() {
         finish(db, id, None).await?;
         v = st::vote(db, id)
             .await?
@@ -417,15 +418,16 @@ async fn open_for_ballots(tx: &mut Tx, vote_id: i64) -> AppResult<()> {
         .await?
         .ok_or(AppError::NotFound("vote_not_found"))?;
     let now = now_ms();
-    match status.as_str() {
-        "open" if now >= opens_at && now < closes_at => Ok(()),
-        "pending" => Err(AppError::Invalid("vote_not_open_yet")),
+    match VoteStatus::try_from(status).map_err(|e| AppError::Internal(e.to_string()))? {
+        VoteStatus::Open if now >= opens_at && now < closes_at => Ok(()),
+        VoteStatus::Pending => Err(AppError::Invalid("vote_not_open_yet")),
         _ => Err(AppError::Invalid("vote_closed")),
     }
 }
 
-/// A random id for a ballot row, so rows say nothing about the order they were cast in.
-fn ballot_id() -> String {
+/// A random id for a ballot row, so rows say nothing about the order they were cast in
+/// (public for the load fillers, which write ballots in bulk).
+pub fn ballot_id() -> String {
     crate::tokens::random_token()[..32].to_string()
 }
 
@@ -444,7 +446,7 @@ pub async fn close(db: &Db, actor: &Actor, vote_id: i64) -> AppResult<()> {
     if !can_manage(actor, &v) {
         return Err(AppError::Forbidden);
     }
-    if v.status != "open" {
+    if v.status != VoteStatus::Open {
         return Err(AppError::Invalid("vote_closed"));
     }
     finish(db, vote_id, Some(actor.id())).await
@@ -465,7 +467,7 @@ pub async fn close_when_due(db: &Db, id: i64) -> AppResult<Option<i64>> {
     let Some(v) = st::vote(db, id).await? else {
         return Ok(None);
     };
-    if v.status != "open" {
+    if v.status != VoteStatus::Open {
         return Ok(None);
     }
     if v.closes_at > now_ms() {
@@ -481,7 +483,7 @@ pub async fn notify_electorate(db: &Db, id: i64, closing: bool) -> AppResult<()>
     let Some(v) = st::vote(db, id).await? else {
         return Ok(());
     };
-    if v.status != "open" {
+    if v.status != VoteStatus::Open {
         return Ok(());
     }
     let (lo, hi) = bounds(&v.electorate_path);
@@ -550,7 +552,7 @@ pub fn stored_tally(v: &VoteRow) -> Option<Tally> {
 
 /// Closes a vote with its tally, starts the stage that follows the winner, and settles
 /// the motion and the issue it decided. Does nothing if it was closed meanwhile.
-pub(crate) async fn finish(db: &Db, vote_id: i64, by: Option<i64>) -> AppResult<()> {
+pub async fn finish(db: &Db, vote_id: i64, by: Option<i64>) -> AppResult<()> {
     let v = st::vote(db, vote_id)
         .await?
         .ok_or(AppError::NotFound("vote_not_found"))?;
@@ -659,9 +661,9 @@ pub async fn view(db: &Db, actor: &Actor, vote_id: i64) -> AppResult<VoteView> {
 /// The tally a reader may see now: the stored result once closed; the live count while
 /// open unless results are hidden until the close.
 pub async fn live_tally(db: &Db, v: &VoteRow, options: usize) -> AppResult<Option<Tally>> {
-    Ok(match v.status.as_str() {
-        "closed" => stored_tally(v),
-        "open" if !v.hide_results => {
+    Ok(match v.status {
+        VoteStatus::Closed => stored_tally(v),
+        VoteStatus::Open if !v.hide_results => {
             let mut tx = db.begin_read().await?;
             let t = count(&mut tx, v, options).await?;
             tx.commit().await?;
@@ -688,30 +690,7 @@ pub async fn list(
 // ---- paper ballots and proxies ---------------------------------------------------------
 
 /// What became of a paper ballot after an entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PaperOutcome {
-    /// One entry made; waiting for the second teller.
-    Waiting,
-    /// Both entries agree: counted.
-    Counted,
-    /// The entries differ: not counted until re-entered.
-    Mismatch,
-    /// The voter had already voted (online or on another paper): the first ballot
-    /// recorded counts, this one is flagged and not counted.
-    Duplicate,
-}
-
-impl PaperOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Waiting => "waiting",
-            Self::Counted => "counted",
-            Self::Mismatch => "mismatch",
-            Self::Duplicate => "duplicate",
-        }
-    }
-}
+pub use linli_domain::deliberation::ballots::PaperStatus as PaperOutcome;
 
 /// A teller's entry of a paper ballot.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
@@ -791,7 +770,7 @@ pub async fn enter_paper(
             } else {
                 PaperOutcome::Duplicate
             };
-            st::set_paper_outcome(&mut tx, vote_id, &paper_no, &key, outcome.as_str(), now).await?;
+            st::set_paper_outcome(&mut tx, vote_id, &paper_no, &key, outcome, now).await?;
             outcome
         }
         _ => return Err(AppError::Conflict("paper_already_entered")),
@@ -869,7 +848,7 @@ pub async fn add_proxy(db: &Db, actor: &Actor, vote_id: i64, p: ProxyInput<'_>) 
     if v.electorate != "owners" {
         return Err(AppError::Invalid("proxy_owners_only"));
     }
-    if !matches!(v.status.as_str(), "open" | "pending") {
+    if !v.status.is_live() {
         return Err(AppError::Invalid("vote_closed"));
     }
     let (lo, hi) = bounds(&v.electorate_path);
@@ -948,206 +927,4 @@ pub async fn proxy_scan(
     st::file(db, file)
         .await?
         .ok_or(AppError::NotFound("proxy_not_found"))
-}
-
-/// Load testing only: builds a compound of `units` owned units under the first
-/// community (one buyer in fifty owns two units; 1% are the developer's), an owners' vote
-/// on a major matter, and ballots for about 80% of the units; returns the vote's id.
-pub async fn fill_owners_vote_for_load_test(db: &Db, units: i64) -> AppResult<i64> {
-    use linli_domain::regions::RegionKind;
-    let community: i64 = linli_store::on_db!(db, p => sqlx::query_scalar(
-        "SELECT id FROM regions WHERE kind = 'community' ORDER BY id LIMIT 1").fetch_one(p).await)?;
-    let community = linli_store::regions::get(db, community)
-        .await?
-        .ok_or(AppError::NotFound("region_not_found"))?;
-    let admin: i64 = linli_store::on_db!(db, p => sqlx::query_scalar(
-        "SELECT id FROM users ORDER BY id LIMIT 1").fetch_one(p).await)?;
-    let now = now_ms();
-    let mut tx = db.begin().await?;
-    let compound = linli_store::regions::insert(
-        &mut tx,
-        Some(&community),
-        RegionKind::Compound,
-        &format!("压测小区{now}"),
-    )
-    .await?;
-    let mut ballots = Vec::new();
-    let mut made = 0i64;
-    let mut b_no = 0;
-    while made < units {
-        b_no += 1;
-        let building = linli_store::regions::insert(
-            &mut tx,
-            Some(&compound),
-            RegionKind::Building,
-            &format!("{b_no}栋"),
-        )
-        .await?;
-        let n = (units - made).min(1000);
-        let specs: Vec<(String, i64)> = (0..n)
-            .map(|i| (format!("{}-{}", b_no, i + 1), 6_000 + (made + i) % 97 * 100))
-            .collect();
-        let ids = st::bulk_households(&mut tx, building.id, &specs, now).await?;
-        let owners: Vec<st::NewOwner> = ids
-            .iter()
-            .enumerate()
-            .map(|(i, &h)| {
-                let k = made + i as i64;
-                st::NewOwner {
-                    household_id: h,
-                    region_id: building.id,
-                    // Every fiftieth buyer also owns the next unit.
-                    owner_key: format!("o{}", if k % 50 == 1 { k - 1 } else { k }),
-                    owner_name: format!("业主{k}"),
-                    user_id: None,
-                    developer: k % 100 == 99,
-                }
-            })
-            .collect();
-        st::bulk_owners(&mut tx, &owners).await?;
-        for (i, &h) in ids.iter().enumerate() {
-            let k = made + i as i64;
-            if k % 5 != 4 {
-                let choice = if k % 7 == 3 { "no" } else { "yes" };
-                ballots.push((format!("u:{h}"), choice.to_string(), ballot_id()));
-            }
-        }
-        made += n;
-    }
-    let vote = load_test_vote(
-        &mut tx,
-        compound.id,
-        "压测：筹集维修资金",
-        "owners",
-        admin,
-        now,
-    )
-    .await?;
-    st::bulk_ballots(&mut tx, vote, &ballots, "paper", now).await?;
-    tx.commit().await?;
-    // Fresh planner statistics after the bulk load (PostgreSQL), as the other fillers do.
-    linli_store::regions::analyze(db).await?;
-    Ok(vote)
-}
-
-/// Load testing only: `count` synthetic residents of the first community, each with an
-/// API session, and an open residents' vote for them. Returns the vote id and the bearer
-/// tokens (one voter each), for driving ballots through HTTP.
-pub async fn fill_voters_for_load_test(db: &Db, count: i64) -> AppResult<(i64, Vec<String>)> {
-    let (community_id, path): (i64, String) = linli_store::on_db!(db, p => sqlx::query_as(
-        "SELECT id, path FROM regions WHERE kind = 'community' ORDER BY id LIMIT 1").fetch_one(p).await)?;
-    let (lo, hi) = bounds(&path);
-    let homes: Vec<(i64, i64)> = linli_store::on_db!(db, p => sqlx::query_as(
-        "SELECT h.id, h.region_id FROM households h JOIN regions r ON r.id = h.region_id \
-         WHERE r.path >= $1 AND r.path < $2 ORDER BY h.id LIMIT 5000")
-        .bind(&lo).bind(&hi).fetch_all(p).await)?;
-    if homes.is_empty() {
-        return Err(AppError::NotFound("region_not_found"));
-    }
-    let now = now_ms();
-    let tag = now % 1_000_000;
-    let mut tokens = Vec::with_capacity(count as usize);
-    let mut tx = db.begin().await?;
-    let mut made = 0i64;
-    while made < count {
-        let n = (count - made).min(500);
-        let phones: Vec<String> = (made..made + n)
-            .map(|i| format!("19{:03}{:06}", tag % 1000, i))
-            .collect();
-        let ids: Vec<i64> = linli_store::on_tx!(&mut tx, c => {
-            let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO users (phone, display_name, password_hash, created_at) ");
-            qb.push_values(&phones, |mut b, p| {
-                b.push_bind(p.as_str()).push_bind("压测居民").push_bind("!").push_bind(now);
-            });
-            qb.push(" RETURNING id");
-            qb.build_query_scalar().fetch_all(c).await
-        })?;
-        let batch: Vec<(i64, (i64, i64), String)> = ids
-            .iter()
-            .enumerate()
-            .map(|(i, &u)| {
-                (
-                    u,
-                    homes[(made as usize + i) % homes.len()],
-                    crate::tokens::random_token(),
-                )
-            })
-            .collect();
-        linli_store::on_tx!(&mut tx, c => {
-            let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO residents (household_id, region_id, name, user_id, created_at) ");
-            qb.push_values(&batch, |mut b, (u, (h, r), _)| {
-                b.push_bind(*h).push_bind(*r).push_bind("压测居民").push_bind(*u).push_bind(now);
-            });
-            qb.build().execute(&mut *c).await?;
-            let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO role_grants (user_id, region_id, role, granted_at) ");
-            qb.push_values(&batch, |mut b, (u, (_, r), _)| {
-                b.push_bind(*u).push_bind(*r).push_bind("resident").push_bind(now);
-            });
-            qb.build().execute(&mut *c).await?;
-            let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO sessions (id, user_id, created_at, expires_at) ");
-            qb.push_values(&batch, |mut b, (u, _, t)| {
-                b.push_bind(crate::tokens::session_key(t)).push_bind(*u).push_bind(now)
-                    .push_bind(now + 7 * 24 * 3600 * 1000);
-            });
-            qb.build().execute(c).await.map(|r| r.rows_affected())
-        })?;
-        tokens.extend(batch.into_iter().map(|(_, _, t)| t));
-        made += n;
-    }
-    let admin: i64 = linli_store::on_tx!(&mut tx, c => sqlx::query_scalar(
-        "SELECT id FROM users ORDER BY id LIMIT 1").fetch_one(c).await)?;
-    let vote = load_test_vote(
-        &mut tx,
-        community_id,
-        "压测：居民表决",
-        "majority",
-        admin,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    linli_store::regions::analyze(db).await?;
-    Ok((vote, tokens))
-}
-
-/// An open week-long vote of a load test: owners' (a major matter) or residents'.
-async fn load_test_vote(
-    tx: &mut Tx,
-    region: i64,
-    title: &str,
-    method: &str,
-    admin: i64,
-    now: i64,
-) -> AppResult<i64> {
-    let owners = method == "owners";
-    Ok(st::insert_vote(
-        tx,
-        &NewVoteRow {
-            region_id: region,
-            title,
-            description: "",
-            body_id: None,
-            sitting_id: None,
-            motion_id: None,
-            issue_id: None,
-            method,
-            matter: if owners { "major" } else { "ordinary" },
-            electorate: if owners { "owners" } else { "residents" },
-            electorate_region_id: region,
-            secret: false,
-            hide_results: false,
-            opens_at: now,
-            closes_at: now + 7 * 24 * 3600 * 1000,
-            status: "open",
-            parent_id: None,
-            parent_option: None,
-            created_by: admin,
-            created_at: now,
-        },
-    )
-    .await?)
 }

@@ -8,6 +8,39 @@ use super::{check_ranking, instant_runoff};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
+crate::str_enum! {
+    /// Where a vote stands: pending (a later stage waiting for the earlier one's result) →
+    /// open → closed; or void (its earlier stage chose another option).
+    pub enum VoteStatus {
+        Pending = "pending",
+        Open = "open",
+        Closed = "closed",
+        Void = "void",
+    }
+}
+
+impl VoteStatus {
+    /// Whether its organiser may still change it (extend, add proxies, close early).
+    pub fn is_live(self) -> bool {
+        matches!(self, Self::Open | Self::Pending)
+    }
+}
+
+crate::str_enum! {
+    /// What became of a paper ballot after a teller's entry.
+    pub enum PaperStatus {
+        /// One entry made; waiting for the second teller.
+        Waiting = "waiting",
+        /// Both entries agree: counted.
+        Counted = "counted",
+        /// The entries differ: not counted until re-entered.
+        Mismatch = "mismatch",
+        /// The voter had already voted (online or on another paper): the first ballot
+        /// recorded counts, this one is flagged and not counted.
+        Duplicate = "duplicate",
+    }
+}
+
 /// Why a vote set-up or a ballot is refused; `code()` is the stable message key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BallotError {

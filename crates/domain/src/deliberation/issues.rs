@@ -3,51 +3,35 @@
 //! Also the limits that keep a thread readable: text lengths, and how much a new account
 //! may write in a day (spam and pile-ons come mostly from accounts made for the occasion).
 
-use serde::{Deserialize, Serialize};
+crate::str_enum! {
+    /// Where an issue stands.
+    pub enum IssueStatus {
+        /// Collecting support.
+        Raised = "raised",
+        /// Enough support, or put there by an administrator: the body will hear it.
+        OnAgenda = "on_agenda",
+        /// The body decided on it.
+        Decided = "decided",
+        /// The decision is being carried out (action items).
+        InAction = "in_action",
+        Done = "done",
+        /// Refused, always with a reason.
+        Declined = "declined",
+    }
+}
 
-/// Where an issue stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IssueStatus {
-    /// Collecting support.
-    Raised,
-    /// Enough support, or put there by an administrator: the body will hear it.
-    OnAgenda,
-    /// The body decided on it.
-    Decided,
-    /// The decision is being carried out (action items).
-    InAction,
-    Done,
-    /// Refused, always with a reason.
-    Declined,
+crate::str_enum! {
+    /// An action item carrying out a decision: open → doing (some progress) → done.
+    pub enum ActionStatus {
+        Open = "open",
+        Doing = "doing",
+        Done = "done",
+    }
 }
 
 impl IssueStatus {
-    pub const ALL: [IssueStatus; 6] = [
-        Self::Raised,
-        Self::OnAgenda,
-        Self::Decided,
-        Self::InAction,
-        Self::Done,
-        Self::Declined,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Raised => "raised",
-            Self::OnAgenda => "on_agenda",
-            Self::Decided => "decided",
-            Self::InAction => "in_action",
-            Self::Done => "done",
-            Self::Declined => "declined",
-        }
-    }
-
     pub fn parse(s: &str) -> Result<Self, IssueError> {
-        Self::ALL
-            .into_iter()
-            .find(|x| x.as_str() == s)
-            .ok_or(IssueError::UnknownStatus)
+        Self::from_name(s).ok_or(IssueError::UnknownStatus)
     }
 
     /// Whether an issue may move from `self` to `to`: one step forward along
@@ -230,7 +214,7 @@ mod tests {
         assert!(!Raised.can_move(Decided), "no skipping the agenda");
         assert!(!Done.can_move(Raised) && !Declined.can_move(Raised));
         assert!(!Decided.can_move(Declined), "a decision is carried out");
-        for s in IssueStatus::ALL {
+        for &s in IssueStatus::ALL {
             assert!(!s.can_move(s), "{s:?} does not move to itself");
             assert_eq!(IssueStatus::parse(s.as_str()), Ok(s));
         }

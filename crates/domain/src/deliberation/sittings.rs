@@ -9,6 +9,25 @@ pub mod pdf;
 
 use serde::{Deserialize, Serialize};
 
+crate::str_enum! {
+    /// A sitting (会议): scheduled → open (attendance, motions) → closed.
+    pub enum SittingStatus {
+        Scheduled = "scheduled",
+        Open = "open",
+        Closed = "closed",
+    }
+}
+
+crate::str_enum! {
+    /// A sitting's minutes: none yet → draft → approved (by the chair) → published.
+    pub enum MinutesStatus {
+        None = "none",
+        Draft = "draft",
+        Approved = "approved",
+        Published = "published",
+    }
+}
+
 /// Why a sitting rule refused something; the code is a catalogue key under `error.`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Refused(pub &'static str);
@@ -163,44 +182,23 @@ pub fn quorum(kind: BodyKind, quorum_bp: i64, seated: u64, present: &[Party]) ->
     }
 }
 
-/// A motion's state: moved → seconded → voting → carried | failed; or withdrawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MotionStatus {
-    Moved,
-    Seconded,
-    Voting,
-    Carried,
-    Failed,
-    Withdrawn,
+crate::str_enum! {
+    /// A motion's state: moved → seconded → voting → carried | failed; or withdrawn.
+    pub enum MotionStatus {
+        Moved = "moved",
+        Seconded = "seconded",
+        Voting = "voting",
+        Carried = "carried",
+        Failed = "failed",
+        Withdrawn = "withdrawn",
+    }
 }
 
 impl MotionStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Moved => "moved",
-            Self::Seconded => "seconded",
-            Self::Voting => "voting",
-            Self::Carried => "carried",
-            Self::Failed => "failed",
-            Self::Withdrawn => "withdrawn",
-        }
-    }
-
     pub fn parse(s: &str) -> Result<Self, Refused> {
-        [
-            Self::Moved,
-            Self::Seconded,
-            Self::Voting,
-            Self::Carried,
-            Self::Failed,
-            Self::Withdrawn,
-        ]
-        .into_iter()
-        .find(|m| m.as_str() == s)
-        .ok_or(Refused("unknown_motion_status"))
+        Self::from_name(s).ok_or(Refused("unknown_motion_status"))
     }
 
-    /// Still before the floor: it may be seconded, amended or withdrawn.
     pub fn is_pending(self) -> bool {
         matches!(self, Self::Moved | Self::Seconded)
     }

@@ -339,7 +339,7 @@ async fn a_club_applies_for_a_micro_grant_and_closes_it_with_receipts() {
     std::fs::create_dir_all(&profile).unwrap();
     std::fs::write(
         &receipt,
-        include_bytes!("../../../app/src/demo_receipt.png"),
+        include_bytes!("../../../demo/src/demo_receipt.png"),
     )
     .unwrap();
 
@@ -442,7 +442,7 @@ async fn a_club_is_proposed_joined_and_its_activity_settled() {
     let receipt = profile.join("receipt.png");
     std::fs::write(
         &receipt,
-        include_bytes!("../../../app/src/demo_receipt.png"),
+        include_bytes!("../../../demo/src/demo_receipt.png"),
     )
     .unwrap();
     let community = app.region_id("翠竹园社区").await;

@@ -347,7 +347,7 @@ async fn only_participants_check_in_with_the_door_code(app: &TestApp) {
     assert!(resident.get(&activity).await.body.contains("已签到"));
 }
 
-const PNG: &[u8] = include_bytes!("../../../app/src/demo_receipt.png");
+const PNG: &[u8] = include_bytes!("../../../demo/src/demo_receipt.png");
 
 async fn an_activity_is_settled_into_the_club_ledger_with_receipts(app: &TestApp) {
     let club = reading_club(app).await;

@@ -1585,7 +1585,7 @@ async fn the_api_document_describes_what_the_api_does(app: &TestApp) {
 /// of another community and by an anonymous visitor: no GET answers 200 with it, and no
 /// write is accepted or changes any table. Routes public by design are listed with why.
 async fn every_api_route_keeps_a_community_to_itself(app: &TestApp) {
-    linli_app::demo::seed_stories(&app.db).await.unwrap();
+    linli_demo::seed_stories(&app.db).await.unwrap();
     // Public by design: the caller's own account and messages, and the anonymous doors in.
     // Ending one's own sessions is not walked: it would turn the outsider anonymous.
     let own = [

@@ -10,7 +10,7 @@ const LEADER: &str = "13800000008";
 const MEMBER: &str = "13800000007";
 const OUTSIDER: &str = "13800000015";
 /// A real (1×1) PNG, as a phone photo of a receipt would be.
-const PNG: &[u8] = include_bytes!("../../../app/src/demo_receipt.png");
+const PNG: &[u8] = include_bytes!("../../../demo/src/demo_receipt.png");
 
 /// The demo reading club (its treasurer is the building representative 郑强).
 async fn club(app: &TestApp) -> i64 {

@@ -15,7 +15,8 @@ pub struct ActionRow {
     /// `YYYY-MM-DD`
     pub due_on: String,
     /// open → doing → done
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: linli_domain::deliberation::issues::ActionStatus,
     /// Percent done, from the latest note.
     pub progress: i64,
     pub created_at: i64,
@@ -129,7 +130,8 @@ pub struct DecidedIssueRow {
     pub title: String,
     pub decision: String,
     /// decided | in_action | done
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: linli_domain::deliberation::issues::IssueStatus,
     pub author_id: i64,
     pub updated_at: i64,
 }

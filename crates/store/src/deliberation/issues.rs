@@ -53,7 +53,8 @@ pub struct IssueRow {
     pub households_consulted: Option<i64>,
     pub title: String,
     pub body: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: linli_domain::deliberation::issues::IssueStatus,
     pub status_reason: String,
     pub decision: String,
     pub supporters: i64,
@@ -76,7 +77,7 @@ pub struct NewIssue<'a> {
     pub households_consulted: Option<i64>,
     pub title: &'a str,
     pub body: &'a str,
-    pub status: &'a str,
+    pub status: linli_domain::deliberation::issues::IssueStatus,
     pub at: i64,
 }
 
@@ -85,7 +86,7 @@ pub async fn insert(tx: &mut Tx, i: NewIssue<'_>) -> StoreResult<i64> {
         "INSERT INTO issues (region_id, body_id, author_id, on_behalf, households_consulted, title, body, status, \
          created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id")
         .bind(i.region_id).bind(i.body_id).bind(i.author_id).bind(i.on_behalf).bind(i.households_consulted)
-        .bind(i.title).bind(i.body).bind(i.status).bind(i.at).fetch_one(c).await)
+        .bind(i.title).bind(i.body).bind(i.status.as_str()).bind(i.at).fetch_one(c).await)
 }
 
 /// Records a status event that is not a move between two statuses (the raising itself).

@@ -1,6 +1,7 @@
 //! Sittings: agenda, attendance and quorum, motions, the speaking queue, minutes.
 
 use crate::{Db, StoreResult, Tx, on_db, on_tx};
+use linli_domain::deliberation::issues::IssueStatus;
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct SittingRow {
@@ -13,13 +14,15 @@ pub struct SittingRow {
     pub starts_at: i64,
     pub place: String,
     /// scheduled → open → closed
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: linli_domain::deliberation::sittings::SittingStatus,
     pub chair_id: Option<i64>,
     pub chair_name: Option<String>,
     #[serde(skip)]
     pub minutes: String,
     /// none → draft → approved → published
-    pub minutes_status: String,
+    #[sqlx(try_from = "String")]
+    pub minutes_status: linli_domain::deliberation::sittings::MinutesStatus,
     pub minutes_drafted_by: Option<i64>,
     pub minutes_approved_by: Option<i64>,
     pub minutes_published_at: Option<i64>,
@@ -62,9 +65,14 @@ pub async fn of_body(db: &Db, body_id: i64, limit: i64) -> StoreResult<Vec<Sitti
 }
 
 /// Moves a sitting from `from` to `to`; false if it was no longer at `from`.
-pub async fn set_status(tx: &mut Tx, id: i64, from: &str, to: &str) -> StoreResult<bool> {
+pub async fn set_status(
+    tx: &mut Tx,
+    id: i64,
+    from: linli_domain::deliberation::sittings::SittingStatus,
+    to: linli_domain::deliberation::sittings::SittingStatus,
+) -> StoreResult<bool> {
     let n = on_tx!(tx, c => sqlx::query("UPDATE sittings SET status = $1 WHERE id = $2 AND status = $3")
-        .bind(to).bind(id).bind(from).execute(c).await.map(|r| r.rows_affected()))?;
+        .bind(to.as_str()).bind(id).bind(from.as_str()).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
 
@@ -74,7 +82,8 @@ pub async fn set_status(tx: &mut Tx, id: i64, from: &str, to: &str) -> StoreResu
 pub struct AgendaRow {
     pub issue_id: i64,
     pub title: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: linli_domain::deliberation::issues::IssueStatus,
     pub decision: String,
     pub supporters: i64,
     pub position: i64,
@@ -105,9 +114,12 @@ pub async fn agenda_candidates(
 pub async fn issue_brief(
     db: &Db,
     issue_id: i64,
-) -> StoreResult<Option<(Option<i64>, String, i64, String)>> {
-    on_db!(db, p => sqlx::query_as("SELECT body_id, status, region_id, title FROM issues WHERE id = $1")
-        .bind(issue_id).fetch_optional(p).await)
+) -> StoreResult<Option<(Option<i64>, IssueStatus, i64, String)>> {
+    let row: Option<(Option<i64>, String, i64, String)> = on_db!(db, p => sqlx::query_as(
+        "SELECT body_id, status, region_id, title FROM issues WHERE id = $1")
+        .bind(issue_id).fetch_optional(p).await)?;
+    row.map(|(b, s, r, t)| Ok((b, crate::word(s)?, r, t)))
+        .transpose()
 }
 
 pub async fn add_agenda(tx: &mut Tx, sitting_id: i64, issue_id: i64) -> StoreResult<()> {
@@ -183,7 +195,8 @@ pub struct MotionRow {
     pub seconder_id: Option<i64>,
     pub seconder_name: Option<String>,
     /// moved → seconded → voting → carried | failed; or withdrawn
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: linli_domain::deliberation::sittings::MotionStatus,
     /// The vote it was put to (see `/votes/{vote_id}`).
     pub vote_id: Option<i64>,
     /// The vote's result, once closed: passed, and the tally in words.

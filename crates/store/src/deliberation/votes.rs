@@ -3,6 +3,7 @@
 //! voter and no time). Paper entries, proxies, and the electorates the app checks.
 
 use crate::{Db, StoreResult, Tx, on_db, on_tx};
+use linli_domain::deliberation::ballots::VoteStatus;
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct VoteRow {
@@ -25,7 +26,8 @@ pub struct VoteRow {
     pub hide_results: bool,
     pub opens_at: i64,
     pub closes_at: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: linli_domain::deliberation::ballots::VoteStatus,
     pub parent_id: Option<i64>,
     pub parent_option: Option<i64>,
     /// The stored tally (JSON), once closed.
@@ -62,7 +64,7 @@ pub struct NewVoteRow<'a> {
     pub hide_results: bool,
     pub opens_at: i64,
     pub closes_at: i64,
-    pub status: &'a str,
+    pub status: linli_domain::deliberation::ballots::VoteStatus,
     pub parent_id: Option<i64>,
     pub parent_option: Option<i64>,
     pub created_by: i64,
@@ -77,7 +79,7 @@ pub async fn insert_vote(tx: &mut Tx, v: &NewVoteRow<'_>) -> StoreResult<i64> {
          RETURNING id")
         .bind(v.region_id).bind(v.title).bind(v.description).bind(v.body_id).bind(v.sitting_id).bind(v.motion_id)
         .bind(v.issue_id).bind(v.method).bind(v.matter).bind(v.electorate).bind(v.electorate_region_id)
-        .bind(v.secret).bind(v.hide_results).bind(v.opens_at).bind(v.closes_at).bind(v.status).bind(v.parent_id)
+        .bind(v.secret).bind(v.hide_results).bind(v.opens_at).bind(v.closes_at).bind(v.status.as_str()).bind(v.parent_id)
         .bind(v.parent_option).bind(v.created_by).bind(v.created_at).fetch_one(c).await)
 }
 
@@ -136,8 +138,11 @@ pub async fn options(db: &Db, vote_id: i64) -> StoreResult<Vec<String>> {
 /// Reads the vote's status and closing time inside a ballot's transaction, holding it
 /// against a concurrent close: PostgreSQL takes a shared row lock (ballots do not wait
 /// for each other, only for a close); SQLite's `BEGIN IMMEDIATE` already serializes.
-pub async fn status_for_ballot(tx: &mut Tx, id: i64) -> StoreResult<Option<(String, i64, i64)>> {
-    match tx {
+pub async fn status_for_ballot(
+    tx: &mut Tx,
+    id: i64,
+) -> StoreResult<Option<(VoteStatus, i64, i64)>> {
+    let row: Option<(String, i64, i64)> = match tx {
         Tx::Sqlite(t) => {
             sqlx::query_as("SELECT status, opens_at, closes_at FROM votes WHERE id = $1")
                 .bind(id)
@@ -150,7 +155,8 @@ pub async fn status_for_ballot(tx: &mut Tx, id: i64) -> StoreResult<Option<(Stri
                 .fetch_optional(&mut **t)
                 .await
         }
-    }
+    }?;
+    row.map(|(s, o, c)| Ok((crate::word(s)?, o, c))).transpose()
 }
 
 /// Records that `voter_key` took part; false if they (or their household) already had.
@@ -528,13 +534,13 @@ pub async fn set_paper_outcome(
     vote_id: i64,
     paper_no: &str,
     voter_key: &str,
-    status: &str,
+    status: linli_domain::deliberation::ballots::PaperStatus,
     at: i64,
 ) -> StoreResult<()> {
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO paper_ballots (vote_id, paper_no, voter_key, status, at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (vote_id, paper_no) DO UPDATE SET voter_key = EXCLUDED.voter_key, status = EXCLUDED.status, at = EXCLUDED.at")
-        .bind(vote_id).bind(paper_no).bind(voter_key).bind(status).bind(at)
+        .bind(vote_id).bind(paper_no).bind(voter_key).bind(status.as_str()).bind(at)
         .execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
@@ -544,7 +550,8 @@ pub struct PaperRow {
     pub paper_no: String,
     pub entries: i64,
     /// waiting (one entry) | counted | mismatch | duplicate
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: linli_domain::deliberation::ballots::PaperStatus,
     pub unit_label: Option<String>,
 }
 

@@ -112,7 +112,7 @@ async fn activities(
         app::of_org(s.db(), a, id, Page::new(p.page, p.per_page, 30))
             .await
             .api(&ctx)?
-            .1,
+            .activities,
     ))
 }
 

@@ -15,6 +15,7 @@ use axum::response::Redirect;
 use axum::routing::{get, post};
 use linli_app::{Page, audit, roles};
 use linli_domain::accounts::Role;
+use linli_domain::jobs::JobStatus;
 use linli_store::accounts::GrantRow;
 use linli_store::audit::AuditRow;
 use linli_store::regions::RegionRow;
@@ -189,7 +190,7 @@ struct JobsQuery {
 struct JobsPage {
     l: Layout,
     status: String,
-    statuses: [&'static str; 4],
+    statuses: &'static [JobStatus],
     counts: Vec<linli_app::jobs::JobCount>,
     jobs: Vec<linli_store::jobs::JobRow>,
     pager: Pager,
@@ -217,7 +218,7 @@ async fn jobs_page(
     Ok(JobsPage {
         l: ctx.layout(),
         status,
-        statuses: linli_domain::jobs::JobStatus::ALL.map(|s| s.as_str()),
+        statuses: JobStatus::ALL,
         counts,
         jobs,
         pager,

@@ -15,6 +15,7 @@ use axum::response::Redirect;
 use axum::routing::{get, post};
 use linli_app::clubs::{self as app, ActivityView, NewActivity};
 use linli_app::{AppError, Page};
+use linli_domain::clubs::{ActivityStatus, SignupStatus};
 use linli_domain::money::Fen;
 use linli_store::clubs::ActivityRow;
 use linli_store::organizations::OrgRow;
@@ -95,24 +96,14 @@ async fn list_page(
     Query(q): Query<PageQuery>,
 ) -> Result<ListPage, PageError> {
     let actor = ctx.actor();
-    let (org, activities) = app::of_org(state.db(), actor, id, Page::new(q.page, None, 30))
+    let v = app::of_org(state.db(), actor, id, Page::new(q.page, None, 30))
         .await
         .page(&ctx)?;
-    let organizer = matches!(
-        linli_app::organizations::my_role(state.db(), actor, &org)
-            .await
-            .page(&ctx)?,
-        Some(
-            linli_domain::organizations::MemberRole::Leader
-                | linli_domain::organizations::MemberRole::DeputyLeader
-                | linli_domain::organizations::MemberRole::Treasurer
-        )
-    );
     Ok(ListPage {
         l: ctx.layout(),
-        org,
-        activities,
-        organizer,
+        org: v.org,
+        activities: v.activities,
+        organizer: v.can_organize,
     })
 }
 

@@ -139,7 +139,7 @@ struct GrantPage {
     l: Layout,
     v: GrantView,
     expense_codes: Vec<&'static str>,
-    steps: Vec<&'static str>,
+    steps: &'static [m::GrantStatus],
 }
 
 async fn grant_page(
@@ -157,7 +157,7 @@ async fn grant_page(
             .filter(|(_, k)| *k == m::AccountKind::Expense)
             .map(|(c, _)| *c)
             .collect(),
-        steps: vec!["applied", "approved", "disbursed", "closed"],
+        steps: &m::GrantStatus::STEPS,
     })
 }
 

@@ -19,6 +19,7 @@ use linli_app::money::{
     self as app, ChainReport, LedgerView, ManualPosting, Statement, VoucherInput,
 };
 use linli_app::{AppError, Page};
+use linli_domain::money::ClaimStatus;
 use linli_domain::money::{self as m, Balanced, Fen};
 use linli_store::money::{ClaimRow, DonationRow};
 use linli_store::organizations::OrgRow;

@@ -169,7 +169,7 @@ async fn org_page(
     let activities = linli_app::clubs::of_org(db, actor, org.id, Page::new(None, Some(5), 5))
         .await
         .page(&ctx)?
-        .1;
+        .activities;
     let stage = if org.kind == "club" {
         Some(linli_app::clubs::stage(db, actor, &org).await.page(&ctx)?)
     } else {

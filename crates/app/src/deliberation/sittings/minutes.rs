@@ -3,6 +3,7 @@
 
 use super::{get, load, must_preside, record};
 use crate::{Actor, AppError, AppResult};
+use linli_domain::deliberation::sittings::MinutesStatus;
 use linli_domain::deliberation::sittings::Party;
 use linli_store::Db;
 use linli_store::clock::now_ms;
@@ -194,7 +195,7 @@ pub async fn save_minutes(db: &Db, actor: &Actor, id: i64, text: &str) -> AppRes
 /// Approves the draft: a member other than the drafter, or an administrator.
 pub async fn approve_minutes(db: &Db, actor: &Actor, id: i64) -> AppResult<()> {
     let v = get(db, actor, id).await?;
-    if v.sitting.minutes_status != "draft" {
+    if v.sitting.minutes_status != MinutesStatus::Draft {
         return Err(AppError::Invalid("minutes_not_draft"));
     }
     if !v.can_approve {
@@ -213,7 +214,7 @@ pub async fn approve_minutes(db: &Db, actor: &Actor, id: i64) -> AppResult<()> {
 pub async fn publish_minutes(db: &Db, actor: &Actor, id: i64) -> AppResult<()> {
     let (s, _) = load(db, actor, id).await?;
     must_preside(actor, &s)?;
-    if s.minutes_status != "approved" {
+    if s.minutes_status != MinutesStatus::Approved {
         return Err(AppError::Invalid("minutes_not_approved"));
     }
     let mut tx = db.begin().await?;
@@ -228,7 +229,7 @@ pub async fn publish_minutes(db: &Db, actor: &Actor, id: i64) -> AppResult<()> {
 /// The published minutes of a sitting: (title, text) for printing.
 pub async fn published_minutes(db: &Db, actor: &Actor, id: i64) -> AppResult<(String, String)> {
     let (s, b) = load(db, actor, id).await?;
-    if s.minutes_status != "published" {
+    if s.minutes_status != MinutesStatus::Published {
         return Err(AppError::NotFound("minutes_not_published"));
     }
     Ok((format!("{} · {}", b.name, s.title), s.minutes))

@@ -4,7 +4,6 @@
 use super::{load, must_be_open, must_preside, present_member, record, refused};
 use crate::deliberation::votes::{self, NewVote};
 use crate::{Actor, AppError, AppResult};
-use linli_domain::deliberation::sittings::MotionStatus;
 use linli_store::Db;
 use linli_store::clock::now_ms;
 use linli_store::deliberation::bodies::BodyRow;
@@ -36,10 +35,7 @@ pub async fn move_motion(
                 .await?
                 .filter(|m| m.sitting_id == id)
                 .ok_or(AppError::NotFound("motion_not_found"))?;
-            if !MotionStatus::parse(&parent.status)
-                .map_err(refused)?
-                .is_pending()
-            {
+            if !parent.status.is_pending() {
                 return Err(AppError::Invalid("motion_closed"));
             }
             parent.issue_id
@@ -97,7 +93,7 @@ async fn motion_of(
 pub async fn second(db: &Db, actor: &Actor, motion_id: i64) -> AppResult<()> {
     let (m, s, _) = motion_of(db, actor, motion_id).await?;
     present_member(db, actor, &s).await?;
-    let from = MotionStatus::parse(&m.status).map_err(refused)?;
+    let from = m.status;
     let to = from.second(m.mover_id, actor.id()).map_err(refused)?;
     let mut tx = db.begin().await?;
     if !st::set_motion_status(
@@ -130,7 +126,7 @@ pub async fn withdraw(db: &Db, actor: &Actor, motion_id: i64) -> AppResult<()> {
     if m.mover_id != actor.id() {
         return Err(AppError::Invalid("not_the_mover"));
     }
-    let from = MotionStatus::parse(&m.status).map_err(refused)?;
+    let from = m.status;
     let to = from.withdraw().map_err(refused)?;
     let mut tx = db.begin().await?;
     if !st::set_motion_status(&mut tx, m.id, from.as_str(), to.as_str(), None, None).await? {
@@ -166,7 +162,7 @@ pub async fn put_to_vote(
     let (m, s, body) = motion_of(db, actor, motion_id).await?;
     must_be_open(&s)?;
     must_preside(actor, &s)?;
-    let from = MotionStatus::parse(&m.status).map_err(refused)?;
+    let from = m.status;
     let to = from.put_to_vote(body.requires_second).map_err(refused)?;
     if !matches!(p.method, "majority" | "two_thirds" | "consensus") {
         return Err(AppError::Invalid("invalid_vote_method"));

@@ -705,7 +705,7 @@ async fn bad_vote_setups_are_refused_and_change_nothing(app: &TestApp) {
 }
 
 async fn the_demo_tells_the_garden_story_of_seed_004(app: &TestApp) {
-    linli_app::demo::seed_stories(&app.db).await.unwrap();
+    linli_demo::seed_stories(&app.db).await.unwrap();
     let community = app.region_id("翠竹园社区").await;
     let mut resident = app.login(RESIDENT).await;
     let decisions = resident

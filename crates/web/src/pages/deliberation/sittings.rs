@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use linli_app::Page;
 use linli_app::deliberation::bodies::{self as bodies, BodyView, NewBody, NewMember};
 use linli_app::deliberation::sittings::{self as app, NewSitting, PutToVote, SittingView};
+use linli_domain::deliberation::sittings::{MinutesStatus, SittingStatus};
 use linli_store::deliberation::bodies::BodyRow;
 use linli_store::regions::RegionRow;
 use serde::Deserialize;

@@ -20,6 +20,7 @@ use linli_app::deliberation::votes::{
     self as app, BallotInput, NewVote, PaperInput, PaperOutcome, ProxyInput, VoteView,
 };
 use linli_domain::deliberation::ballots::Tally;
+use linli_domain::deliberation::ballots::{PaperStatus, VoteStatus};
 use linli_store::deliberation::votes::{PaperRow, ProxyRow, VoteRow};
 use linli_store::regions::RegionRow;
 use serde::Deserialize;
@@ -319,7 +320,7 @@ async fn vote_parts(
     let v = app::view(state.db(), actor, id).await.page(ctx)?;
     let l = ctx.layout();
     let result = v.tally.as_ref().map(|t| result_view(&l, t, &v.options));
-    let live = v.vote.status == "open" && !v.vote.hide_results;
+    let live = v.vote.status == VoteStatus::Open && !v.vote.hide_results;
     Ok((l, v, result, live))
 }
 

@@ -8,8 +8,8 @@
 //! stage that follows the winner and the issues' statuses come from the same rules as in
 //! use; afterwards the dates are moved into the past months the story covers.
 
-use crate::AppResult;
-use crate::deliberation::votes::finish;
+use linli_app::AppResult;
+use linli_app::deliberation::votes::finish;
 use linli_domain::clubs::Stage;
 use linli_store::clock::now_ms;
 use linli_store::deliberation::votes as st;
@@ -293,7 +293,7 @@ pub async fn seed_garden_story(db: &Db, cast: Cast<'_>) -> AppResult<()> {
     .await?;
     linli_store::organizations::insert_member(&mut tx, group, u(7), "leader").await?;
     linli_store::organizations::insert_member(&mut tx, group, u(6), "member").await?;
-    crate::clubs::start_as_proposed(&mut tx, group, u(7)).await?;
+    linli_app::clubs::start_as_proposed(&mut tx, group, u(7)).await?;
     run(
         &mut tx,
         format!(
@@ -400,7 +400,7 @@ pub async fn seed_garden_story(db: &Db, cast: Cast<'_>) -> AppResult<()> {
     // The story's issues and its garden group are inserted directly: index them from
     // the tables, in bulk.
     for kind in linli_domain::search::Kind::ALL {
-        crate::search::rebuild_kind(&mut tx, kind, &mut |_, _| {}).await?;
+        linli_app::search::rebuild_kind(&mut tx, kind, &mut |_, _| {}).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -443,9 +443,9 @@ async fn insert_vote(tx: &mut Tx, v: VoteSpec<'_>) -> AppResult<i64> {
             // Open until the closing code counts it (just after seeding).
             closes_at,
             status: if v.parent.is_some() {
-                "pending"
+                linli_domain::deliberation::ballots::VoteStatus::Pending
             } else {
-                "open"
+                linli_domain::deliberation::ballots::VoteStatus::Open
             },
             parent_id: v.parent.map(|p| p.0),
             parent_option: v.parent.map(|p| p.1),
@@ -455,7 +455,7 @@ async fn insert_vote(tx: &mut Tx, v: VoteSpec<'_>) -> AppResult<i64> {
     )
     .await?;
     if v.parent.is_none() {
-        crate::jobs::schedule_vote(tx, id, v.at, closes_at).await?;
+        linli_app::jobs::schedule_vote(tx, id, v.at, closes_at).await?;
     }
     Ok(id)
 }

@@ -3,9 +3,9 @@
 //! residents, and one account for each role. Written with multi-row inserts into an
 //! empty database; the same seed always gives the same data.
 
-use crate::accounts::hash_password;
-use crate::{AppError, AppResult};
 use chrono::Datelike;
+use linli_app::accounts::hash_password;
+use linli_app::{AppError, AppResult};
 use linli_domain::accounts::{Password, Role};
 use linli_domain::money::{Day, Fen};
 use linli_domain::organizations::{MemberRole, OrgKind};
@@ -77,21 +77,9 @@ const UNITS: i64 = 2;
 const FLOORS: i64 = 6;
 const DOORS: i64 = 2;
 
-/// Seeds an empty database; returns the demo logins. Does nothing but return the
-/// logins if the database already holds regions.
-pub async fn seed(db: &Db) -> AppResult<Vec<DemoLogin>> {
-    if !regions::is_empty(db).await? {
-        return Ok(logins());
-    }
-    let logins = seed_base(db).await?;
-    seed_stories(db).await?;
-    Ok(logins)
-}
-
-/// The deliberation story told on top of the base data (seed 004's garden). Tests seed
-/// the base only, so each scenario starts without bodies, issues or votes, and one
-/// scenario seeds the story to check what it tells.
-pub async fn seed_stories(db: &Db) -> AppResult<()> {
+/// The places and people the stories use: the first community, its first compound, and
+/// the demo accounts' ids in the order of [`logins`].
+pub(crate) async fn cast(db: &Db) -> AppResult<(i64, i64, Vec<i64>)> {
     let id = |sql: &'static str| async move {
         linli_store::on_db!(db, p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await)
     };
@@ -103,15 +91,7 @@ pub async fn seed_stories(db: &Db) -> AppResult<()> {
             .bind(l.phone).fetch_one(p).await)?;
         users.push(u);
     }
-    crate::deliberation::demo::seed_garden_story(
-        db,
-        crate::deliberation::demo::Cast {
-            community,
-            compound,
-            users: &users,
-        },
-    )
-    .await
+    Ok((community, compound, users))
 }
 
 /// The region tree, households, accounts, organizations, money and clubs of the demo.
@@ -422,18 +402,19 @@ pub async fn seed_base(db: &Db) -> AppResult<Vec<DemoLogin>> {
     }
     if let Some((ledger, by)) = fund {
         let first = format!("{}-01", &linli_store::clock::today().as_str()[..7]);
-        let pool = crate::money::Posting::new(ledger, "donation", by)
+        let pool = linli_app::money::Posting::new(ledger, "donation", by)
             .dated(Day::parse(&first)?)
             .memo("街道拨入社区基金（专项资金池）")
             .pair("bank", "income_donations", Fen(5_000_000));
-        crate::money::post(&mut tx, &pool).await?;
+        linli_app::money::post(&mut tx, &pool).await?;
     }
     // The demo neighbours have been here a year: they are not new accounts, which the
     // issue threads rate-limit more strictly.
     linli_store::on_tx!(&mut tx, c => sqlx::query("UPDATE users SET created_at = created_at - $1")
         .bind(365 * 24 * 3600 * 1000i64).execute(c).await.map(|r| r.rows_affected()))?;
     // The organizations were inserted directly: index them from the table, in bulk.
-    crate::search::rebuild_kind(&mut tx, linli_domain::search::Kind::Org, &mut |_, _| {}).await?;
+    linli_app::search::rebuild_kind(&mut tx, linli_domain::search::Kind::Org, &mut |_, _| {})
+        .await?;
     tx.commit().await?;
     regions::analyze(db).await?;
     Ok(logins)
@@ -564,21 +545,21 @@ async fn seed_club_books(
             let ledger = money::ledger_in(tx, ledger_id)
                 .await?
                 .ok_or(AppError::Internal("demo ledger vanished".into()))?;
-            let receipt = crate::files::Upload {
+            let receipt = linli_app::files::Upload {
                 filename: "receipt.png",
                 mime: "image/png",
                 data: DEMO_RECEIPT,
             };
-            Some(crate::files::store_voucher(tx, treasurer, &ledger, receipt).await?)
+            Some(linli_app::files::store_voucher(tx, treasurer, &ledger, receipt).await?)
         } else {
             None
         };
-        let line = crate::money::Posting::new(ledger_id, kind, treasurer)
+        let line = linli_app::money::Posting::new(ledger_id, kind, treasurer)
             .dated(Day::parse(&on)?)
             .memo(memo)
             .pair(debit, credit, Fen(amount))
             .voucher(voucher);
-        crate::money::post(tx, &line).await?;
+        linli_app::money::post(tx, &line).await?;
     }
     Ok(())
 }
