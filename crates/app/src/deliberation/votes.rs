@@ -418,7 +418,7 @@ async fn open_for_ballots(tx: &mut Tx, vote_id: i64) -> AppResult<()> {
         .await?
         .ok_or(AppError::NotFound("vote_not_found"))?;
     let now = now_ms();
-    match VoteStatus::try_from(status).map_err(|e| AppError::Internal(e.to_string()))? {
+    match status {
         VoteStatus::Open if now >= opens_at && now < closes_at => Ok(()),
         VoteStatus::Pending => Err(AppError::Invalid("vote_not_open_yet")),
         _ => Err(AppError::Invalid("vote_closed")),
