@@ -408,7 +408,7 @@ pub async fn logout_everywhere(db: &Db, actor: &Actor) -> AppResult<u64> {
             action: "user.logout_everywhere",
             region_id: None,
             target: format!("user:{}", actor.id()),
-            detail: format!("{ended} sessions"),
+            detail: format!("{ended}"),
         },
     )
     .await?;

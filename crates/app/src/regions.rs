@@ -150,7 +150,7 @@ pub async fn roster(
             action: "pii.read",
             region_id: Some(building_id),
             target: format!("roster:{building_id}"),
-            detail: format!("page {} ({} rows)", page.number, rows.len()),
+            detail: format!("{} · {}", page.number, rows.len()),
         },
     )
     .await?;

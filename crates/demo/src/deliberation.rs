@@ -27,6 +27,21 @@ async fn run(tx: &mut Tx, sql: String) -> AppResult<()> {
     Ok(())
 }
 
+/// The body's five parties sign in to a sitting through the store's own `mark_present`
+/// (the sitting's minutes say all five attended).
+async fn attend_all(tx: &mut Tx, sitting: i64, u: impl Fn(usize) -> i64, at: i64) -> AppResult<()> {
+    for (who, party) in [
+        (3, "residents_committee"),
+        (9, "owners_committee"),
+        (10, "property"),
+        (11, "social_org"),
+        (5, "resident"),
+    ] {
+        linli_store::deliberation::sittings::mark_present(tx, sitting, u(who), party, at).await?;
+    }
+    Ok(())
+}
+
 /// The demo people the story needs, by their demo account index.
 pub struct Cast<'a> {
     pub community: i64,
@@ -72,17 +87,7 @@ pub async fn seed_garden_story(db: &Db, cast: Cast<'_>) -> AppResult<()> {
          'published', {}, {}, {}, {}) RETURNING id",
         month_of(t0 + 10 * DAY), t0 + 10 * DAY + evening, u(3), u(11), t0 + 12 * DAY, u(3), t0 + 2 * DAY)).await?;
     run(&mut tx, format!("INSERT INTO sitting_agenda (sitting_id, issue_id, position) VALUES ({sitting1}, {waste}, 1)")).await?;
-    for (who, party) in [
-        (3, "residents_committee"),
-        (9, "owners_committee"),
-        (10, "property"),
-        (11, "social_org"),
-        (5, "resident"),
-    ] {
-        run(&mut tx, format!(
-            "INSERT INTO sitting_attendance (sitting_id, user_id, party, at) VALUES ({sitting1}, {}, '{party}', {})",
-            u(who), t0 + 10 * DAY + evening)).await?;
-    }
+    attend_all(&mut tx, sitting1, u, t0 + 10 * DAY + evening).await?;
     let motion1 = id(&mut tx, format!(
         "INSERT INTO motions (sitting_id, issue_id, text, mover_id, seconder_id, status, created_at) \
          VALUES ({sitting1}, {waste}, '在一期北侧空地建设建筑垃圾房', {}, {}, 'voting', {}) RETURNING id",
@@ -194,6 +199,8 @@ pub async fn seed_garden_story(db: &Db, cast: Cast<'_>) -> AppResult<()> {
          'published', {}, {}, {}, {}) RETURNING id",
         month_of(t0 + 45 * DAY), t0 + 45 * DAY + evening, u(3), u(11), t0 + 47 * DAY, u(3), t0 + 35 * DAY)).await?;
     run(&mut tx, format!("INSERT INTO sitting_agenda (sitting_id, issue_id, position) VALUES ({sitting2}, {garden}, 1)")).await?;
+    // Its minutes say five attended: the five parties signed in as the meeting opened.
+    attend_all(&mut tx, sitting2, u, t0 + 45 * DAY + evening).await?;
     let stage1 = insert_vote(
         &mut tx,
         VoteSpec {

@@ -29,6 +29,8 @@ pub struct Ctx {
     pub host: String,
     /// Unread notifications, counted for pages only (GET outside `/api/`).
     pub unread: i64,
+    /// The request is a form post (its refusal page says how to get back to the form).
+    pub posted: bool,
 }
 
 impl Ctx {
@@ -57,6 +59,7 @@ impl Ctx {
                 .is_some_and(|a| !a.administered_nodes().is_empty()),
             path: self.path.clone(),
             catalog: self.catalog.clone(),
+            posted: self.posted,
         }
     }
 }
@@ -114,6 +117,7 @@ impl FromRequestParts<AppState> for Ctx {
             .unwrap_or_default();
         Ok(Ctx {
             unread,
+            posted: parts.method == axum::http::Method::POST,
             actor,
             lang,
             elderly,
@@ -151,12 +155,24 @@ pub struct Layout {
     pub is_admin: bool,
     pub path: String,
     pub catalog: Arc<Catalog>,
+    /// The page answers a form post.
+    pub posted: bool,
 }
 
 impl Layout {
     /// A message in the page's language.
     pub fn t<'a>(&'a self, key: &'a str) -> &'a str {
         lookup(&self.catalog, key)
+    }
+
+    /// A message with its `{1}`, `{2}`… filled in from `args`, so each language puts the
+    /// figures where its grammar wants them.
+    pub fn tf(&self, key: &str, args: &[&str]) -> String {
+        let mut out = self.t(key).to_string();
+        for (i, a) in args.iter().enumerate() {
+            out = out.replace(&format!("{{{}}}", i + 1), a);
+        }
+        out
     }
 
     /// A message whose key is `prefix.name` (role, kind… labels).

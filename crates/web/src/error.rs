@@ -84,6 +84,7 @@ fn anonymous(state: &AppState, lang: Lang, elderly: bool, path: &str) -> Layout 
         is_admin: false,
         path: path.to_string(),
         catalog: state.catalogs.get(lang),
+        posted: false,
     }
 }
 

@@ -252,7 +252,7 @@ pub async fn progress(
                 action: "issue.done",
                 region_id: Some(a.region_id),
                 target: format!("issue:{issue_id}"),
-                detail: "all action items done".into(),
+                detail: String::new(),
             },
         )
         .await?;

@@ -308,10 +308,22 @@ pub struct IssueView {
     pub history: Vec<EventRow>,
     pub supported: bool,
     pub can_support: bool,
+    /// The viewer raised it (and may not support it).
+    pub is_author: bool,
     /// May hide posts and sees how often each was reported.
     pub can_moderate: bool,
     /// Statuses an administrator may move the issue to.
     pub moves: Vec<String>,
+}
+
+impl IssueView {
+    /// Supporters still missing before the issue goes on its body's agenda by itself
+    /// (`None` once it is past collecting support, or when no body hears it).
+    pub fn supporters_missing(&self) -> Option<i64> {
+        let t = self.issue.support_threshold?;
+        (self.issue.status == IssueStatus::Raised && self.issue.supporters < t)
+            .then(|| t - self.issue.supporters)
+    }
 }
 
 pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<IssueView> {
@@ -324,6 +336,7 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<IssueView> {
         .map(|p| p.file_id)
         .collect();
     let supported = st::supports(db, id, actor.id()).await?;
+    let is_author = issue.author_id == actor.id();
     let moves = if actor.administers(&issue.region_path) {
         IssueStatus::ALL
             .into_iter()
@@ -335,7 +348,8 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<IssueView> {
     };
     Ok(IssueView {
         history: st::events(db, id).await?,
-        can_support: !supported && status.takes_support(),
+        can_support: !supported && status.takes_support() && !is_author,
+        is_author,
         can_moderate: moderates(actor, &issue.region_path),
         supported,
         photos,
@@ -350,6 +364,10 @@ pub async fn support(db: &Db, actor: &Actor, id: i64) -> AppResult<IssueRow> {
     let i = issue(db, actor, id).await?;
     if !i.status.takes_support() {
         return Err(AppError::Invalid("issue_closed"));
+    }
+    if i.author_id == actor.id() {
+        // Raising it is the author's voice already: support has to come from neighbours.
+        return Err(AppError::Invalid("own_issue_support"));
     }
     let at = now_ms();
     let mut tx = db.begin().await?;

@@ -250,6 +250,8 @@ pub struct Voice {
     pub proxy_id: Option<i64>,
     /// Who already voted for these keys (the household member, the proxy…), if anyone.
     pub voted: Vec<ParticipationRow>,
+    /// What was voted, in its stored form, once voted on an open (not secret) ballot.
+    pub choice: Option<String>,
 }
 
 impl Voice {
@@ -270,6 +272,7 @@ pub async fn voices(db: &Db, actor: &Actor, v: &VoteRow) -> AppResult<Vec<Voice>
             label,
             proxy_id,
             voted: vec![],
+            choice: None,
         })
     };
     match Electorate::parse(&v.electorate)? {
@@ -338,6 +341,16 @@ pub async fn voices(db: &Db, actor: &Actor, v: &VoteRow) -> AppResult<Vec<Voice>
             })
             .collect();
     }
+    if !v.secret && !voted.is_empty() {
+        let done: Vec<String> = voted.iter().map(|p| p.voter_key.clone()).collect();
+        let choices = st::open_choices(db, v.id, &done).await?;
+        for voice in &mut out {
+            voice.choice = choices
+                .iter()
+                .find(|(k, _)| voice.keys.contains(k))
+                .map(|(_, c)| c.clone());
+        }
+    }
     Ok(out)
 }
 
@@ -353,22 +366,79 @@ pub struct BallotInput {
     pub proxy_id: Option<i64>,
 }
 
-/// Casts the actor's ballot (or their household's, units', or a proxied owner's).
-pub async fn cast(db: &Db, actor: &Actor, vote_id: i64, input: &BallotInput) -> AppResult<()> {
+/// A ballot checked as far as it can be without casting it: the vote, the choice read
+/// against its options, and the voice it is cast with.
+pub struct BallotPreview {
+    pub vote: VoteRow,
+    pub options: Vec<String>,
+    pub choice: Choice,
+    pub reason: String,
+    pub voice: Voice,
+}
+
+/// Checks a ballot for the confirmation step: refuses it with the same words as
+/// [`cast`] would (a closed vote, a bad choice, no voice, already voted), writes nothing.
+pub async fn preview(
+    db: &Db,
+    actor: &Actor,
+    vote_id: i64,
+    input: &BallotInput,
+) -> AppResult<BallotPreview> {
+    let p = prepare(db, actor, vote_id, input).await?;
+    let now = now_ms();
+    match p.vote.status {
+        VoteStatus::Open if now >= p.vote.opens_at && now < p.vote.closes_at => {}
+        VoteStatus::Pending => return Err(AppError::Invalid("vote_not_open_yet")),
+        _ => return Err(AppError::Invalid("vote_closed")),
+    }
+    if p.voice.done() {
+        return Err(AppError::Conflict(if p.voice.kind == "household" {
+            "household_already_voted"
+        } else {
+            "already_voted"
+        }));
+    }
+    Ok(p)
+}
+
+async fn prepare(
+    db: &Db,
+    actor: &Actor,
+    vote_id: i64,
+    input: &BallotInput,
+) -> AppResult<BallotPreview> {
     let v = get(db, actor, vote_id).await?;
     let method = Method::parse(&v.method)?;
-    let n_options = st::options(db, vote_id).await?.len();
-    let choice = Choice::parse(method, n_options, &input.choice)?;
+    let options = st::options(db, vote_id).await?;
+    let choice = Choice::parse(method, options.len(), &input.choice)?;
     let reason = input.reason.trim();
     if reason.chars().count() > 500 {
         return Err(AppError::Invalid("field_too_long"));
     }
-    let voices = voices(db, actor, &v).await?;
-    let voice = match input.proxy_id {
-        Some(pid) => voices.iter().find(|x| x.proxy_id == Some(pid)),
-        None => voices.iter().find(|x| x.proxy_id.is_none()),
-    }
-    .ok_or(AppError::Forbidden)?;
+    let voice = voices(db, actor, &v)
+        .await?
+        .into_iter()
+        .find(|x| x.proxy_id == input.proxy_id)
+        .ok_or(AppError::Forbidden)?;
+    Ok(BallotPreview {
+        vote: v,
+        options,
+        choice,
+        reason: reason.to_string(),
+        voice,
+    })
+}
+
+/// Casts the actor's ballot (or their household's, units', or a proxied owner's).
+pub async fn cast(db: &Db, actor: &Actor, vote_id: i64, input: &BallotInput) -> AppResult<()> {
+    let BallotPreview {
+        vote: v,
+        choice,
+        reason,
+        voice,
+        ..
+    } = prepare(db, actor, vote_id, input).await?;
+    let reason = reason.as_str();
     let channel = if input.proxy_id.is_some() {
         "proxy"
     } else if v.sitting_id.is_some() {
@@ -398,7 +468,7 @@ pub async fn cast(db: &Db, actor: &Actor, vote_id: i64, input: &BallotInput) -> 
             action: "vote.ballot",
             region_id: Some(v.region_id),
             target: format!("vote:{vote_id}"),
-            detail: format!("{channel} · {} key(s)", voice.keys.len()),
+            detail: format!("{channel} · {}", voice.keys.len()),
         },
     )
     .await?;
@@ -602,7 +672,7 @@ pub async fn finish(db: &Db, vote_id: i64, by: Option<i64>) -> AppResult<()> {
             action: "vote.close",
             region_id: Some(v.region_id),
             target: format!("vote:{vote_id}"),
-            detail: format!("cast {} · passed {}", t.cast, t.passed),
+            detail: format!("{} · {}", t.cast, if t.passed { "✓" } else { "✗" }),
         },
     )
     .await?;

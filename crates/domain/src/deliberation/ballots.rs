@@ -272,6 +272,19 @@ impl Choice {
         }
     }
 
+    /// The form a page or the API sends (what [`Choice::parse`] reads): `yes` / `no` /
+    /// `abstain`, or option numbers counted from 1, in order of preference for ranked.
+    pub fn as_form(&self) -> String {
+        let from_one = |v: &mut dyn Iterator<Item = &usize>| {
+            v.map(|p| (p + 1).to_string()).collect::<Vec<_>>().join(",")
+        };
+        match self {
+            Self::Approve(s) => from_one(&mut s.iter()),
+            Self::Rank(v) => from_one(&mut v.iter()),
+            other => other.stored(),
+        }
+    }
+
     /// Reads a stored choice back; `None` if it does not fit the method (never counted).
     pub fn from_stored(method: Method, options: usize, s: &str) -> Option<Self> {
         if method.yes_no() {
@@ -441,6 +454,21 @@ mod tests {
             Choice::parse(Method::Ranked, 3, "2, 1").unwrap().stored(),
             "1,0"
         );
+    }
+
+    /// The confirmation page sends the choice back in its form: what it sends reads back
+    /// as the same choice.
+    #[test]
+    fn a_choice_survives_the_round_trip_through_its_form() {
+        for (method, raw) in [
+            (Method::Ranked, "3,1,2"),
+            (Method::Approval, "1,3"),
+            (Method::Majority, "abstain"),
+        ] {
+            let c = Choice::parse(method, 3, raw).unwrap();
+            assert_eq!(c.as_form(), raw);
+            assert_eq!(Choice::parse(method, 3, &c.as_form()).unwrap(), c);
+        }
     }
 
     #[test]

@@ -64,6 +64,19 @@ fn wait_limit() -> Duration {
 }
 
 async fn browser(port: u16, profile: &std::path::Path) -> fantoccini::Client {
+    chromium(port, profile, true).await
+}
+
+/// A Chromium with JavaScript switched off, as some users have it.
+async fn browser_without_javascript(port: u16, profile: &std::path::Path) -> fantoccini::Client {
+    chromium(port, profile, false).await
+}
+
+async fn chromium(port: u16, profile: &std::path::Path, javascript: bool) -> fantoccini::Client {
+    let mut prefs = serde_json::json!({"intl.accept_languages": "zh-CN,zh"});
+    if !javascript {
+        prefs["profile.managed_default_content_settings.javascript"] = 2.into();
+    }
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -73,7 +86,7 @@ async fn browser(port: u16, profile: &std::path::Path) -> fantoccini::Client {
                      "--disable-quic", "--no-first-run", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", "--window-size=400,860", "--lang=zh-CN",
                      format!("--user-data-dir={}", profile.display())],
-            "prefs": {"intl.accept_languages": "zh-CN,zh"}
+            "prefs": prefs
         }),
     );
     ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
@@ -479,6 +492,17 @@ async fn a_club_is_proposed_joined_and_its_activity_settled() {
         .unwrap();
     fill(&b, "#new-activity input[name=title]", "第一次夜走").await;
     fill(&b, "#new-activity input[name=place]", "小区东门").await;
+    // A start in the past is refused in words above the form, and what was typed stays.
+    let yesterday = local_day(-1).format("%Y-%m-%dT%H:%M").to_string();
+    set_value(&b, "#new-activity input[name=starts_at]", &yesterday).await;
+    fill(&b, "#new-activity input[name=capacity]", "3").await;
+    click(&b, "#new-activity button[type=submit]").await;
+    refused_above_form(&b, "#new-activity", "开始时间要在以后").await;
+    assert_eq!(
+        field_value(&b, "#new-activity input[name=title]").await,
+        "第一次夜走"
+    );
+    assert_eq!(path(&b).await, format!("{club}/activities"));
     let start = (linli_testkit::now() + chrono::Duration::hours(8 + 2))
         .format("%Y-%m-%dT%H:%M")
         .to_string();
@@ -570,6 +594,79 @@ async fn a_club_is_proposed_joined_and_its_activity_settled() {
     assert_eq!(totals, sums);
     shot(&b, "growth.png").await;
     b.close().await.ok();
+    let _ = std::fs::remove_dir_all(&profile);
+    app.finish().await;
+}
+
+/// Waits until the form `form_css` shows `message` in its refusal box above its fields
+/// (JavaScript on: the page is not replaced, so the form and its input stay).
+async fn refused_above_form(b: &fantoccini::Client, form_css: &str, message: &str) {
+    let css = format!("{form_css} > .form-refusal");
+    let deadline = std::time::Instant::now() + wait_limit();
+    loop {
+        if let Ok(e) = b.find(Locator::Css(&css)).await
+            && e.text().await.unwrap_or_default().contains(message)
+        {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{form_css} never showed {message:?} above its fields: {}",
+            b.source().await.unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn field_value(b: &fantoccini::Client, css: &str) -> String {
+    b.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+/// The vote form's refusal, with JavaScript on and off: the residents' committee asks for a vote
+/// of a body without naming the body. With JavaScript the message appears above the
+/// form's fields and the title typed stays; without it the refusal page says what is
+/// wrong and how to get back, and Back returns to the form as it was filled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_vote_form_says_why_and_keeps_what_was_typed_with_and_without_javascript() {
+    let app = linli_testkit::spawn(Backend::Sqlite).await;
+    let (_driver, port) = start_driver().await;
+    let profile = std::env::temp_dir().join(format!("linli-chromium-vote-{}", std::process::id()));
+    let community = app.region_id("翠竹园社区").await;
+    let votes = format!("/regions/{community}/votes");
+    for js in [true, false] {
+        let b = if js {
+            browser(port, &profile.join("js")).await
+        } else {
+            browser_without_javascript(port, &profile.join("nojs")).await
+        };
+        login(&b, &app, "13800000003", linli_testkit::DEMO_PASSWORD).await;
+        b.goto(&app.url(&votes)).await.unwrap();
+        click(&b, "#new-vote > summary").await;
+        fill(&b, "#new-vote input[name=title]", "楼道灯换成感应灯").await;
+        select(&b, "#new-vote select[name=electorate] option[value=body]").await;
+        click(&b, "#new-vote button.btn").await;
+        if js {
+            refused_above_form(&b, "#new-vote form", "请填写议事机构编号").await;
+            assert_eq!(path(&b).await, votes, "the page was not replaced");
+            shot(&b, "vote-form-refused.png").await;
+        } else {
+            let page = wait_for_text(&b, "请填写议事机构编号").await;
+            assert!(page.contains("按浏览器的“返回”回到表单"), "{page}");
+            b.back().await.unwrap();
+            wait_for_text(&b, "id=\"new-vote\"").await;
+        }
+        assert_eq!(
+            field_value(&b, "#new-vote input[name=title]").await,
+            "楼道灯换成感应灯"
+        );
+        b.close().await.ok();
+    }
     let _ = std::fs::remove_dir_all(&profile);
     app.finish().await;
 }
@@ -793,7 +890,18 @@ async fn an_issue_is_raised_supported_decided_at_a_sitting_and_its_action_done()
             b.goto(&app.url(&vote)).await.unwrap();
         }
         click(&b, "form[action$='/ballot'] button[value=yes]").await;
-        wait_for_text(&b, "✓ 已投票").await;
+        // One more step names the matter and the choice before the ballot is cast.
+        let confirm = wait_for_text(&b, "id=\"confirm-ballot\"").await;
+        assert!(confirm.contains("id=\"confirm-choice\">赞成"), "{confirm}");
+        if phone == "13800000003" {
+            shot(&b, "vote-confirm.png").await;
+        }
+        click(&b, "#confirm-button").await;
+        let voted = wait_for_text(&b, "✓ 已投票").await;
+        assert!(
+            voted.contains("您投了：赞成"),
+            "the page says what was voted"
+        );
     }
     switch_to("13800000003").await;
     b.goto(&app.url(&vote)).await.unwrap();

@@ -818,6 +818,11 @@ async fn health_metrics_and_assets_are_served_by_linli_itself(app: &TestApp) {
     assert!(m.body.contains("linli_db_up 1"));
     assert_eq!(c.get("/regions/1").await.status, 303, "pages need a login");
     assert_eq!(c.get("/static/nope.js").await.status, 404);
+    // The browser's tab icon, asked for at the fixed address and linked from every page.
+    assert!(home.body.contains("rel=\"icon\" href=\"/static/icon.svg\""));
+    let icon = c.get("/favicon.ico").await;
+    assert_eq!(icon.status, 200);
+    assert!(icon.body.starts_with("<svg"), "{}", icon.body);
 }
 
 async fn admins_read_the_whole_tree_and_the_audit_log(app: &TestApp) {

@@ -60,7 +60,10 @@ async fn a_vote_tells_its_electorate_and_reminds_who_has_not_voted(app: &TestApp
         page.body
     );
     let r = resident
-        .post_form(&format!("/votes/{vote}/ballot"), &[("choice", "yes")])
+        .post_form(
+            &format!("/votes/{vote}/ballot"),
+            &[("confirm", "1"), ("choice", "yes")],
+        )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     app.clock.advance(4 * 3_600_000);

@@ -246,6 +246,29 @@ pub async fn participation_of(
     })
 }
 
+/// The choices stored for these voter keys (open ballots only keep their voter key), as
+/// (voter key, stored choice).
+pub async fn open_choices(
+    db: &Db,
+    vote_id: i64,
+    keys: &[String],
+) -> StoreResult<Vec<(String, String)>> {
+    if keys.is_empty() {
+        return Ok(vec![]);
+    }
+    on_db!(db, p => {
+        let mut qb = sqlx::QueryBuilder::new(
+            "SELECT voter_key, choice FROM ballots WHERE vote_id = ");
+        qb.push_bind(vote_id).push(" AND voter_key IN (");
+        let mut sep = qb.separated(", ");
+        for k in keys {
+            sep.push_bind(k.as_str());
+        }
+        qb.push(")");
+        qb.build_query_as().fetch_all(p).await
+    })
+}
+
 /// Closes an open vote with its tally; false if it was not open any more.
 pub async fn close(
     tx: &mut Tx,

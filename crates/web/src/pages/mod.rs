@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(notifications::router())
         .merge(search::router())
         .route("/static/{file}", get(static_file))
+        .route("/favicon.ico", get(|| static_file(Path("icon.svg".into()))))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
 }
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
 const CSS: &str = include_str!("../../static/app.css");
 const HTMX: &str = include_str!("../../static/htmx.min.js");
 const APP_JS: &str = include_str!("../../static/app.js");
+const ICON: &str = include_str!("../../static/icon.svg");
 
 /// Everything the pages need is served by linli itself: no CDN, no font service.
 async fn static_file(Path(file): Path<String>) -> Response {
@@ -48,6 +50,7 @@ async fn static_file(Path(file): Path<String>) -> Response {
         "app.css" => (CSS, "text/css; charset=utf-8"),
         "htmx.min.js" => (HTMX, "text/javascript; charset=utf-8"),
         "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
+        "icon.svg" => (ICON, "image/svg+xml"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (

@@ -146,14 +146,31 @@ async fn an_issue_goes_on_the_agenda_when_enough_neighbours_support_it(app: &Tes
         "supporters against the threshold"
     );
 
+    assert!(
+        page.body
+            .contains("再有 3 位邻居支持，这个议题就会自动列入翠竹园社区四方联席会议的议程"),
+        "the page says what the threshold does"
+    );
+    assert!(
+        page.body.contains("这是您提出的议题")
+            && !page.body.contains("action=\"/issues/{issue}/support\""),
+        "the author is told support comes from neighbours, and offered no button"
+    );
+    let r = author
+        .post_form(&format!("/issues/{issue}/support"), &[])
+        .await;
+    assert_eq!(r.status, 422, "the author cannot support their own issue");
+    assert!(r.body.contains("不能自己支持"), "{}", r.body);
+
     let mut rep = app.login(BUILDING_REP).await;
     let mut other = app.login(OTHER_REP).await;
-    for c in [&mut author, &mut rep] {
+    let mut third = neighbours(app, 1).await.pop().unwrap();
+    for c in [&mut third, &mut rep] {
         let r = c.post_form(&format!("/issues/{issue}/support"), &[]).await;
         assert_eq!(r.status, 303);
     }
     assert_eq!(status_of(app, issue).await, "raised", "two of three");
-    let r = author
+    let r = rep
         .post_form(&format!("/issues/{issue}/support"), &[])
         .await;
     assert_eq!(r.status, 409, "one support per person");
@@ -878,9 +895,19 @@ async fn the_api_raises_supports_discusses_and_notifies(app: &TestApp) {
             json!({}),
         )
         .await;
+    assert_eq!(r.status, 422, "the author's own support is refused");
+    assert_eq!(r.json()["error"]["code"], "own_issue_support");
+    let mut neighbour = app.api_client(OTHER_REP, DEMO_PASSWORD).await;
+    let r = neighbour
+        .json(
+            "POST",
+            &format!("/api/v1/issues/{issue}/support"),
+            json!({}),
+        )
+        .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["supporters"], 1);
-    let r = author
+    let r = neighbour
         .json(
             "POST",
             &format!("/api/v1/issues/{issue}/support"),
@@ -970,7 +997,9 @@ async fn the_api_raises_supports_discusses_and_notifies(app: &TestApp) {
     assert_eq!(v["issue"]["body_name"], "1号楼楼栋议事会");
     assert_eq!(v["photos"].as_array().unwrap().len(), 1);
     assert_eq!(v["history"].as_array().unwrap().len(), 2);
-    assert_eq!(v["supported"], true);
+    assert_eq!(v["supported"], false, "the author does not support it");
+    assert_eq!(v["is_author"], true);
+    assert_eq!(v["can_support"], false);
 
     let list = author
         .get(&format!(

@@ -84,6 +84,32 @@ struct Setup {
 /// 翠竹园社区's four-party joint meeting with its five seated members and one former,
 /// a sitting chaired by 沈芳 with one issue on its agenda; opened, and when `all_present`
 /// everyone seated marked present.
+/// The quorum line of a sitting's page.
+fn quorum_line(page: &str) -> &str {
+    let q = &page[page.find("id=\"quorum\"").expect("a quorum line")..];
+    &q[..q.find("</p>").unwrap()]
+}
+
+/// The demo's two past sittings agree with their published minutes: five attended, the
+/// quorum was met.
+async fn the_demo_sittings_agree_with_their_minutes(app: &TestApp) {
+    linli_demo::seed_stories(&app.db).await.unwrap();
+    let mut chair = app.login(COMMITTEE).await;
+    let ids = app
+        .i64s("SELECT id FROM sittings WHERE minutes_status = 'published' ORDER BY id")
+        .await;
+    assert_eq!(ids.len(), 2, "the demo holds two sittings");
+    for id in ids {
+        let page = chair.get(&format!("/sittings/{id}")).await;
+        assert_eq!(page.status, 200);
+        let q = quorum_line(&page.body);
+        assert!(
+            q.contains("出席 5") && q.contains("✓ 达到法定人数"),
+            "sitting {id}: {q}"
+        );
+    }
+}
+
 async fn joint_meeting(app: &TestApp, all_present: bool) -> Setup {
     let community = app.region_id("翠竹园社区").await;
     let mut admin = app.login(COMMITTEE).await;
@@ -155,6 +181,11 @@ async fn joint_meeting(app: &TestApp, all_present: bool) -> Setup {
     assert!(
         page.body.contains("从待上会的议题中添加") && page.body.contains("东门加装无障碍坡道"),
         "the chair picks from the body's waiting issues"
+    );
+    let q = quorum_line(&page.body);
+    assert!(
+        q.contains("尚未开会") && !q.contains("未达到法定人数"),
+        "a sitting not opened yet has no quorum to fail: {q}"
     );
     let r = chair
         .post_form(
@@ -363,8 +394,7 @@ async fn attendance_by_party_decides_the_quorum_of_a_joint_meeting(app: &TestApp
         .await;
     assert_eq!(r.status, 303);
     let page = chair.get(&url).await;
-    let q = &page.body[page.body.find("id=\"quorum\"").unwrap()..];
-    let q = &q[..q.find("</p>").unwrap()];
+    let q = quorum_line(&page.body);
     assert!(
         q.contains("出席 3") && q.contains("在任成员 5") && q.contains("法定人数 3"),
         "{q}"
@@ -1042,7 +1072,10 @@ async fn vote_in_the_room(app: &TestApp, motion: i64, choices: &[(&str, &str)]) 
     for (phone, choice) in choices {
         let mut m = app.login(phone).await;
         let r = m
-            .post_form(&format!("/votes/{vote}/ballot"), &[("choice", choice)])
+            .post_form(
+                &format!("/votes/{vote}/ballot"),
+                &[("confirm", "1"), ("choice", choice)],
+            )
             .await;
         assert_eq!(r.status, 303, "{phone}: {}", r.body);
     }
@@ -1122,6 +1155,7 @@ async fn a_carried_amendment_rewrites_the_motion_and_the_carried_motion_decides_
 }
 
 on_both_databases!(
+    the_demo_sittings_agree_with_their_minutes,
     a_carried_amendment_rewrites_the_motion_and_the_carried_motion_decides_the_issue,
     a_joint_meeting_seats_four_parties_and_keeps_former_members,
     attendance_by_party_decides_the_quorum_of_a_joint_meeting,

@@ -55,39 +55,85 @@ async fn a_residents_vote_counts_one_ballot_per_person_and_nothing_after_it_clos
     let mut resident = app.login(RESIDENT).await;
     let page = resident.get(&format!("/votes/{vote}")).await;
     assert!(page.body.contains("投出选票") || page.body.contains("赞成"));
+    assert!(
+        page.body.contains("投出后不能更改"),
+        "the form says a ballot is final"
+    );
+    // The first tap asks to confirm, naming the matter and the choice; nothing is cast.
     let r = resident
         .post_form(
             &format!("/votes/{vote}/ballot"),
             &[("choice", "yes"), ("reason", "孩子们需要地方")],
         )
         .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let confirm = &r.body[r
+        .body
+        .find("id=\"confirm-ballot\"")
+        .expect("a confirmation step")..];
+    assert!(
+        confirm.contains("周末开放活动室") && confirm.contains("赞成"),
+        "{confirm}"
+    );
+    assert!(confirm.contains("name=\"confirm\" value=\"1\""));
+    assert_eq!(
+        app.count("ballots").await,
+        0,
+        "confirming casts, not the first tap"
+    );
+    let r = resident
+        .post_form(
+            &format!("/votes/{vote}/ballot"),
+            &[
+                ("confirm", "1"),
+                ("choice", "yes"),
+                ("reason", "孩子们需要地方"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let again = resident
-        .post_form(&format!("/votes/{vote}/ballot"), &[("choice", "no")])
+        .post_form(
+            &format!("/votes/{vote}/ballot"),
+            &[("confirm", "1"), ("choice", "no")],
+        )
         .await;
     assert_eq!(again.status, 409);
     assert!(again.body.contains("每人只计一票"), "{}", again.body);
     let page = resident.get(&format!("/votes/{vote}")).await;
     assert!(page.body.contains("已投票"));
+    assert!(
+        page.body.contains("您投了：赞成"),
+        "an open ballot shows what was voted"
+    );
     let mut leader = app.login(LEADER).await;
     assert_eq!(
         leader
-            .post_form(&format!("/votes/{vote}/ballot"), &[("choice", "no")])
+            .post_form(
+                &format!("/votes/{vote}/ballot"),
+                &[("confirm", "1"), ("choice", "no")]
+            )
             .await
             .status,
         303
     );
     let mut rep = app.login(REP).await;
     assert_eq!(
-        rep.post_form(&format!("/votes/{vote}/ballot"), &[("choice", "yes")])
-            .await
-            .status,
+        rep.post_form(
+            &format!("/votes/{vote}/ballot"),
+            &[("confirm", "1"), ("choice", "yes")]
+        )
+        .await
+        .status,
         303
     );
     // Someone from another community is not among the voters and cannot even see it.
     let mut outsider = app.login(OUTSIDER).await;
     let r = outsider
-        .post_form(&format!("/votes/{vote}/ballot"), &[("choice", "no")])
+        .post_form(
+            &format!("/votes/{vote}/ballot"),
+            &[("confirm", "1"), ("choice", "no")],
+        )
         .await;
     assert!(r.status == 404 || r.status == 403, "{}", r.status);
     let result = close(app, vote).await;
@@ -97,7 +143,10 @@ async fn a_residents_vote_counts_one_ballot_per_person_and_nothing_after_it_clos
     let page = resident.get(&format!("/votes/{vote}")).await;
     assert!(page.body.contains("通过") && page.body.contains("孩子们需要地方"));
     let late = leader
-        .post_form(&format!("/votes/{vote}/ballot"), &[("choice", "abstain")])
+        .post_form(
+            &format!("/votes/{vote}/ballot"),
+            &[("confirm", "1"), ("choice", "abstain")],
+        )
         .await;
     assert!(late.status == 409 || late.status == 422);
     assert!(late.body.contains("表决已经结束"), "{}", late.body);
@@ -194,7 +243,10 @@ async fn household_members_voting_at_once_count_exactly_one_ballot(app: &TestApp
     let page = resident.get(&format!("/votes/{vote}")).await;
     assert!(page.body.contains("您家已经投过票了"), "{}", page.body);
     let r = resident
-        .post_form(&format!("/votes/{vote}/ballot"), &[("choice", "yes")])
+        .post_form(
+            &format!("/votes/{vote}/ballot"),
+            &[("confirm", "1"), ("choice", "yes")],
+        )
         .await;
     assert_eq!(r.status, 409);
     assert!(r.body.contains("一户只计一票"));
@@ -214,13 +266,21 @@ async fn a_secret_ballot_cannot_be_joined_to_its_voter(app: &TestApp) {
     let r = resident
         .post_form(
             &format!("/votes/{vote}/ballot"),
-            &[("pick_1", "1"), ("pick_3", "1")],
+            &[("confirm", "1"), ("pick_1", "1"), ("pick_3", "1")],
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
+    let page = resident.get(&format!("/votes/{vote}")).await;
+    assert!(
+        page.body.contains("您已投票。这是不记名投票") && !page.body.contains("您投了："),
+        "a secret ballot is confirmed without its choice"
+    );
     let mut leader = app.login(LEADER).await;
     leader
-        .post_form(&format!("/votes/{vote}/ballot"), &[("pick_3", "1")])
+        .post_form(
+            &format!("/votes/{vote}/ballot"),
+            &[("confirm", "1"), ("pick_3", "1")],
+        )
         .await;
     let v = vote.to_string();
     assert_eq!(
@@ -283,7 +343,10 @@ async fn an_owners_vote_counts_paper_ballots_entered_twice_and_shows_the_four_fi
     assert!(page.body.contains("您名下参与表决的房屋"), "{}", page.body);
     assert_eq!(
         resident
-            .post_form(&format!("/votes/{vote}/ballot"), &[("choice", "yes")])
+            .post_form(
+                &format!("/votes/{vote}/ballot"),
+                &[("confirm", "1"), ("choice", "yes")]
+            )
             .await
             .status,
         303
@@ -530,7 +593,7 @@ async fn a_proxy_casts_the_owners_ballot_with_the_letter_attached(app: &TestApp)
     let r = proxy
         .post_form(
             &format!("/votes/{vote}/ballot"),
-            &[("choice", "yes"), ("proxy_id", &pid)],
+            &[("confirm", "1"), ("choice", "yes"), ("proxy_id", &pid)],
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
@@ -586,7 +649,10 @@ async fn a_two_stage_vote_runs_the_stage_that_follows_the_winner(app: &TestApp) 
     let mut resident = app.login(RESIDENT).await;
     // A stage that has not started accepts nothing.
     let r = resident
-        .post_form(&format!("/votes/{garden}/ballot"), &[("pick_1", "1")])
+        .post_form(
+            &format!("/votes/{garden}/ballot"),
+            &[("confirm", "1"), ("pick_1", "1")],
+        )
         .await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("还没开始"));
@@ -594,7 +660,7 @@ async fn a_two_stage_vote_runs_the_stage_that_follows_the_winner(app: &TestApp) 
     let r = resident
         .post_form(
             &format!("/votes/{first}/ballot"),
-            &[("rank_1", "1"), ("rank_2", "1")],
+            &[("confirm", "1"), ("rank_1", "1"), ("rank_2", "1")],
         )
         .await;
     assert_eq!(r.status, 422);
@@ -606,6 +672,22 @@ async fn a_two_stage_vote_runs_the_stage_that_follows_the_winner(app: &TestApp) 
     ] {
         let mut c = app.login(phone).await;
         let r = c.post_form(&format!("/votes/{first}/ballot"), &ranks).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        // The confirmation names the order of preference and sends it back as it is.
+        let choice = r.body.split("name=\"choice\" value=\"").nth(1).unwrap();
+        let choice = &choice[..choice.find('"').unwrap()];
+        assert_eq!(choice, if phone == REP { "1,2" } else { "2,1" });
+        assert!(
+            r.body.contains("1. ") && r.body.contains(" → 2. "),
+            "{}",
+            r.body
+        );
+        let r = c
+            .post_form(
+                &format!("/votes/{first}/ballot"),
+                &[("confirm", "1"), ("choice", choice)],
+            )
+            .await;
         assert_eq!(r.status, 303, "{}", r.body);
     }
     let result = close(app, first).await;
@@ -622,7 +704,10 @@ async fn a_two_stage_vote_runs_the_stage_that_follows_the_winner(app: &TestApp) 
     assert_eq!(status(garden).await, "open");
     assert_eq!(status(waste).await, "void");
     let r = resident
-        .post_form(&format!("/votes/{garden}/ballot"), &[("pick_2", "1")])
+        .post_form(
+            &format!("/votes/{garden}/ballot"),
+            &[("confirm", "1"), ("pick_2", "1")],
+        )
         .await;
     assert_eq!(r.status, 303);
     assert_reproducible(app, first).await;
@@ -639,14 +724,21 @@ async fn a_consensus_fails_on_one_objection_and_shows_why(app: &TestApp) {
     .await;
     let mut a = app.login(RESIDENT).await;
     let r = a
-        .post_form(&format!("/votes/{vote}/ballot"), &[("choice", "yes")])
+        .post_form(
+            &format!("/votes/{vote}/ballot"),
+            &[("confirm", "1"), ("choice", "yes")],
+        )
         .await;
     assert_eq!(r.status, 303, "the yes is taken");
     let mut b = app.login(LEADER).await;
     let r = b
         .post_form(
             &format!("/votes/{vote}/ballot"),
-            &[("choice", "no"), ("reason", "九点半就该停")],
+            &[
+                ("confirm", "1"),
+                ("choice", "no"),
+                ("reason", "九点半就该停"),
+            ],
         )
         .await;
     assert_eq!(r.status, 303, "the objection is taken");

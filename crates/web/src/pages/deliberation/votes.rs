@@ -19,7 +19,7 @@ use linli_app::Page;
 use linli_app::deliberation::votes::{
     self as app, BallotInput, NewVote, PaperInput, PaperOutcome, ProxyInput, VoteView,
 };
-use linli_domain::deliberation::ballots::Tally;
+use linli_domain::deliberation::ballots::{Choice, Method, Tally};
 use linli_domain::deliberation::ballots::{PaperStatus, VoteStatus};
 use linli_store::deliberation::votes::{PaperRow, ProxyRow, VoteRow};
 use linli_store::regions::RegionRow;
@@ -301,7 +301,45 @@ struct VotePage {
     live: bool,
 }
 
+/// A choice in words, as the voter sees it: 赞成 / 反对 / 弃权, the options ticked, or the
+/// options in order of preference. `stored` is the ballot's stored form.
+fn choice_words(l: &Layout, method: &str, options: &[String], stored: &str) -> String {
+    let Ok(m) = Method::parse(method) else {
+        return String::new();
+    };
+    match Choice::from_stored(m, options.len(), stored) {
+        Some(c) => words_of(l, &c, options),
+        None => String::new(),
+    }
+}
+
+fn words_of(l: &Layout, c: &Choice, options: &[String]) -> String {
+    let label = |p: &usize| options.get(*p).cloned().unwrap_or_default();
+    match c {
+        Choice::Yes => l.t("ballot.yes").to_string(),
+        Choice::No => l.t("ballot.no").to_string(),
+        Choice::Abstain => l.t("ballot.abstain").to_string(),
+        Choice::Approve(s) if s.is_empty() => l.t("ballot.none_approved").to_string(),
+        Choice::Approve(s) => s.iter().map(label).collect::<Vec<_>>().join(" / "),
+        Choice::Rank(v) => v
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("{}. {}", i + 1, label(p)))
+            .collect::<Vec<_>>()
+            .join(" → "),
+    }
+}
+
 impl VotePage {
+    /// What this voice voted, in words (open ballots only).
+    fn voted_words(&self, voice: &linli_app::deliberation::votes::Voice) -> String {
+        voice
+            .choice
+            .as_deref()
+            .map(|c| choice_words(&self.l, &self.v.vote.method, &self.v.options, c))
+            .unwrap_or_default()
+    }
+
     /// The label of the option a later stage follows.
     fn option_label(&self, o: &Option<i64>) -> &str {
         o.and_then(|o| self.v.options.get(usize::try_from(o).ok()?))
@@ -416,20 +454,55 @@ fn choice_of(f: &BallotForm) -> String {
         .join(",")
 }
 
+#[derive(Template, WebTemplate)]
+#[template(path = "deliberation/vote_confirm.html")]
+struct ConfirmPage {
+    l: Layout,
+    vote: VoteRow,
+    /// The choice in words, and in the form the confirming post sends again.
+    words: String,
+    form_choice: String,
+    reason: String,
+    proxy_id: Option<i64>,
+    /// Whom the ballot is cast for, when not only for oneself.
+    voice_kind: String,
+    voice_label: String,
+}
+
+/// A ballot is cast in two steps on the page: the first post shows the choice and the
+/// matter to confirm (no pop-up, so it works without JavaScript and reads aloud); the
+/// confirming post (`confirm=1`) casts it. Either step refuses a bad ballot in words.
 async fn cast(
     ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<BallotForm>,
-) -> Result<Redirect, PageError> {
+) -> Result<Response, PageError> {
     let actor = ctx.actor();
     let input = BallotInput {
         choice: choice_of(&f),
         reason: f.rest.get("reason").cloned().unwrap_or_default(),
         proxy_id: opt_id(&f.proxy_id),
     };
-    app::cast(state.db(), actor, id, &input).await.page(&ctx)?;
-    Ok(Redirect::to(&format!("/votes/{id}")))
+    if f.rest.get("confirm").map(String::as_str) == Some("1") {
+        app::cast(state.db(), actor, id, &input).await.page(&ctx)?;
+        return Ok(Redirect::to(&format!("/votes/{id}#my-ballot")).into_response());
+    }
+    let p = app::preview(state.db(), actor, id, &input)
+        .await
+        .page(&ctx)?;
+    let l = ctx.layout();
+    Ok(ConfirmPage {
+        words: words_of(&l, &p.choice, &p.options),
+        form_choice: p.choice.as_form(),
+        reason: p.reason,
+        proxy_id: p.voice.proxy_id,
+        voice_kind: p.voice.kind,
+        voice_label: p.voice.label,
+        vote: p.vote,
+        l,
+    }
+    .into_response())
 }
 
 async fn close(
