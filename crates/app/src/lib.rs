@@ -20,6 +20,7 @@ pub mod roles;
 pub mod search;
 pub mod sms;
 pub mod tokens;
+pub mod waiting;
 
 pub use actor::Actor;
 pub use error::{AppError, AppResult};

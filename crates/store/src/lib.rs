@@ -18,6 +18,7 @@ pub mod organizations;
 pub mod regions;
 pub mod search;
 pub mod throttle;
+pub mod waiting;
 
 pub use db::{Backend, Db, Tx, is_unique_violation};
 

@@ -198,6 +198,27 @@ impl Layout {
         linli_domain::time::format_shanghai(*ms)
     }
 
+    /// A stored instant as a person plans by it, in Asia/Shanghai: the day with its
+    /// weekday and the time, `12月3日（周四）19:30` / `Thu 3 Dec 19:30`.
+    pub fn when(&self, ms: &i64) -> String {
+        use chrono::Datelike;
+        let t = linli_domain::time::to_shanghai(*ms);
+        let wd = t.weekday().num_days_from_monday() as usize;
+        match self.lang {
+            Lang::Zh => {
+                const DAYS: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+                format!(
+                    "{}月{}日（{}）{}",
+                    t.month(),
+                    t.day(),
+                    DAYS[wd],
+                    t.format("%H:%M")
+                )
+            }
+            Lang::En => t.format("%a %-d %b %H:%M").to_string(),
+        }
+    }
+
     /// An amount in fen as yuan, `1,234.50`.
     pub fn yuan(&self, fen: &i64) -> String {
         linli_domain::money::display_fen(*fen)

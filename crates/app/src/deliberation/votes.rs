@@ -757,6 +757,32 @@ pub async fn list(
     Ok((region, votes, manages))
 }
 
+/// What the vote form offers to pick from at a node, so nobody types an internal number:
+/// the bodies at and below it, and its issues still open to a decision.
+#[derive(Debug, Clone, Default)]
+pub struct VotePicks {
+    pub bodies: Vec<bodies_st::BodyRow>,
+    pub issues: Vec<issues_st::IssueRow>,
+}
+
+/// The picks for the vote form at the node `path` (read by those who run votes there).
+pub async fn picks(db: &Db, path: &str) -> AppResult<VotePicks> {
+    let (lo, hi) = bounds(path);
+    let bodies = bodies_st::in_subtree(db, &lo, &hi, 100, 0).await?;
+    let issues = issues_st::list_in(db, &lo, &hi, None, 100, 0)
+        .await?
+        .into_iter()
+        .filter(|i| {
+            matches!(
+                i.status,
+                linli_domain::deliberation::issues::IssueStatus::Raised
+                    | linli_domain::deliberation::issues::IssueStatus::OnAgenda
+            )
+        })
+        .collect();
+    Ok(VotePicks { bodies, issues })
+}
+
 // ---- paper ballots and proxies ---------------------------------------------------------
 
 /// What became of a paper ballot after an entry.

@@ -652,11 +652,11 @@ async fn a_refused_vote_form_says_why_and_keeps_what_was_typed_with_and_without_
         select(&b, "#new-vote select[name=electorate] option[value=body]").await;
         click(&b, "#new-vote button.btn").await;
         if js {
-            refused_above_form(&b, "#new-vote form", "请填写议事机构编号").await;
+            refused_above_form(&b, "#new-vote form", "请选择是哪个议事机构").await;
             assert_eq!(path(&b).await, votes, "the page was not replaced");
             shot(&b, "vote-form-refused.png").await;
         } else {
-            let page = wait_for_text(&b, "请填写议事机构编号").await;
+            let page = wait_for_text(&b, "请选择是哪个议事机构").await;
             assert!(page.contains("按浏览器的“返回”回到表单"), "{page}");
             b.back().await.unwrap();
             wait_for_text(&b, "id=\"new-vote\"").await;
@@ -667,6 +667,91 @@ async fn a_refused_vote_form_says_why_and_keeps_what_was_typed_with_and_without_
         );
         b.close().await.ok();
     }
+    let _ = std::fs::remove_dir_all(&profile);
+    app.finish().await;
+}
+
+/// The home page puts what is waiting first, readable in both modes: a vote to cast
+/// (with its deadline) and an activity signed up for (when, where, the fee and how to pay
+/// it). In elderly mode every waiting tile is a target of at least 60 × 60 px and its
+/// text at least 18 px. Screenshots: `home.png`, `home-elderly.png`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_home_page_starts_with_what_is_waiting_in_both_modes() {
+    let app = linli_testkit::spawn(Backend::Sqlite).await;
+    let community = app.region_id("翠竹园社区").await;
+    let mut committee = app
+        .api_client("13800000003", linli_testkit::DEMO_PASSWORD)
+        .await;
+    let r = committee
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{community}/votes"),
+            serde_json::json!({"title": "周末开放活动室", "method": "majority",
+                   "electorate": "residents", "region_id": community, "minutes_open": 600}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let club = app.org_id("翠竹园读书会").await;
+    let mut leader = app.login("13800000008").await;
+    let start = (local_day(2)).format("%Y-%m-%dT19:30").to_string();
+    let r = leader
+        .post_form(
+            &format!("/orgs/{club}/activities"),
+            &[
+                ("title", "读书分享会"),
+                ("place", "社区活动室"),
+                ("starts_at", &start),
+                ("capacity", "10"),
+                ("planned_cost", "100"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let activity = r.location().to_string();
+    let mut resident = app.login("13800000007").await;
+    let r = resident.post_form(&format!("{activity}/signup"), &[]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+
+    let (_driver, port) = start_driver().await;
+    let profile = std::env::temp_dir().join(format!("linli-chromium-home-{}", std::process::id()));
+    let b = browser(port, &profile.join("b")).await;
+    login(&b, &app, "13800000007", linli_testkit::DEMO_PASSWORD).await;
+    let page = wait_for_text(&b, "等您投票").await;
+    assert!(page.contains("周末开放活动室") && page.contains("读书分享会"));
+    let first = b
+        .execute("return document.querySelector('main section').id", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        first,
+        serde_json::json!("waiting"),
+        "what is waiting comes first"
+    );
+    shot(&b, "home.png").await;
+    click(&b, ".elderly-switch button").await;
+    wait_for_text(&b, "关闭长辈版").await;
+    let small = b
+        .execute(
+            "return [...document.querySelectorAll('#waiting .tile')].flatMap(t => {
+               const r = t.getBoundingClientRect(), out = [];
+               if (r.width < 60 || r.height < 60) out.push('tile ' + r.width + 'x' + r.height);
+               t.querySelectorAll('b, span').forEach(e => {
+                 const px = parseFloat(getComputedStyle(e).fontSize);
+                 if (px < 18) out.push(e.textContent.trim() + ' ' + px + 'px');
+               });
+               return out;
+             })",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        small,
+        serde_json::json!([]),
+        "elderly-mode rules on the waiting list"
+    );
+    shot(&b, "home-elderly.png").await;
+    b.close().await.ok();
     let _ = std::fs::remove_dir_all(&profile);
     app.finish().await;
 }

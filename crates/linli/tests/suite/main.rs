@@ -6,6 +6,7 @@
 mod browser;
 mod clubs;
 mod deliberation;
+mod home;
 mod http;
 mod jobs;
 mod money;

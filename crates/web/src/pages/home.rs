@@ -1,5 +1,7 @@
-//! The home page: a welcome for visitors; for residents, their household, building,
-//! compound and community, their roles and their organizations.
+//! The home page: a welcome for visitors; for residents, first what is waiting for them
+//! (votes to cast, activities they signed up for, sittings, action items, claims to
+//! approve, issues close to their threshold), then their household, building, compound
+//! and community, their roles and their organizations.
 
 use crate::ctx::{Ctx, Layout};
 use crate::error::{OrPage, PageError};
@@ -28,6 +30,7 @@ struct Home {
     nodes: Vec<RegionRow>,
     grants: Vec<GrantRow>,
     orgs: Vec<(OrgRow, String)>,
+    waiting: linli_app::waiting::Waiting,
 }
 
 async fn home(ctx: Ctx, State(state): State<AppState>) -> Result<Home, PageError> {
@@ -39,6 +42,7 @@ async fn home(ctx: Ctx, State(state): State<AppState>) -> Result<Home, PageError
         nodes: vec![],
         grants: vec![],
         orgs: vec![],
+        waiting: Default::default(),
     };
     if let Some(actor) = &ctx.actor {
         let (household, places) = linli_app::regions::my_places(db, actor).await.page(&ctx)?;
@@ -47,6 +51,7 @@ async fn home(ctx: Ctx, State(state): State<AppState>) -> Result<Home, PageError
         page.nodes = linli_app::regions::my_nodes(db, actor).await.page(&ctx)?;
         page.grants = actor.grants.clone();
         page.orgs = linli_app::organizations::mine(db, actor).await.page(&ctx)?;
+        page.waiting = linli_app::waiting::of(db, actor).await.page(&ctx)?;
     }
     Ok(page)
 }

@@ -1038,7 +1038,54 @@ async fn the_api_raises_supports_discusses_and_notifies(app: &TestApp) {
     }
 }
 
+/// The vote form offers the node's bodies and its open issues by name: nobody types an
+/// internal number; a vote set up from the picks is tied to the body and the issue.
+async fn the_vote_form_offers_bodies_and_issues_by_name(app: &TestApp) {
+    let community = app.region_id(COMMUNITY).await;
+    body_at(app, community, "翠竹园社区四方联席会议", 3).await;
+    let body = app
+        .i64s("SELECT id FROM bodies WHERE name = '翠竹园社区四方联席会议'")
+        .await[0];
+    let building = building_id(app).await;
+    let mut author = app.login(RESIDENT).await;
+    let issue = raise(
+        &mut author,
+        building,
+        &[("title", "楼道灯坏了"), ("text", "三楼到五楼都不亮。")],
+    )
+    .await;
+    let mut committee = app.login(COMMITTEE).await;
+    let page = committee.get(&format!("/regions/{community}/votes")).await;
+    let form = &page.body[page.body.find("id=\"new-vote\"").unwrap()..];
+    let form = &form[..form.find("</form>").unwrap()];
+    assert!(
+        form.contains(&format!("<option value=\"{body}\">翠竹园社区四方联席会议"))
+            && form.contains(&format!("<option value=\"{issue}\">楼道灯坏了")),
+        "{form}"
+    );
+    assert!(!form.contains("编号"), "no internal numbers asked: {form}");
+    let r = committee
+        .post_form(
+            &format!("/regions/{community}/votes"),
+            &[
+                ("title", "修复楼道灯"),
+                ("method", "majority"),
+                ("electorate", "body"),
+                ("body_id", &body.to_string()),
+                ("issue_id", &issue.to_string()),
+                ("minutes_open", "24"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let tied = app
+        .i64s("SELECT COUNT(*) FROM votes WHERE title = '修复楼道灯' AND body_id IS NOT NULL AND issue_id IS NOT NULL")
+        .await;
+    assert_eq!(tied, vec![1]);
+}
+
 on_both_databases!(
+    the_vote_form_offers_bodies_and_issues_by_name,
     an_issue_goes_on_the_agenda_when_enough_neighbours_support_it,
     twenty_neighbours_supporting_at_once_are_each_counted_once,
     a_building_representative_raises_on_behalf_of_the_building_and_the_origin_shows,

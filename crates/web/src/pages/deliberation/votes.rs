@@ -188,6 +188,7 @@ struct ListPage {
     region: RegionRow,
     votes: Vec<VoteRow>,
     manages: bool,
+    picks: app::VotePicks,
     pager: Pager,
 }
 
@@ -201,12 +202,18 @@ async fn list_page(
     let page = Page::new(q.page, None, 30);
     let (region, votes, manages) = app::list(state.db(), actor, id, page).await.page(&ctx)?;
     let seen = page.offset() + votes.len() as i64 + i64::from(votes.len() as i64 == page.size);
+    let picks = if manages {
+        app::picks(state.db(), &region.path).await.page(&ctx)?
+    } else {
+        Default::default()
+    };
     Ok(ListPage {
         l: ctx.layout(),
         pager: Pager::new(page, seen, format!("/regions/{id}/votes?")),
         region,
         votes,
         manages,
+        picks,
     })
 }
 
@@ -299,6 +306,8 @@ struct VotePage {
     approval_bound: &'static str,
     /// Poll the live tally (an open vote in a sitting whose results are shown).
     live: bool,
+    /// For the later-stage form, shown to those who run the vote.
+    picks: app::VotePicks,
 }
 
 /// A choice in words, as the voter sees it: 赞成 / 反对 / 弃权, the options ticked, or the
@@ -368,7 +377,16 @@ async fn vote_page(
     Path(id): Path<i64>,
 ) -> Result<VotePage, PageError> {
     let (l, v, result, live) = vote_parts(&ctx, &state, id).await?;
+    let staged = matches!(v.vote.method.as_str(), "approval" | "ranked") && v.vote.status.is_live();
+    let picks = if v.can_manage && staged {
+        app::picks(state.db(), &v.vote.region_path)
+            .await
+            .page(&ctx)?
+    } else {
+        Default::default()
+    };
     Ok(VotePage {
+        picks,
         approval_bound: approval_bound(&v.vote),
         l,
         v,
