@@ -212,6 +212,7 @@ pub async fn create_activity(
         },
     )
     .await?;
+    crate::jobs::schedule_activity(&mut tx, id, starts_at).await?;
     audit::record(
         &mut tx,
         NewAudit {
@@ -770,6 +771,97 @@ pub async fn publish(db: &Db, actor: &Actor, id: i64) -> AppResult<()> {
     if !st::publish(&mut tx, id).await? {
         return Err(AppError::Conflict("activity_published"));
     }
+    crate::jobs::schedule_activity(&mut tx, id, v.activity.starts_at).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Calls an activity off before it takes place (its organizers): everyone signed up is
+/// told why, and those who paid are told to collect their fee from the organizer. Fees
+/// are only posted to the ledger at settlement, so nothing is reversed there.
+pub async fn call_off(db: &Db, actor: &Actor, id: i64, reason: &str) -> AppResult<()> {
+    let v = get(db, actor, id).await?;
+    if !v.organizer {
+        return Err(AppError::Forbidden);
+    }
+    if reason.trim().is_empty() {
+        return Err(AppError::Invalid("call_off_reason"));
+    }
+    let reason = bounded_text(reason, 200, DomainError::InvalidName)?;
+    let mut tx = db.begin().await?;
+    let (_, _, status) = st::lock(&mut tx, id).await?;
+    if !matches!(status, ActivityStatus::Planned | ActivityStatus::Published) {
+        return Err(AppError::Conflict("activity_settled"));
+    }
+    if v.activity.starts_at <= now_ms() {
+        return Err(AppError::Invalid("activity_started"));
+    }
+    let people = st::signed_up(&mut tx, id).await?;
+    st::call_off(&mut tx, id, &reason).await?;
+    let (paid, unpaid): (Vec<_>, Vec<_>) = people.into_iter().partition(|(_, fee)| *fee > 0);
+    let link = format!("/activities/{id}");
+    let arg = format!("{} · {reason}", v.activity.title);
+    let kind = linli_domain::notifications::NoticeKind::Activity;
+    let users = |v: Vec<(i64, i64)>| v.into_iter().map(|(u, _)| u);
+    crate::notifications::notify(
+        &mut tx,
+        kind,
+        users(unpaid),
+        "notice.activity_cancelled",
+        &arg,
+        &link,
+    )
+    .await?;
+    crate::notifications::notify(
+        &mut tx,
+        kind,
+        users(paid),
+        "notice.activity_cancelled_refund",
+        &arg,
+        &link,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "activity.call_off",
+            region_id: Some(v.activity.region_id),
+            target: format!("activity:{id}"),
+            detail: reason.clone(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The day-before reminder (a job): everyone confirmed for a published activity that has
+/// not started is told when and where. Running it twice tells them twice at most, never
+/// someone who cancelled. If the activity moved later, it answers when to run instead.
+pub async fn remind_participants(db: &Db, id: i64) -> AppResult<Option<i64>> {
+    let Some(a) = st::activity(db, id).await? else {
+        return Ok(None);
+    };
+    let now = now_ms();
+    if a.status != ActivityStatus::Published || a.starts_at <= now {
+        return Ok(None);
+    }
+    if let Some(at) = linli_domain::notifications::activity_reminder_at(now, a.starts_at) {
+        return Ok(Some(at));
+    }
+    let users = st::confirmed_users(db, id).await?;
+    let when = linli_domain::time::format_shanghai(a.starts_at);
+    let mut tx = db.begin().await?;
+    crate::notifications::notify(
+        &mut tx,
+        linli_domain::notifications::NoticeKind::Activity,
+        users,
+        "notice.activity_tomorrow",
+        &format!("{} · {when} · {}", a.title, a.place),
+        &format!("/activities/{id}"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(None)
 }

@@ -23,16 +23,19 @@ pub enum Kind {
     VoteOpened,
     /// Reminds those of a vote's electorate who have not voted that it closes soon.
     VoteClosing,
+    /// Reminds those signed up for an activity the day before (payload: its id).
+    ActivityReminder,
     /// Hourly housekeeping: expired sessions, idle throttle rows, old done jobs, and any
     /// vote whose time is up that no job closed (a safety net).
     Maintenance,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 5] = [
         Kind::VoteClose,
         Kind::VoteOpened,
         Kind::VoteClosing,
+        Kind::ActivityReminder,
         Kind::Maintenance,
     ];
 
@@ -41,6 +44,7 @@ impl Kind {
             Kind::VoteClose => "vote.close",
             Kind::VoteOpened => "vote.opened",
             Kind::VoteClosing => "vote.closing",
+            Kind::ActivityReminder => "activity.reminder",
             Kind::Maintenance => "maintenance",
         }
     }
@@ -90,6 +94,16 @@ pub async fn schedule_vote(tx: &mut Tx, id: i64, opens_at: i64, closes_at: i64) 
     enqueue(tx, Kind::VoteOpened, &payload, None, opens_at).await?;
     if let Some(at) = linli_domain::notifications::closing_reminder_at(opens_at, closes_at) {
         enqueue(tx, Kind::VoteClosing, &payload, None, at).await?;
+    }
+    Ok(())
+}
+
+/// Schedules the reminder a day before an activity starting at `starts_at` (once: a
+/// reminder already queued for it is kept).
+pub async fn schedule_activity(tx: &mut Tx, id: i64, starts_at: i64) -> AppResult<()> {
+    if let Some(at) = linli_domain::notifications::activity_reminder_at(now_ms(), starts_at) {
+        let key = format!("activity.reminder:{id}");
+        enqueue(tx, Kind::ActivityReminder, &id.to_string(), Some(&key), at).await?;
     }
     Ok(())
 }
@@ -166,6 +180,15 @@ async fn run(db: &Db, kind: Kind, job: &JobRow) -> AppResult<Outcome> {
             crate::deliberation::votes::notify_electorate(db, id, kind == Kind::VoteClosing)
                 .await?;
             Ok(Outcome::Done)
+        }
+        Kind::ActivityReminder => {
+            let id: i64 = job
+                .payload
+                .parse()
+                .map_err(|_| AppError::Internal(format!("bad activity id {:?}", job.payload)))?;
+            Ok(crate::clubs::remind_participants(db, id)
+                .await?
+                .map_or(Outcome::Done, Outcome::Later))
         }
         Kind::Maintenance => {
             let now = now_ms();

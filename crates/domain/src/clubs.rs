@@ -11,6 +11,8 @@ crate::str_enum! {
         Published = "published",
         Settled = "settled",
         Reviewed = "reviewed",
+        /// Called off by its organizer before it took place, with a reason.
+        Cancelled = "cancelled",
     }
 }
 

@@ -16,16 +16,19 @@ pub enum NoticeKind {
     Waitlist,
     /// A claim I filed was approved or refused.
     Claim,
+    /// An activity I signed up for is tomorrow.
+    Activity,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 6] = [
+    pub const ALL: [NoticeKind; 7] = [
         Self::Issue,
         Self::Action,
         Self::VoteOpened,
         Self::VoteClosing,
         Self::Waitlist,
         Self::Claim,
+        Self::Activity,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,12 +39,21 @@ impl NoticeKind {
             Self::VoteClosing => "vote_closing",
             Self::Waitlist => "waitlist",
             Self::Claim => "claim",
+            Self::Activity => "activity",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
+}
+
+/// When to remind those signed up for an activity starting at `starts_at`: a day before,
+/// or `None` if that moment has passed at `now` (whoever signs up within the last day
+/// knows when it is).
+pub fn activity_reminder_at(now: i64, starts_at: i64) -> Option<i64> {
+    let at = starts_at - crate::time::DAY_MS;
+    (at > now).then_some(at)
 }
 
 /// When to remind the electorate of a vote that runs from `opens_at` to `closes_at`: a day

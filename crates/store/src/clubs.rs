@@ -55,6 +55,8 @@ pub struct ActivityRow {
     pub org_name: String,
     pub region_id: i64,
     pub region_path: String,
+    /// Who published it, the one participants pay the AA fee to.
+    pub organizer_name: String,
     pub title: String,
     pub description: String,
     pub place: String,
@@ -68,18 +70,21 @@ pub struct ActivityRow {
     pub status: linli_domain::clubs::ActivityStatus,
     /// What the organizers learned, written after settlement (the last step).
     pub review: String,
+    /// Why it was called off (status `cancelled`).
+    pub cancel_reason: String,
     pub confirmed: i64,
     pub waitlisted: i64,
     pub checked_in: i64,
 }
 
 const ACTIVITY_SELECT: &str = "SELECT a.id, a.org_id, o.name AS org_name, a.region_id, r.path AS region_path, \
-    a.title, a.description, a.place, a.starts_at, a.cancel_until, a.capacity, a.planned_cost, a.surplus_bp, a.fee, \
-    a.status, a.review, \
+    u.display_name AS organizer_name, a.title, a.description, a.place, a.starts_at, a.cancel_until, a.capacity, a.planned_cost, a.surplus_bp, a.fee, \
+    a.status, a.review, a.cancel_reason, \
     (SELECT COUNT(*) FROM activity_signups s WHERE s.activity_id = a.id AND s.status = 'confirmed') AS confirmed, \
     (SELECT COUNT(*) FROM activity_signups s WHERE s.activity_id = a.id AND s.status = 'waitlisted') AS waitlisted, \
     (SELECT COUNT(*) FROM activity_signups s WHERE s.activity_id = a.id AND s.checked_in_at IS NOT NULL) AS checked_in \
-    FROM activities a JOIN organizations o ON o.id = a.org_id JOIN regions r ON r.id = a.region_id";
+    FROM activities a JOIN organizations o ON o.id = a.org_id JOIN regions r ON r.id = a.region_id \
+    JOIN users u ON u.id = a.created_by";
 
 /// The secret code shown at an activity's door. Kept off `ActivityRow`, which the API
 /// returns, so no serialization rule has to hide it.
@@ -263,6 +268,13 @@ pub async fn signups(
         .bind(activity_id).bind(limit).bind(offset).fetch_all(p).await)
 }
 
+/// Who holds a confirmed place on an activity.
+pub async fn confirmed_users(db: &Db, activity_id: i64) -> StoreResult<Vec<i64>> {
+    on_db!(db, p => sqlx::query_scalar(
+        "SELECT user_id FROM activity_signups WHERE activity_id = $1 AND status = 'confirmed'")
+        .bind(activity_id).fetch_all(p).await)
+}
+
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct CostRow {
     pub id: i64,
@@ -441,6 +453,22 @@ pub async fn publish(tx: &mut Tx, activity_id: i64) -> StoreResult<bool> {
     let n = on_tx!(tx, c => sqlx::query("UPDATE activities SET status = 'published' WHERE id = $1 AND status = 'planned'")
         .bind(activity_id).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
+}
+
+/// Calls a planned or published activity off; false if it was neither.
+pub async fn call_off(tx: &mut Tx, activity_id: i64, reason: &str) -> StoreResult<bool> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE activities SET status = 'cancelled', cancel_reason = $2 \
+         WHERE id = $1 AND status IN ('planned', 'published')")
+        .bind(activity_id).bind(reason).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Everyone still signed up (confirmed or waiting), with what they paid.
+pub async fn signed_up(tx: &mut Tx, activity_id: i64) -> StoreResult<Vec<(i64, i64)>> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT user_id, fee_paid FROM activity_signups WHERE activity_id = $1 AND status <> 'cancelled'")
+        .bind(activity_id).fetch_all(c).await)
 }
 
 pub async fn fee_paid_of(tx: &mut Tx, activity_id: i64, user_id: i64) -> StoreResult<i64> {

@@ -592,6 +592,21 @@ async fn a_club_is_proposed_joined_and_its_activity_settled() {
     let totals: Vec<i64> = serde_json::from_value(totals).unwrap();
     let sums: Vec<i64> = rows.iter().map(|r| r.iter().sum()).collect();
     assert_eq!(totals, sums);
+    // On the phone-sized window each month is a card whose figures carry their labels.
+    let labels = b
+        .execute(
+            "return [...document.querySelectorAll('table.cards tbody tr:first-child td')]
+                .map(td => getComputedStyle(td, '::before').content)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let labels: Vec<String> = serde_json::from_value(labels).unwrap();
+    assert_eq!(labels.len(), 7);
+    assert!(
+        labels.iter().all(|l| l.len() > 2 && l != "none"),
+        "every figure has its label: {labels:?}"
+    );
     shot(&b, "growth.png").await;
     b.close().await.ok();
     let _ = std::fs::remove_dir_all(&profile);

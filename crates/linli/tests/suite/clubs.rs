@@ -713,7 +713,108 @@ async fn the_api_runs_an_activity_end_to_end(app: &TestApp) {
     );
 }
 
+/// The activity page says when (with the weekday), whom to pay and how; the organizer can
+/// call it off with a reason, everyone signed up is told (those who paid to collect their
+/// fee), and it takes no more sign-ups.
+async fn an_organizer_calls_an_activity_off_and_everyone_signed_up_is_told(app: &TestApp) {
+    let club = reading_club(app).await;
+    let mut leader = app.login(LEADER).await;
+    let r = leader
+        .post_form(
+            &format!("/orgs/{club}/activities"),
+            &[
+                ("title", "包饺子"),
+                ("place", "社区厨房"),
+                ("starts_at", &local_in(5)),
+                ("capacity", "10"),
+                ("planned_cost", "100"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let activity = r.location().to_string();
+    let mut resident = app.login(RESIDENT).await;
+    let mut rep = app.login(BUILDING_REP).await;
+    for c in [&mut resident, &mut rep] {
+        assert_eq!(
+            c.post_form(&format!("{activity}/signup"), &[]).await.status,
+            303
+        );
+    }
+    let page = resident.get(&activity).await;
+    assert!(page.body.contains("（周"), "the day comes with its weekday");
+    assert!(
+        page.body
+            .contains("AA 费 ¥10.00：活动当天到场时交给组织者褚琳"),
+        "whom to pay and how: {}",
+        page.body
+    );
+    let resident_id = app
+        .count_where("SELECT id FROM users WHERE phone = $1", RESIDENT)
+        .await;
+    assert_eq!(
+        leader
+            .post_form(&format!("{activity}/paid/{resident_id}"), &[])
+            .await
+            .status,
+        303
+    );
+
+    let r = resident
+        .post_form(&format!("{activity}/call-off"), &[("reason", "下雨")])
+        .await;
+    assert_eq!(r.status, 403, "only its organizers call it off");
+    let r = leader
+        .post_form(&format!("{activity}/call-off"), &[("reason", "  ")])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("请写下取消的原因"), "{}", r.body);
+    let r = leader
+        .post_form(
+            &format!("{activity}/call-off"),
+            &[("reason", "厨房水管维修")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = resident.get(&activity).await;
+    assert!(
+        page.body.contains("已取消") && page.body.contains("厨房水管维修"),
+        "{}",
+        page.body
+    );
+    let told = app
+        .strings(&format!(
+            "SELECT u.phone || ' ' || n.msg_key FROM notifications n JOIN users u ON u.id = n.user_id \
+             WHERE n.link = '{activity}' ORDER BY u.phone"
+        ))
+        .await;
+    assert_eq!(
+        told,
+        vec![
+            format!("{BUILDING_REP} notice.activity_cancelled"),
+            format!("{RESIDENT} notice.activity_cancelled_refund"),
+        ]
+    );
+    let mut newcomer = app.login(SOCIAL_WORKER).await;
+    let r = newcomer.post_form(&format!("{activity}/signup"), &[]).await;
+    assert!(
+        r.status >= 400 && r.status < 500,
+        "no sign-ups once cancelled: {}",
+        r.status
+    );
+    let mut api = app.api_client(LEADER, DEMO_PASSWORD).await;
+    let r = api
+        .json(
+            "POST",
+            &format!("/api/v1{activity}/cancellation"),
+            json!({"reason": "再取消一次"}),
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+}
+
 on_both_databases!(
+    an_organizer_calls_an_activity_off_and_everyone_signed_up_is_told,
     the_api_runs_an_activity_end_to_end,
     an_activity_is_settled_into_the_club_ledger_with_receipts,
     the_growth_page_tells_three_clubs_becoming_thirty_one,

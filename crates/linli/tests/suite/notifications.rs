@@ -83,29 +83,97 @@ async fn a_vote_tells_its_electorate_and_reminds_who_has_not_voted(app: &TestApp
     assert!(!reminded.contains(&resident_id), "no reminder after voting");
 }
 
+/// Those confirmed for an activity are reminded the day before, through the job queue;
+/// someone who cancelled is not, and the reminder says when and where.
+async fn an_activity_reminds_those_signed_up_the_day_before(app: &TestApp) {
+    let club = app.org_id("翠竹园读书会").await;
+    let mut leader = app.login("13800000008").await;
+    let starts = app.local_in_minutes(3 * 24 * 60);
+    let r = leader
+        .post_form(
+            &format!("/orgs/{club}/activities"),
+            &[
+                ("title", "读书分享会"),
+                ("place", "社区活动室"),
+                ("starts_at", &starts),
+                ("capacity", "10"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let activity = r.location().to_string();
+    let mut resident = app.login(RESIDENT).await;
+    assert_eq!(
+        resident
+            .post_form(&format!("{activity}/signup"), &[])
+            .await
+            .status,
+        303
+    );
+    let mut rep = app.login("13800000005").await;
+    assert_eq!(
+        rep.post_form(&format!("{activity}/signup"), &[])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        rep.post_form(&format!("{activity}/cancel"), &[])
+            .await
+            .status,
+        303
+    );
+    let told = format!(
+        "SELECT u.phone FROM notifications n JOIN users u ON u.id = n.user_id \
+         WHERE n.msg_key = 'notice.activity_tomorrow' AND n.link = '{activity}' ORDER BY u.phone"
+    );
+    drain(app).await;
+    assert!(app.strings(&told).await.is_empty(), "not three days ahead");
+    app.clock.advance(2 * 24 * 3_600_000 + 60_000);
+    drain(app).await;
+    assert_eq!(
+        app.strings(&told).await,
+        vec![RESIDENT.to_string()],
+        "the one confirmed, once"
+    );
+    let page = resident.get("/notifications").await;
+    assert!(
+        page.body.contains("您报名的活动明天举行：读书分享会") && page.body.contains("社区活动室"),
+        "{}",
+        page.body
+    );
+}
+
 async fn a_muted_kind_is_not_sent_and_the_choice_is_kept(app: &TestApp) {
     let community = app.region_id("翠竹园社区").await;
     let mut resident = app.login(RESIDENT).await;
     let page = resident.get("/notifications").await;
     assert!(page.body.contains("接收哪些通知"), "{}", page.body);
-    assert_eq!(page.body.matches("name=\"kind\"").count(), 6);
+    assert_eq!(page.body.matches("name=\"kind\"").count(), 7);
     assert_eq!(
         page.body.matches(" checked>").count(),
-        6,
+        7,
         "all on by default"
     );
     // Everything but new votes.
-    let form: Vec<(&str, &str)> = ["issue", "action", "vote_closing", "waitlist", "claim"]
-        .iter()
-        .map(|k| ("kind", *k))
-        .collect();
+    let form: Vec<(&str, &str)> = [
+        "issue",
+        "action",
+        "vote_closing",
+        "waitlist",
+        "claim",
+        "activity",
+    ]
+    .iter()
+    .map(|k| ("kind", *k))
+    .collect();
     let r = resident.post_form("/notifications/settings", &form).await;
     assert_eq!(r.status, 303, "{}", r.body);
     let page = resident.get("/notifications?saved=1").await;
     assert!(page.body.contains("已保存"));
     assert_eq!(
         page.body.matches(" checked>").count(),
-        5,
+        6,
         "the choice is kept"
     );
 
@@ -167,7 +235,7 @@ async fn a_muted_kind_is_not_sent_and_the_choice_is_kept(app: &TestApp) {
         .json(
             "PUT",
             "/api/v1/notifications/settings",
-            json!({"enabled": ["issue", "action", "vote_opened", "vote_closing", "waitlist", "claim"]}),
+            json!({"enabled": ["issue", "action", "vote_opened", "vote_closing", "waitlist", "claim", "activity"]}),
         )
         .await;
     assert_eq!(all.status, 200, "{}", all.body);
@@ -181,6 +249,7 @@ async fn a_muted_kind_is_not_sent_and_the_choice_is_kept(app: &TestApp) {
 }
 
 on_both_databases!(
+    an_activity_reminds_those_signed_up_the_day_before,
     a_vote_tells_its_electorate_and_reminds_who_has_not_voted,
     a_muted_kind_is_not_sent_and_the_choice_is_kept,
 );

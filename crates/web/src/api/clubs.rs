@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(paid))
         .routes(routes!(settlement, settle))
         .routes(routes!(publish))
+        .routes(routes!(call_off))
         .routes(routes!(add_cost))
         .routes(routes!(review))
         .routes(routes!(create_meeting))
@@ -333,6 +334,28 @@ async fn publish(
 ) -> ApiResult<StatusCode> {
     let a = ctx.actor();
     app::publish(s.db(), a, id).await.api(&ctx)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CallOffReq {
+    /// Why it is called off, told to everyone signed up.
+    reason: String,
+}
+
+/// Calls an activity off before it takes place (its organizers); everyone signed up is
+/// told why, and those who paid to collect their fee.
+#[utoipa::path(post, path = "/api/v1/activities/{id}/cancellation", params(("id" = i64, Path)), request_body = CallOffReq,
+    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn call_off(
+    ctx: LoggedIn,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<CallOffReq>,
+) -> ApiResult<StatusCode> {
+    app::call_off(s.db(), ctx.actor(), id, &r.reason)
+        .await
+        .api(&ctx)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

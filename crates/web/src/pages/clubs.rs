@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/activities/{id}/signup", post(sign_up))
         .route("/activities/{id}/publish", post(publish))
         .route("/activities/{id}/cancel", post(cancel))
+        .route("/activities/{id}/call-off", post(call_off))
         .route("/activities/{id}/capacity", post(capacity))
         .route("/activities/{id}/paid/{user_id}", post(paid))
         .route("/activities/{id}/checkin", get(checkin_page).post(check_in))
@@ -217,6 +218,25 @@ async fn cancel(
 ) -> Result<Redirect, PageError> {
     let actor = ctx.actor();
     app::cancel(state.db(), actor, id).await.page(&ctx)?;
+    Ok(Redirect::to(&format!("/activities/{id}")))
+}
+
+#[derive(Deserialize)]
+struct CallOffForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// The organizer calls the activity off, saying why.
+async fn call_off(
+    ctx: LoggedIn,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<CallOffForm>,
+) -> Result<Redirect, PageError> {
+    app::call_off(state.db(), ctx.actor(), id, &f.reason)
+        .await
+        .page(&ctx)?;
     Ok(Redirect::to(&format!("/activities/{id}")))
 }
 
