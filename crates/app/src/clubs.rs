@@ -38,7 +38,7 @@ fn incubates(actor: &Actor, org: &OrgRow) -> bool {
 
 pub async fn stage(db: &Db, actor: &Actor, org: &OrgRow) -> AppResult<StageView> {
     Ok(StageView {
-        stage: st::stage_of(db, org.id).await?,
+        stage: org.stage.clone(),
         history: st::stage_changes(db, org.id).await?,
         can_change: org.kind == OrgKind::Club.as_str() && incubates(actor, org),
     })
@@ -279,6 +279,12 @@ pub struct OrgActivities {
     pub org: OrgRow,
     pub activities: Vec<ActivityRow>,
     pub can_organize: bool,
+}
+
+/// The newest activities of an organization the caller already read (its page): no
+/// second read of the organization or of the caller's role in it.
+pub async fn activities_of(db: &Db, org: &OrgRow, page: Page) -> AppResult<Vec<ActivityRow>> {
+    Ok(st::activities_of_org(db, org.id, page.size, page.offset()).await?)
 }
 
 pub async fn of_org(db: &Db, actor: &Actor, org_id: i64, page: Page) -> AppResult<OrgActivities> {

@@ -81,7 +81,8 @@ pub async fn view(db: &Db, actor: &Actor, id: i64, page: Page) -> AppResult<Regi
             vec![],
             0,
             regions::households(db, id, page.size, page.offset()).await?,
-            regions::count_households(db, id).await?,
+            // A building has no nodes below it: its subtree's households are its own.
+            stats.households,
             st::holders_at(db, id, Role::BuildingRep.as_str())
                 .await?
                 .into_iter()

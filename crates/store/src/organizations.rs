@@ -14,6 +14,8 @@ pub struct OrgRow {
     pub intro: String,
     pub created_at: i64,
     pub members: i64,
+    /// A club's stage (proposed, seedling, active…); `active` for other kinds.
+    pub stage: String,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
@@ -26,7 +28,7 @@ pub struct MemberRow {
 }
 
 const ORG_SELECT: &str = "SELECT o.id, o.region_id, r.name AS region_name, r.path AS region_path, \
-    o.kind, o.name, o.intro, o.created_at, \
+    o.kind, o.name, o.intro, o.created_at, o.stage, \
     (SELECT COUNT(*) FROM org_members m WHERE m.org_id = o.id) AS members \
     FROM organizations o JOIN regions r ON r.id = o.region_id";
 

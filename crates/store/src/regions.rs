@@ -172,11 +172,6 @@ pub async fn households(
     on_db!(db, p => sqlx::query_as(SQL).bind(building_id).bind(limit).bind(offset).fetch_all(p).await)
 }
 
-pub async fn count_households(db: &Db, building_id: i64) -> StoreResult<i64> {
-    on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM households WHERE region_id = $1")
-        .bind(building_id).fetch_one(p).await)
-}
-
 pub async fn get_household(db: &Db, id: i64) -> StoreResult<Option<HouseholdRow>> {
     const SQL: &str = "SELECT h.id, h.region_id, h.unit_label, h.floor_area, \
         COUNT(x.id) AS residents, COUNT(x.user_id) AS registered \

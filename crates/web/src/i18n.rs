@@ -342,6 +342,25 @@ mod tests {
         );
     }
 
+    /// The jobs page names every kind of job, and the notification settings every kind of
+    /// notice, in both languages.
+    #[test]
+    fn every_job_and_notice_kind_has_a_label() {
+        let (zh, en) = (merged(Lang::Zh), merged(Lang::En));
+        let keys = linli_app::jobs::Kind::ALL
+            .iter()
+            .map(|k| format!("job_kind.{}", k.as_str()))
+            .chain(
+                linli_domain::notifications::NoticeKind::ALL
+                    .iter()
+                    .map(|k| format!("notice_kind.{}", k.as_str())),
+            );
+        let missing: Vec<String> = keys
+            .filter(|k| !zh.contains_key(k) || !en.contains_key(k))
+            .collect();
+        assert!(missing.is_empty(), "no label: {missing:?}");
+    }
+
     #[test]
     fn english_first_in_accept_language_picks_english() {
         assert_eq!(Lang::from_accept("en-US,en;q=0.9"), Lang::En);

@@ -27,7 +27,7 @@ use linli_store::clock::now_ms;
 use linli_store::deliberation::issues::{
     self as st, EventRow, IssueRow, PhotoRef, PostRow, ReportedRow,
 };
-use linli_store::regions::{self, RegionRow};
+use linli_store::regions::RegionRow;
 use linli_store::{Db, Tx};
 
 impl From<IssueError> for AppError {
@@ -677,11 +677,8 @@ pub async fn photo(db: &Db, actor: &Actor, issue_id: i64, file_id: i64) -> AppRe
 }
 
 /// Looks a node up for the raise form: may the actor raise here, and on behalf?
-pub async fn raise_rights(db: &Db, actor: &Actor, region_id: i64) -> AppResult<(bool, bool)> {
-    let r = regions::get(db, region_id)
-        .await?
-        .ok_or(AppError::NotFound("region_not_found"))?;
-    Ok((may_raise(actor, &r), may_speak_for(actor, &r)))
+pub fn raise_rights(actor: &Actor, r: &RegionRow) -> (bool, bool) {
+    (may_raise(actor, r), may_speak_for(actor, r))
 }
 
 /// The issue a post belongs to, if the actor reads it.
@@ -693,6 +690,15 @@ pub async fn issue_of_post(db: &Db, actor: &Actor, post_id: i64) -> AppResult<i6
 /// reported first, so they need not search the threads.
 pub async fn reported(db: &Db, actor: &Actor, region_id: i64) -> AppResult<Vec<ReportedRow>> {
     let region = crate::regions::readable(db, actor, region_id).await?;
+    reported_at(db, actor, &region).await
+}
+
+/// [`reported`] at a node the caller already read.
+pub async fn reported_at(
+    db: &Db,
+    actor: &Actor,
+    region: &RegionRow,
+) -> AppResult<Vec<ReportedRow>> {
     if !moderates(actor, &region.path) {
         return Err(AppError::Forbidden);
     }
@@ -701,7 +707,6 @@ pub async fn reported(db: &Db, actor: &Actor, region_id: i64) -> AppResult<Vec<R
 }
 
 /// Whether the actor moderates the threads of a node.
-pub async fn moderates_region(db: &Db, actor: &Actor, region_id: i64) -> AppResult<bool> {
-    let region = crate::regions::readable(db, actor, region_id).await?;
-    Ok(moderates(actor, &region.path))
+pub fn moderates_region(actor: &Actor, region: &RegionRow) -> bool {
+    moderates(actor, &region.path)
 }

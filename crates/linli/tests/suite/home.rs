@@ -16,12 +16,6 @@ fn waiting(page: &str) -> &str {
     &w[..w.find("</section>").unwrap()]
 }
 
-/// `YYYY-MM-DDTHH:MM` in Shanghai, `days` from now.
-fn local_in(days: i64) -> String {
-    let t = linli_testkit::now() + chrono::Duration::days(days) + chrono::Duration::hours(8);
-    t.format("%Y-%m-%dT%H:%M").to_string()
-}
-
 async fn home_starts_with_what_is_waiting_and_drops_what_is_done(app: &TestApp) {
     let community = app.region_id("翠竹园社区").await;
     let mut resident = app.login(RESIDENT).await;
@@ -68,7 +62,7 @@ async fn home_starts_with_what_is_waiting_and_drops_what_is_done(app: &TestApp) 
             &[
                 ("title", "读书分享会"),
                 ("place", "社区活动室"),
-                ("starts_at", &local_in(3)),
+                ("starts_at", &app.local_in_minutes(3 * 24 * 60)),
                 ("capacity", "10"),
                 ("planned_cost", "100"),
             ],

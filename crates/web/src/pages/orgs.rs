@@ -166,10 +166,9 @@ async fn org_page(
     let can_join = my_role.is_none() && matches!(org.kind.as_str(), "club" | "mutual_aid");
     let pager = Pager::new(page, org.members, format!("/orgs/{id}?"));
     let money = linli_app::money::money_balance(db, &org).await.page(&ctx)?;
-    let activities = linli_app::clubs::of_org(db, actor, org.id, Page::new(None, Some(5), 5))
+    let activities = linli_app::clubs::activities_of(db, &org, Page::new(None, Some(5), 5))
         .await
-        .page(&ctx)?
-        .activities;
+        .page(&ctx)?;
     let stage = if org.kind == "club" {
         Some(linli_app::clubs::stage(db, actor, &org).await.page(&ctx)?)
     } else {

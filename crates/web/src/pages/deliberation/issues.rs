@@ -111,12 +111,12 @@ async fn list_page(
     let (region, issues, total) = app::list(state.db(), actor, id, Some(&status), page)
         .await
         .page(&ctx)?;
-    let (can_raise, can_speak_for) = app::raise_rights(state.db(), actor, id).await.page(&ctx)?;
-    let reported = if app::moderates_region(state.db(), actor, id)
-        .await
-        .page(&ctx)?
-    {
-        app::reported(state.db(), actor, id).await.page(&ctx)?
+    // Rights come from the node `list` already read: no second read of it.
+    let (can_raise, can_speak_for) = app::raise_rights(actor, &region);
+    let reported = if app::moderates_region(actor, &region) {
+        app::reported_at(state.db(), actor, &region)
+            .await
+            .page(&ctx)?
     } else {
         vec![]
     };
