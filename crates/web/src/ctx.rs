@@ -175,6 +175,27 @@ impl Layout {
         out
     }
 
+    /// A label followed by the language's colon: `出席：` / `Present: `.
+    pub fn label(&self, key: &str) -> String {
+        format!("{}{}", self.t(key), self.colon())
+    }
+
+    /// The colon between a label and its value: full-width in Chinese, `: ` in English.
+    pub fn colon(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "：",
+            Lang::En => ": ",
+        }
+    }
+
+    /// The separator between the items of a list in running text: `、` / `, `.
+    pub fn sep(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "、",
+            Lang::En => ", ",
+        }
+    }
+
     /// A message whose key is `prefix.name` (role, kind… labels).
     pub fn tk(&self, prefix: &str, name: impl AsRef<str>) -> String {
         let key = format!("{prefix}.{}", name.as_ref());

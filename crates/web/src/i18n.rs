@@ -267,7 +267,7 @@ mod tests {
         }
         for f in files.into_iter().filter(|p| p.is_file()) {
             let s = std::fs::read_to_string(&f).unwrap();
-            for opener in ["l.t(\"", "l.tf(\""] {
+            for opener in ["l.t(\"", "l.tf(\"", "l.label(\""] {
                 for part in s.split(opener).skip(1) {
                     let key = &part[..part.find('"').unwrap()];
                     if !zh.contains_key(key) {
@@ -339,6 +339,48 @@ mod tests {
         assert!(
             missing.is_empty(),
             "audit actions without a label: {missing:?}"
+        );
+    }
+
+    /// English pages carry no Chinese punctuation: not in the English catalogue, and not
+    /// in the templates (which take colons and list separators from `Layout::colon`,
+    /// `label` and `sep`).
+    #[test]
+    fn english_pages_carry_no_chinese_punctuation() {
+        const CJK: &[char] = &['：', '，', '、', '；', '（', '）', '。'];
+        let en = merged(Lang::En);
+        let bad: Vec<_> = en
+            .iter()
+            .filter(|(_, v)| v.contains(CJK))
+            .map(|(k, _)| k.clone())
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "Chinese punctuation in English messages: {bad:?}"
+        );
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/templates"
+        ))];
+        let mut in_templates = vec![];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else {
+                    let s = std::fs::read_to_string(&p).unwrap();
+                    for (n, line) in s.lines().enumerate() {
+                        if line.contains(CJK) {
+                            in_templates.push(format!("{}:{}", p.display(), n + 1));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            in_templates.is_empty(),
+            "hard-coded Chinese punctuation: {in_templates:?}"
         );
     }
 
