@@ -24,6 +24,9 @@ pub struct StageView {
     pub stage: String,
     pub history: Vec<StageChangeRow>,
     pub can_change: bool,
+    /// Where it may move from here; the first is the next step up when there is one (the
+    /// one move that needs no reason).
+    pub moves: Vec<String>,
 }
 
 /// Who moves clubs along: social workers, the association (social organizations) and
@@ -38,6 +41,13 @@ fn incubates(actor: &Actor, org: &OrgRow) -> bool {
 
 pub async fn stage(db: &Db, actor: &Actor, org: &OrgRow) -> AppResult<StageView> {
     Ok(StageView {
+        moves: Stage::parse(&org.stage)
+            .map(|s| {
+                let mut m = s.moves();
+                m.sort_by_key(|to| Some(*to) != s.next());
+                m.into_iter().map(|to| to.as_str().to_string()).collect()
+            })
+            .unwrap_or_default(),
         stage: org.stage.clone(),
         history: st::stage_changes(db, org.id).await?,
         can_change: org.kind == OrgKind::Club.as_str() && incubates(actor, org),

@@ -44,13 +44,23 @@ impl Stage {
     }
 
     /// The next stage on the way up, if any.
-    fn next(self) -> Option<Self> {
+    pub fn next(self) -> Option<Self> {
         match self {
             Self::Proposed => Some(Self::Seedling),
             Self::Seedling => Some(Self::Active),
             Self::Active => Some(Self::Registered),
             _ => None,
         }
+    }
+
+    /// The stages a club at this stage may move to (with a reason where one is needed):
+    /// what a stage menu offers, so it never offers a move that is always refused.
+    pub fn moves(self) -> Vec<Stage> {
+        Self::ALL
+            .iter()
+            .copied()
+            .filter(|to| self.change_to(*to, "reason").is_ok())
+            .collect()
     }
 
     /// Checks a change of stage. One step up the ladder needs no explanation; anything
@@ -104,6 +114,23 @@ pub fn aa_fee(planned_cost: i64, surplus_bp: i64, capacity: i64) -> i64 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_stage_offers_only_the_moves_it_accepts() {
+        use Stage::*;
+        assert_eq!(
+            Proposed.moves(),
+            [Seedling, Active, Registered, Dormant, Dissolved]
+        );
+        assert_eq!(Dormant.moves(), [Seedling, Active, Registered, Dissolved]);
+        assert!(
+            Dissolved.moves().is_empty(),
+            "nothing comes back from dissolved"
+        );
+        for s in Stage::ALL {
+            assert!(!s.moves().contains(s), "{s} does not move to itself");
+        }
+    }
 
     #[test]
     fn stages_move_one_step_freely_and_jump_only_with_a_reason() {

@@ -40,6 +40,21 @@ async fn a_club_grows_from_proposal_and_jumps_only_with_a_reason(app: &TestApp) 
         "a new club starts as proposed"
     );
     let mut worker = app.login(SOCIAL_WORKER).await;
+    // The stage menu offers only moves the server accepts, the next step up first.
+    let page = worker.get(&org).await;
+    let menu = &page.body[page
+        .body
+        .find("<select name=\"to\">")
+        .expect("a stage menu")..];
+    let menu = &menu[..menu.find("</select>").unwrap()];
+    assert!(
+        menu.starts_with("<select name=\"to\"><option value=\"seedling\">"),
+        "{menu}"
+    );
+    assert!(
+        !menu.contains("value=\"proposed\""),
+        "not the stage it is at: {menu}"
+    );
     assert_eq!(
         worker
             .post_form(&format!("{org}/stage"), &[("to", "seedling")])
