@@ -385,20 +385,30 @@ pub async fn preview(
     input: &BallotInput,
 ) -> AppResult<BallotPreview> {
     let p = prepare(db, actor, vote_id, input).await?;
-    let now = now_ms();
-    match p.vote.status {
-        VoteStatus::Open if now >= p.vote.opens_at && now < p.vote.closes_at => {}
-        VoteStatus::Pending => return Err(AppError::Invalid("vote_not_open_yet")),
-        _ => return Err(AppError::Invalid("vote_closed")),
-    }
+    takes_ballots(p.vote.status, p.vote.opens_at, p.vote.closes_at)?;
     if p.voice.done() {
-        return Err(AppError::Conflict(if p.voice.kind == "household" {
-            "household_already_voted"
-        } else {
-            "already_voted"
-        }));
+        return Err(already_voted(&p.voice));
     }
     Ok(p)
+}
+
+/// Refuses a ballot unless a vote in `status` takes ballots now (its window is open).
+fn takes_ballots(status: VoteStatus, opens_at: i64, closes_at: i64) -> AppResult<()> {
+    let now = now_ms();
+    match status {
+        VoteStatus::Open if now >= opens_at && now < closes_at => Ok(()),
+        VoteStatus::Pending => Err(AppError::Invalid("vote_not_open_yet")),
+        _ => Err(AppError::Invalid("vote_closed")),
+    }
+}
+
+/// The refusal of a second ballot for a voice, in its own words.
+fn already_voted(voice: &Voice) -> AppError {
+    AppError::Conflict(if voice.kind == "household" {
+        "household_already_voted"
+    } else {
+        "already_voted"
+    })
 }
 
 async fn prepare(
@@ -452,11 +462,7 @@ pub async fn cast(db: &Db, actor: &Actor, vote_id: i64, input: &BallotInput) -> 
     let now = now_ms();
     for key in &voice.keys {
         if !st::insert_participation(&mut tx, vote_id, key, Some(actor.id()), channel, now).await? {
-            return Err(AppError::Conflict(if voice.kind == "household" {
-                "household_already_voted"
-            } else {
-                "already_voted"
-            }));
+            return Err(already_voted(&voice));
         }
         let voter = (!v.secret).then_some(key.as_str());
         st::insert_ballot(&mut tx, &ballot_id(), vote_id, voter, &stored, reason).await?;
@@ -487,12 +493,7 @@ async fn open_for_ballots(tx: &mut Tx, vote_id: i64) -> AppResult<()> {
     let (status, opens_at, closes_at) = st::status_for_ballot(tx, vote_id)
         .await?
         .ok_or(AppError::NotFound("vote_not_found"))?;
-    let now = now_ms();
-    match status {
-        VoteStatus::Open if now >= opens_at && now < closes_at => Ok(()),
-        VoteStatus::Pending => Err(AppError::Invalid("vote_not_open_yet")),
-        _ => Err(AppError::Invalid("vote_closed")),
-    }
+    takes_ballots(status, opens_at, closes_at)
 }
 
 /// A random id for a ballot row, so rows say nothing about the order they were cast in

@@ -236,14 +236,23 @@ pub async fn participation_of(
         let mut qb = sqlx::QueryBuilder::new(
             "SELECT p.voter_key, u.display_name AS cast_by_name, p.channel, p.at FROM vote_participation p \
              LEFT JOIN users u ON u.id = p.cast_by WHERE p.vote_id = ");
-        qb.push_bind(vote_id).push(" AND p.voter_key IN (");
-        let mut sep = qb.separated(", ");
-        for k in keys {
-            sep.push_bind(k.as_str());
-        }
-        qb.push(")");
+        qb.push_bind(vote_id).push(" AND p.voter_key");
+        push_in(&mut qb, keys);
         qb.build_query_as().fetch_all(p).await
     })
+}
+
+/// Appends ` IN ($n, …)` binding each key (the caller makes sure there is at least one).
+fn push_in<'k, DB: sqlx::Database>(qb: &mut sqlx::QueryBuilder<DB>, keys: &'k [String])
+where
+    &'k str: sqlx::Encode<'k, DB> + sqlx::Type<DB>,
+{
+    qb.push(" IN (");
+    let mut sep = qb.separated(", ");
+    for k in keys {
+        sep.push_bind(k.as_str());
+    }
+    qb.push(")");
 }
 
 /// The choices stored for these voter keys (open ballots only keep their voter key), as
@@ -259,12 +268,8 @@ pub async fn open_choices(
     on_db!(db, p => {
         let mut qb = sqlx::QueryBuilder::new(
             "SELECT voter_key, choice FROM ballots WHERE vote_id = ");
-        qb.push_bind(vote_id).push(" AND voter_key IN (");
-        let mut sep = qb.separated(", ");
-        for k in keys {
-            sep.push_bind(k.as_str());
-        }
-        qb.push(")");
+        qb.push_bind(vote_id).push(" AND voter_key");
+        push_in(&mut qb, keys);
         qb.build_query_as().fetch_all(p).await
     })
 }
