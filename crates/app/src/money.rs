@@ -84,6 +84,35 @@ pub struct TxnView {
     pub entries: Vec<EntryRow>,
 }
 
+impl TxnView {
+    /// What the transaction did to the money (cash, bank, WeChat/Alipay), in fen: positive
+    /// is money in (收入), negative money out (支出), zero a booking that moved no money
+    /// (goods donated, an amount owed).
+    pub fn money_change(&self) -> i64 {
+        self.entries
+            .iter()
+            .filter(|e| m::is_money_account(&e.account))
+            .map(|e| e.amount)
+            .sum()
+    }
+
+    /// What it was for: the first account on the other side of the money.
+    pub fn purpose(&self) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|e| !m::is_money_account(&e.account))
+            .map(|e| e.account.as_str())
+    }
+
+    /// Whether the receipt is a picture the page can show inline.
+    pub fn receipt_is_picture(&self) -> bool {
+        self.txn
+            .voucher_mime
+            .as_deref()
+            .is_some_and(|m| m.starts_with("image/"))
+    }
+}
+
 async fn with_entries(db: &Db, txns: Vec<TxnRow>) -> AppResult<Vec<TxnView>> {
     let ids: Vec<i64> = txns.iter().map(|t| t.id).collect();
     let mut by_txn: HashMap<i64, Vec<EntryRow>> = HashMap::new();

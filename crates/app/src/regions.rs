@@ -63,6 +63,21 @@ pub async fn readable(db: &Db, actor: &Actor, id: i64) -> AppResult<RegionRow> {
     Ok(r)
 }
 
+/// The nodes directly below one the actor administers, for the roles form's picker (the
+/// form grants on the node itself or one of these; deeper nodes are a link away). At most
+/// `limit`, by name.
+pub async fn grantable_children(
+    db: &Db,
+    actor: &Actor,
+    region: &RegionRow,
+    limit: i64,
+) -> AppResult<Vec<ChildRow>> {
+    if !actor.administers(&region.path) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(regions::children(db, region.id, limit, 0).await?)
+}
+
 pub async fn view(db: &Db, actor: &Actor, id: i64, page: Page) -> AppResult<RegionView> {
     let region = readable(db, actor, id).await?;
     let path = region.region_path();
@@ -133,6 +148,7 @@ pub async fn roster(
     db: &Db,
     actor: &Actor,
     building_id: i64,
+    filter: &regions::RosterFilter,
     page: Page,
 ) -> AppResult<(RegionRow, Vec<ResidentRow>, i64)> {
     let b = readable(db, actor, building_id).await?;
@@ -142,8 +158,11 @@ pub async fn roster(
     if !actor.sees_personal_data(&b.path) {
         return Err(AppError::Forbidden);
     }
-    let rows = regions::residents(db, building_id, page.size, page.offset()).await?;
-    let total = regions::count_residents(db, building_id).await?;
+    if filter.search.chars().count() > 50 {
+        return Err(AppError::Invalid("search_too_long"));
+    }
+    let (rows, total) =
+        regions::residents(db, building_id, filter, page.size, page.offset()).await?;
     audit::record_now(
         db,
         NewAudit {
@@ -151,7 +170,13 @@ pub async fn roster(
             action: "pii.read",
             region_id: Some(building_id),
             target: format!("roster:{building_id}"),
-            detail: format!("{} · {}", page.number, rows.len()),
+            detail: format!(
+                "{} · {}{}{}",
+                page.number,
+                rows.len(),
+                if filter.search.is_empty() { String::new() } else { format!(" · {}", filter.search) },
+                if filter.unregistered { " · unregistered" } else { "" }
+            ),
         },
     )
     .await?;

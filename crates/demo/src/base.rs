@@ -420,8 +420,12 @@ pub async fn seed_base(db: &Db) -> AppResult<Vec<DemoLogin>> {
     Ok(logins)
 }
 
-/// A tiny image standing in for a photographed receipt in the demo.
-const DEMO_RECEIPT: &[u8] = include_bytes!("demo_receipt.png");
+/// Photographs of the demo's receipts (drawn for the demo: shop, items, total, stamp).
+const RECEIPT_BOOKS_6: &[u8] = include_bytes!("receipts/books_6.png");
+const RECEIPT_TEA: &[u8] = include_bytes!("receipts/tea.png");
+const RECEIPT_VENUE: &[u8] = include_bytes!("receipts/venue.png");
+const RECEIPT_BOOKS_8: &[u8] = include_bytes!("receipts/books_8.png");
+const RECEIPT_PRINT: &[u8] = include_bytes!("receipts/print.png");
 
 /// Three months of a reading club's books, kept by its treasurer: an opening balance,
 /// AA fees, a donation, books, tea and a venue, each expense with its receipt.
@@ -443,7 +447,7 @@ async fn seed_club_books(
             .to_string()
     };
     let today_s = today.format("%Y-%m-%d").to_string();
-    let lines: [(u32, u32, &str, &str, &str, i64, bool); 10] = [
+    let lines: [(u32, u32, &str, &str, &str, i64, Option<&[u8]>); 10] = [
         (
             2,
             1,
@@ -451,7 +455,7 @@ async fn seed_club_books(
             "期初结余（上届移交现金）",
             "cash|opening",
             30_000,
-            false,
+            None,
         ),
         (
             2,
@@ -460,7 +464,7 @@ async fn seed_club_books(
             "九月共读 AA 费（12 人 × 15 元）",
             "wallet|income_fees",
             18_000,
-            false,
+            None,
         ),
         (
             2,
@@ -469,7 +473,7 @@ async fn seed_club_books(
             "购书《乡土中国》6 本",
             "expense_materials|wallet",
             16_800,
-            true,
+            Some(RECEIPT_BOOKS_6),
         ),
         (
             1,
@@ -478,7 +482,7 @@ async fn seed_club_books(
             "十月共读 AA 费（15 人 × 15 元）",
             "wallet|income_fees",
             22_500,
-            false,
+            None,
         ),
         (
             1,
@@ -487,7 +491,7 @@ async fn seed_club_books(
             "茶水与点心",
             "expense_food|cash",
             6_450,
-            true,
+            Some(RECEIPT_TEA),
         ),
         (
             1,
@@ -496,7 +500,7 @@ async fn seed_club_books(
             "捐赠 沈芳（书架一组折现）",
             "cash|income_donations",
             20_000,
-            false,
+            None,
         ),
         (
             0,
@@ -505,7 +509,7 @@ async fn seed_club_books(
             "本月共读 AA 费（16 人 × 15 元）",
             "wallet|income_fees",
             24_000,
-            false,
+            None,
         ),
         (
             0,
@@ -514,7 +518,7 @@ async fn seed_club_books(
             "社区活动室半天场地费",
             "expense_venue|wallet",
             10_000,
-            true,
+            Some(RECEIPT_VENUE),
         ),
         (
             0,
@@ -523,7 +527,7 @@ async fn seed_club_books(
             "购书《看见》8 本",
             "expense_materials|wallet",
             31_200,
-            true,
+            Some(RECEIPT_BOOKS_8),
         ),
         (
             0,
@@ -532,7 +536,7 @@ async fn seed_club_books(
             "打印读书笔记",
             "expense_other|cash",
             1_850,
-            true,
+            Some(RECEIPT_PRINT),
         ),
     ];
     for (back, day, kind, memo, accounts, amount, receipt) in lines {
@@ -541,14 +545,14 @@ async fn seed_club_books(
             continue;
         }
         let (debit, credit) = accounts.split_once('|').unwrap_or(("cash", "opening"));
-        let voucher = if receipt {
+        let voucher = if let Some(data) = receipt {
             let ledger = money::ledger_in(tx, ledger_id)
                 .await?
                 .ok_or(AppError::Internal("demo ledger vanished".into()))?;
             let receipt = linli_app::files::Upload {
                 filename: "receipt.png",
                 mime: "image/png",
-                data: DEMO_RECEIPT,
+                data,
             };
             Some(linli_app::files::store_voucher(tx, treasurer, &ledger, receipt).await?)
         } else {

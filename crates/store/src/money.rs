@@ -38,6 +38,8 @@ pub struct TxnRow {
     pub memo: String,
     pub reverses_id: Option<i64>,
     pub voucher_id: Option<i64>,
+    /// The receipt's type, so a page shows a picture inline and links anything else.
+    pub voucher_mime: Option<String>,
     pub created_by: i64,
     pub created_by_name: String,
     pub posted_at: i64,
@@ -165,9 +167,9 @@ pub async fn set_closed_through(tx: &mut Tx, ledger_id: i64, day: &str) -> Store
 }
 
 const TXN_SELECT: &str = "SELECT t.id, t.ledger_id, t.seq, t.occurred_on, t.kind, t.memo, t.reverses_id, \
-    t.voucher_id, t.created_by, u.display_name AS created_by_name, t.posted_at, t.prev_hash, t.hash, \
-    EXISTS (SELECT 1 FROM ledger_txns r WHERE r.reverses_id = t.id) AS reversed \
-    FROM ledger_txns t JOIN users u ON u.id = t.created_by";
+    t.voucher_id, f.mime AS voucher_mime, t.created_by, u.display_name AS created_by_name, t.posted_at, \
+    t.prev_hash, t.hash, EXISTS (SELECT 1 FROM ledger_txns r WHERE r.reverses_id = t.id) AS reversed \
+    FROM ledger_txns t JOIN users u ON u.id = t.created_by LEFT JOIN files f ON f.id = t.voucher_id";
 
 pub async fn txn(db: &Db, id: i64) -> StoreResult<Option<TxnRow>> {
     on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{TXN_SELECT} WHERE t.id = $1")))

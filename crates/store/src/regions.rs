@@ -181,22 +181,68 @@ pub async fn get_household(db: &Db, id: i64) -> StoreResult<Option<HouseholdRow>
 }
 
 /// Residents of a building with their phone numbers, a page at a time.
+/// Which residents of a building a roster shows: those whose name, unit or number contains
+/// `search` (empty: all), only the not yet registered ones if `unregistered`.
+#[derive(Debug, Clone, Default)]
+pub struct RosterFilter {
+    pub search: String,
+    pub unregistered: bool,
+}
+
+impl RosterFilter {
+    /// `%…%` with the LIKE wildcards in the search taken literally (escape `\\`).
+    fn pattern(&self) -> String {
+        let mut p = String::from("%");
+        for c in self.search.chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                p.push('\\');
+            }
+            p.push(c);
+        }
+        p.push('%');
+        p
+    }
+}
+
+const ROSTER_WHERE: &str = "WHERE x.region_id = $1 \
+    AND ($2 = '%%' OR x.name LIKE $2 ESCAPE '\\' OR h.unit_label LIKE $2 ESCAPE '\\' \
+         OR COALESCE(x.phone, '') LIKE $2 ESCAPE '\\') \
+    AND ($3 = 0 OR x.user_id IS NULL)";
+
+/// A page of a building's residents matching `filter`, with how many match in all (one
+/// statement: the count rides along as a window).
 pub async fn residents(
     db: &Db,
     building_id: i64,
+    filter: &RosterFilter,
     limit: i64,
     offset: i64,
-) -> StoreResult<Vec<ResidentRow>> {
-    const SQL: &str = "SELECT x.id, x.household_id, h.unit_label, x.name, x.phone, \
-        (x.user_id IS NOT NULL) AS registered, x.is_head \
-        FROM residents x JOIN households h ON h.id = x.household_id \
-        WHERE x.region_id = $1 ORDER BY h.id, x.id LIMIT $2 OFFSET $3";
-    on_db!(db, p => sqlx::query_as(SQL).bind(building_id).bind(limit).bind(offset).fetch_all(p).await)
-}
-
-pub async fn count_residents(db: &Db, building_id: i64) -> StoreResult<i64> {
-    on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM residents WHERE region_id = $1")
-        .bind(building_id).fetch_one(p).await)
+) -> StoreResult<(Vec<ResidentRow>, i64)> {
+    #[derive(sqlx::FromRow)]
+    struct Counted {
+        #[sqlx(flatten)]
+        row: ResidentRow,
+        total: i64,
+    }
+    let sql = format!(
+        "SELECT x.id, x.household_id, h.unit_label, x.name, x.phone, \
+         (x.user_id IS NOT NULL) AS registered, x.is_head, COUNT(*) OVER () AS total \
+         FROM residents x JOIN households h ON h.id = x.household_id {ROSTER_WHERE} \
+         ORDER BY h.id, x.id LIMIT $4 OFFSET $5"
+    );
+    let pattern = filter.pattern();
+    let only: i64 = filter.unregistered.into();
+    let rows: Vec<Counted> = on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(building_id).bind(&pattern).bind(only).bind(limit).bind(offset).fetch_all(p).await)?;
+    let total = match rows.first() {
+        Some(r) => r.total,
+        // Past the last page the window has no row to ride on.
+        None if offset > 0 => on_db!(db, p => sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM residents x JOIN households h ON h.id = x.household_id {ROSTER_WHERE}")))
+            .bind(building_id).bind(&pattern).bind(only).fetch_one(p).await)?,
+        None => 0,
+    };
+    Ok((rows.into_iter().map(|r| r.row).collect(), total))
 }
 
 /// Whether the database holds any region yet (a fresh install has none).

@@ -409,14 +409,27 @@ pub async fn support(db: &Db, actor: &Actor, id: i64) -> AppResult<IssueRow> {
     issue(db, actor, id).await
 }
 
+/// Tells the author, and everyone whose support put it there, that the issue is on the
+/// agenda of its body's joint meeting.
 async fn notify_on_agenda(tx: &mut Tx, i: &IssueRow) -> AppResult<()> {
+    let link = format!("/issues/{}", i.id);
     notify(
         tx,
         NoticeKind::Issue,
         [i.author_id],
         "notice.issue_on_agenda",
         &i.title,
-        &format!("/issues/{}", i.id),
+        &link,
+    )
+    .await?;
+    let supporters = st::supporter_ids(tx, i.id).await?;
+    notify(
+        tx,
+        NoticeKind::Issue,
+        supporters.into_iter().filter(|u| *u != i.author_id),
+        "notice.supported_issue_on_agenda",
+        &i.title,
+        &link,
     )
     .await
 }

@@ -362,7 +362,7 @@ async fn only_participants_check_in_with_the_door_code(app: &TestApp) {
     assert!(resident.get(&activity).await.body.contains("已签到"));
 }
 
-const PNG: &[u8] = include_bytes!("../../../demo/src/demo_receipt.png");
+const PNG: &[u8] = include_bytes!("../../../demo/src/receipts/print.png");
 
 async fn an_activity_is_settled_into_the_club_ledger_with_receipts(app: &TestApp) {
     let club = reading_club(app).await;
@@ -490,7 +490,7 @@ async fn the_growth_page_tells_three_clubs_becoming_thirty_one(app: &TestApp) {
         page.body.contains("<b>31</b><span>个自组织"),
         "thirty-one clubs now"
     );
-    assert!(page.body.contains("<svg class=\"chart\""));
+    assert!(page.body.contains("<ul class=\"bars stacked\""));
     let g = app
         .count("club_stage_changes WHERE to_stage = 'dormant'")
         .await;

@@ -106,7 +106,7 @@ async fn home_starts_with_what_is_waiting_and_drops_what_is_done(app: &TestApp) 
             "POST",
             &format!("/api/v1/organizations/{club}/vouchers?filename=receipt.png"),
             Some("image/png"),
-            include_bytes!("../../../demo/src/demo_receipt.png").to_vec(),
+            include_bytes!("../../../demo/src/receipts/print.png").to_vec(),
             &[],
         )
         .await;

@@ -291,6 +291,21 @@ async fn roles_are_granted_and_revoked_on_nodes_with_an_audit_trail(app: &TestAp
         .get(&format!("/admin/roles?region={compound}"))
         .await;
     assert!(roles.body.contains("陈晓") && roles.body.contains("社工"));
+    // The form offers the node and the buildings below it by name, not a number to type.
+    assert!(
+        roles.body.contains("<select name=\"region_id\" required>")
+            && !roles.body.contains("type=\"number\" required value"),
+        "the region is picked, not typed"
+    );
+    let buildings = app
+        .i64s(&format!("SELECT id FROM regions WHERE parent_id = {compound} ORDER BY name"))
+        .await;
+    for b in &buildings {
+        assert!(
+            roles.body.contains(&format!("<option value=\"{b}\">")),
+            "building {b} is offered"
+        );
+    }
     // The role holds below the node: the resident now sees the roster of a building there.
     let mut api = app.api_client(RESIDENT, DEMO_PASSWORD).await;
     let me = api.get("/api/v1/me").await.json();
@@ -519,6 +534,68 @@ async fn organizations_have_members_roles_and_always_a_leader(app: &TestApp) {
         !list.body.contains("业主委员会"),
         "the filter shows clubs only"
     );
+}
+
+/// The roster is searched by name, unit or number and narrowed to the residents not yet
+/// registered; numbers are links that call; the search is logged with the read.
+async fn the_roster_is_searched_and_filtered_and_its_numbers_call(app: &TestApp) {
+    let building = first_building(app).await;
+    let mut worker = app.login(SOCIAL_WORKER).await;
+    let all = worker.get(&format!("/regions/{building}/roster")).await;
+    assert_eq!(all.status, 200);
+    assert!(all.body.contains("href=\"tel:13800000005\""), "tap to call");
+    let (name, unit) = {
+        let n = app
+            .strings(&format!(
+                "SELECT x.name || '|' || h.unit_label FROM residents x JOIN households h ON h.id = x.household_id \
+                 WHERE x.region_id = {building} AND x.user_id IS NULL ORDER BY x.id LIMIT 1"
+            ))
+            .await;
+        let (a, b) = n[0].split_once('|').unwrap();
+        (a.to_string(), b.to_string())
+    };
+    let unregistered = app
+        .i64s(&format!(
+            "SELECT COUNT(*) FROM residents WHERE region_id = {building} AND user_id IS NULL"
+        ))
+        .await[0];
+    let registered_name = app
+        .strings(&format!(
+            "SELECT name FROM residents WHERE region_id = {building} AND user_id IS NOT NULL ORDER BY id LIMIT 1"
+        ))
+        .await
+        .remove(0);
+    let only = worker
+        .get(&format!("/regions/{building}/roster?unregistered=1"))
+        .await;
+    assert_eq!(only.status, 200);
+    assert!(
+        only.body.contains(&format!("符合条件的居民：{unregistered}")),
+        "{unregistered} not registered"
+    );
+    assert!(!only.body.contains(&format!(">{registered_name}<")), "registered ones are left out");
+    let q = linli_testkit::encode_form(&[("q", &name)]);
+    let found = worker.get(&format!("/regions/{building}/roster?{q}")).await;
+    assert!(found.body.contains(&name) && found.body.contains(&unit));
+    assert!(!found.body.contains(&format!(">{registered_name}<")) || registered_name.contains(&name));
+    // LIKE's wildcards are taken literally: a lone % finds nobody.
+    let none = worker.get(&format!("/regions/{building}/roster?q=%25")).await;
+    assert!(none.body.contains("符合条件的居民：0") && none.body.contains("没有符合条件的居民"));
+    let api = worker
+        .get(&format!("/api/v1/regions/{building}/roster?unregistered=true"))
+        .await
+        .json();
+    assert_eq!(api["total"], unregistered);
+    let long = "长".repeat(51);
+    let q = linli_testkit::encode_form(&[("q", &long)]);
+    let r = worker.get(&format!("/regions/{building}/roster?{q}")).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("最多 50 个字"));
+    let logged = app
+        .strings("SELECT detail FROM audit_log WHERE action = 'pii.read' ORDER BY id")
+        .await;
+    assert!(logged.iter().any(|d| d.ends_with(&format!(" · {name}"))), "{logged:?}");
+    assert!(logged.iter().any(|d| d.ends_with(" · unregistered")), "{logged:?}");
 }
 
 async fn the_roster_shows_phones_to_social_workers_only_and_logs_each_read(app: &TestApp) {
@@ -1863,6 +1940,7 @@ on_both_databases!(
     roles_are_granted_and_revoked_on_nodes_with_an_audit_trail,
     organizations_have_members_roles_and_always_a_leader,
     the_roster_shows_phones_to_social_workers_only_and_logs_each_read,
+    the_roster_is_searched_and_filtered_and_its_numbers_call,
     forms_and_cookie_api_calls_without_the_csrf_token_are_refused,
     logins_are_throttled_after_repeated_failures,
     elderly_mode_and_language_are_chosen_once_and_kept,

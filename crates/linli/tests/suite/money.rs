@@ -10,7 +10,7 @@ const LEADER: &str = "13800000008";
 const MEMBER: &str = "13800000007";
 const OUTSIDER: &str = "13800000015";
 /// A real (1×1) PNG, as a phone photo of a receipt would be.
-const PNG: &[u8] = include_bytes!("../../../demo/src/demo_receipt.png");
+const PNG: &[u8] = include_bytes!("../../../demo/src/receipts/books_6.png");
 
 /// The demo reading club (its treasurer is the building representative 郑强).
 async fn club(app: &TestApp) -> i64 {
@@ -117,7 +117,7 @@ async fn a_treasurer_posts_and_the_public_statement_adds_up(app: &TestApp) {
         .get(&format!("/orgs/{org}/statement?month={month}"))
         .await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("<svg class=\"chart\"") && page.body.contains("餐饮支出"));
+    assert!(page.body.contains("<ul class=\"bars\"") && page.body.contains("餐饮支出"));
     let page = member
         .get(&format!(
             "/orgs/{org}/statement?from={month}-01&to={}",

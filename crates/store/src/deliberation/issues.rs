@@ -161,6 +161,13 @@ pub async fn insert_support(tx: &mut Tx, issue_id: i64, user_id: i64, at: i64) -
     Ok(())
 }
 
+/// Everyone who supported the issue (as many as its supporters: a threshold's worth when
+/// it reaches the agenda).
+pub async fn supporter_ids(tx: &mut Tx, issue_id: i64) -> StoreResult<Vec<i64>> {
+    on_tx!(tx, c => sqlx::query_scalar("SELECT user_id FROM issue_supports WHERE issue_id = $1 ORDER BY user_id")
+        .bind(issue_id).fetch_all(c).await)
+}
+
 /// Counts one more supporter on the issue row (locking it for the rest of the
 /// transaction); returns the new count and the status.
 pub async fn bump_supporters(tx: &mut Tx, issue_id: i64) -> StoreResult<(i64, String)> {

@@ -303,17 +303,31 @@ pub struct RosterOut {
     total: i64,
 }
 
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RosterParams {
+    /// Only residents whose name, unit or number contains this (at most 50 characters).
+    q: Option<String>,
+    /// Only residents not registered yet.
+    unregistered: Option<bool>,
+}
+
 /// Residents of a building with phone numbers (social workers and officers; logged).
-#[utoipa::path(get, path = "/api/v1/regions/{id}/roster", params(("id" = i64, Path), PageParams),
+#[utoipa::path(get, path = "/api/v1/regions/{id}/roster", params(("id" = i64, Path), PageParams, RosterParams),
     responses((status = 200, body = RosterOut), (status = 403, body = ApiErrorBody)))]
 async fn roster(
     ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Query(p): Query<PageParams>,
+    Query(f): Query<RosterParams>,
 ) -> ApiResult<Json<RosterOut>> {
     let a = ctx.actor();
-    let (building, residents, total) = linli_app::regions::roster(s.db(), a, id, p.page(50))
+    let filter = linli_store::regions::RosterFilter {
+        search: f.q.unwrap_or_default().trim().to_string(),
+        unregistered: f.unregistered.unwrap_or(false),
+    };
+    let (building, residents, total) = linli_app::regions::roster(s.db(), a, id, &filter, p.page(50))
         .await
         .api(&ctx)?;
     Ok(Json(RosterOut {

@@ -69,6 +69,8 @@ struct RolesPage {
     region: RegionRow,
     grants: Vec<GrantRow>,
     roles: Vec<&'static str>,
+    /// The nodes below `region`, offered in the form's picker.
+    below: Vec<linli_store::regions::ChildRow>,
     pager: Pager,
 }
 
@@ -95,8 +97,12 @@ async fn roles_page(
         .map(|r| r.as_str())
         .collect();
     let pager = Pager::new(page, total, format!("/admin/roles?region={}&", region.id));
+    let below = linli_app::regions::grantable_children(state.db(), actor, &region, 200)
+        .await
+        .page(&ctx)?;
     Ok(RolesPage {
         l: ctx.layout(),
+        below,
         region,
         grants,
         roles,

@@ -441,15 +441,12 @@ async fn share(
     Ok(Redirect::to(&format!("/meetings/{id}")))
 }
 
-/// One month's column of the growth chart.
+/// One month's row of the growth chart: a bar split by stage.
 pub struct Column {
     pub label: String,
-    pub x: i64,
-    /// (stage, y, height) segments, bottom up.
+    /// (stage, width in percent of the longest bar, clubs) segments, in stage order.
     pub segments: Vec<(&'static str, i64, i64)>,
     pub total: i64,
-    /// Top of the stack, for the total's label.
-    pub top: i64,
 }
 
 #[derive(Template, WebTemplate)]
@@ -487,24 +484,15 @@ async fn growth_page(
         .months
         .iter()
         .zip(&g.counts)
-        .enumerate()
-        .map(|(i, (label, c))| {
-            let mut y = 150;
-            let mut segments = vec![];
-            for (k, n) in c.iter().enumerate() {
-                let h = n * 140 / max;
-                if h > 0 {
-                    y -= h;
-                    segments.push((stages[k], y, h));
-                }
-            }
-            Column {
-                label: label[5..].to_string(),
-                x: 10 + i as i64 * 25,
-                segments,
-                total: c.iter().sum(),
-                top: y,
-            }
+        .map(|(label, c)| Column {
+            label: label.clone(),
+            segments: c
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(k, n)| (stages[k], n * 100 / max, *n))
+                .collect(),
+            total: c.iter().sum(),
         })
         .collect();
     Ok(GrowthPage {

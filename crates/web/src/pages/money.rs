@@ -241,7 +241,6 @@ pub struct Bar {
     pub amount: i64,
     /// Width in percent of the largest bar.
     pub width: i64,
-    pub y: i64,
 }
 
 #[derive(Template, WebTemplate)]
@@ -250,7 +249,6 @@ struct StatementPage {
     l: Layout,
     s: Statement,
     bars: Vec<Bar>,
-    chart_height: i64,
     prev: String,
     next: String,
 }
@@ -299,17 +297,14 @@ async fn statement_page(
         .income
         .iter()
         .chain(&s.expense)
-        .enumerate()
-        .map(|(i, (code, amount))| Bar {
+        .map(|(code, amount)| Bar {
             code: code.clone(),
             amount: *amount,
             width: (amount * 100 / max).max(1),
-            y: i as i64 * 14,
         })
         .collect();
     Ok(StatementPage {
         l: ctx.layout(),
-        chart_height: (bars.len() as i64 * 20).max(20),
         prev: shift_month(&s.month, -1),
         next: shift_month(&s.month, 1),
         bars,

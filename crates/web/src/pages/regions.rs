@@ -85,25 +85,51 @@ struct RosterPage {
     l: Layout,
     building: RegionRow,
     rows: Vec<ResidentRow>,
+    total: i64,
+    q: String,
+    unregistered: bool,
     pager: Pager,
+}
+
+#[derive(Deserialize)]
+struct RosterQuery {
+    page: Option<i64>,
+    q: Option<String>,
+    /// `1`: only residents not registered yet.
+    unregistered: Option<String>,
 }
 
 async fn roster_page(
     ctx: LoggedIn,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<RosterQuery>,
 ) -> Result<RosterPage, PageError> {
     let actor = ctx.actor();
     let page = Page::new(q.page, None, 50);
-    let (building, rows, total) = linli_app::regions::roster(state.db(), actor, id, page)
-        .await
-        .page(&ctx)?;
+    let filter = linli_store::regions::RosterFilter {
+        search: q.q.unwrap_or_default().trim().to_string(),
+        unregistered: q.unregistered.as_deref() == Some("1"),
+    };
+    let (building, rows, total) =
+        linli_app::regions::roster(state.db(), actor, id, &filter, page)
+            .await
+            .page(&ctx)?;
+    let mut base = format!("/regions/{id}/roster?");
+    if !filter.search.is_empty() {
+        base.push_str(&format!("q={}&", crate::error::urlencode(&filter.search)));
+    }
+    if filter.unregistered {
+        base.push_str("unregistered=1&");
+    }
     Ok(RosterPage {
         l: ctx.layout(),
-        pager: Pager::new(page, total, format!("/regions/{id}/roster?")),
+        pager: Pager::new(page, total, base),
         building,
         rows,
+        total,
+        q: filter.search,
+        unregistered: filter.unregistered,
     })
 }
 

@@ -201,6 +201,15 @@ async fn an_issue_goes_on_the_agenda_when_enough_neighbours_support_it(app: &Tes
         page.body.contains("支持人数达到门槛"),
         "the history says why it moved"
     );
+    // Everyone whose support carried it is told, the one who tipped it too.
+    for c in [&mut third, &mut rep, &mut other] {
+        let inbox = c.get("/notifications").await;
+        assert!(
+            inbox.body.contains("您支持的议题人数已够，列入了联席会议议程") && inbox.body.contains("1号楼电梯经常停运"),
+            "{}",
+            inbox.body
+        );
+    }
 
     let list = other
         .get(&format!("/regions/{community}/issues?status=on_agenda"))
