@@ -776,6 +776,117 @@ pub async fn review(db: &Db, actor: &Actor, id: i64, text: &str) -> AppResult<()
     Ok(())
 }
 
+/// What an organizer changes on an activity before it takes place.
+pub struct EditActivity<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub place: &'a str,
+    /// `2026-12-05T19:30`, Asia/Shanghai.
+    pub starts_at: &'a str,
+    pub cancel_hours: i64,
+    /// How to reach the organizer (a phone number, a WeChat id), shown on the activity.
+    pub contact: &'a str,
+}
+
+/// Changes an activity before it takes place (its organizers). Those signed up are told
+/// when the time or the place changed; the reminder moves with the start.
+pub async fn edit_activity(db: &Db, actor: &Actor, id: i64, e: EditActivity<'_>) -> AppResult<()> {
+    let v = get(db, actor, id).await?;
+    if !v.organizer {
+        return Err(AppError::Forbidden);
+    }
+    let title = bounded_text(e.title, 80, DomainError::InvalidName)?;
+    let place = bounded_text(e.place, 100, DomainError::InvalidName)
+        .map_err(|_| AppError::Invalid("place_required"))?;
+    let description = e.description.trim();
+    let contact = e.contact.trim();
+    if description.chars().count() > 2000 || contact.chars().count() > 60 {
+        return Err(AppError::Invalid("field_too_long"));
+    }
+    if !(0..=24 * 30).contains(&e.cancel_hours) {
+        return Err(AppError::Invalid("invalid_cancel_hours"));
+    }
+    let starts_at = parse_local(e.starts_at)?;
+    let now = now_ms();
+    if v.activity.starts_at <= now {
+        return Err(AppError::Invalid("activity_started_edit"));
+    }
+    if starts_at <= now {
+        return Err(AppError::Invalid("starts_in_past"));
+    }
+    let mut tx = db.begin().await?;
+    let (_, _, status) = st::lock(&mut tx, id).await?;
+    if !matches!(status, ActivityStatus::Planned | ActivityStatus::Published) {
+        return Err(AppError::Conflict("activity_settled"));
+    }
+    let edit = st::ActivityEdit {
+        title: &title,
+        description,
+        place: &place,
+        starts_at,
+        cancel_until: starts_at - e.cancel_hours * 3_600_000,
+        contact,
+    };
+    st::edit_activity(&mut tx, id, &edit).await?;
+    let moved = starts_at != v.activity.starts_at || place != v.activity.place;
+    if moved {
+        let people = st::signed_up(&mut tx, id).await?;
+        let when = linli_domain::time::format_shanghai(starts_at);
+        crate::notifications::notify(
+            &mut tx,
+            linli_domain::notifications::NoticeKind::Activity,
+            people.into_iter().map(|(u, _)| u),
+            "notice.activity_changed",
+            &format!("{title} · {when} · {place}"),
+            &format!("/activities/{id}"),
+        )
+        .await?;
+    }
+    if status == ActivityStatus::Published {
+        crate::jobs::schedule_activity(&mut tx, id, starts_at).await?;
+    }
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "activity.edit",
+            region_id: Some(v.activity.region_id),
+            target: format!("activity:{id}"),
+            detail: if moved { format!("{title} · moved") } else { title.clone() },
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The activity's share link token, made on first use (its organizers): the link opens a
+/// public page with the title, time and place, for a WeChat group.
+pub async fn share_token(db: &Db, actor: &Actor, id: i64) -> AppResult<String> {
+    let v = get(db, actor, id).await?;
+    if !v.organizer {
+        return Err(AppError::Forbidden);
+    }
+    if let Some(t) = v.activity.share_token {
+        return Ok(t);
+    }
+    let mut tx = db.begin().await?;
+    let token = st::ensure_share_token(&mut tx, id, &crate::tokens::random_token()[..24]).await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// What a share link shows anyone, logged in or not: only what an invitation to the
+/// activity says (title, time, place, club, fee, places left), never who signed up.
+pub async fn shared(db: &Db, token: &str) -> AppResult<ActivityRow> {
+    if token.len() != 24 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound("activity_not_found"));
+    }
+    st::activity_by_share(db, token)
+        .await?
+        .ok_or(AppError::NotFound("activity_not_found"))
+}
+
 /// Publishes a planned activity: sign-ups open.
 pub async fn publish(db: &Db, actor: &Actor, id: i64) -> AppResult<()> {
     let v = get(db, actor, id).await?;

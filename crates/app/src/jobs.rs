@@ -103,7 +103,10 @@ pub async fn schedule_vote(tx: &mut Tx, id: i64, opens_at: i64, closes_at: i64) 
 pub async fn schedule_activity(tx: &mut Tx, id: i64, starts_at: i64) -> AppResult<()> {
     if let Some(at) = linli_domain::notifications::activity_reminder_at(now_ms(), starts_at) {
         let key = format!("activity.reminder:{id}");
-        enqueue(tx, Kind::ActivityReminder, &id.to_string(), Some(&key), at).await?;
+        // A new start time moves a queued reminder (earlier or later) rather than adding one.
+        if !st::reschedule(tx, &key, at).await? {
+            enqueue(tx, Kind::ActivityReminder, &id.to_string(), Some(&key), at).await?;
+        }
     }
     Ok(())
 }

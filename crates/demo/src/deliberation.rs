@@ -446,6 +446,7 @@ async fn insert_vote(tx: &mut Tx, v: VoteSpec<'_>) -> AppResult<i64> {
             electorate_region_id: v.electorate_region,
             secret: false,
             hide_results: false,
+            changeable: false,
             opens_at: v.at,
             // Open until the closing code counts it (just after seeding).
             closes_at,

@@ -258,6 +258,7 @@ async fn load_test_vote(
             electorate_region_id: region,
             secret: false,
             hide_results: false,
+            changeable: false,
             opens_at: now,
             closes_at: now + 7 * 24 * 3600 * 1000,
             status: VoteStatus::Open,

@@ -72,6 +72,10 @@ pub struct ActivityRow {
     pub review: String,
     /// Why it was called off (status `cancelled`).
     pub cancel_reason: String,
+    /// How to reach the organizer, as they wrote it (a phone number, a WeChat id), or empty.
+    pub contact: String,
+    /// The public share link's token, once an organizer made one.
+    pub share_token: Option<String>,
     pub confirmed: i64,
     pub waitlisted: i64,
     pub checked_in: i64,
@@ -79,7 +83,7 @@ pub struct ActivityRow {
 
 const ACTIVITY_SELECT: &str = "SELECT a.id, a.org_id, o.name AS org_name, a.region_id, r.path AS region_path, \
     u.display_name AS organizer_name, a.title, a.description, a.place, a.starts_at, a.cancel_until, a.capacity, a.planned_cost, a.surplus_bp, a.fee, \
-    a.status, a.review, a.cancel_reason, \
+    a.status, a.review, a.cancel_reason, a.contact, a.share_token, \
     (SELECT COUNT(*) FROM activity_signups s WHERE s.activity_id = a.id AND s.status = 'confirmed') AS confirmed, \
     (SELECT COUNT(*) FROM activity_signups s WHERE s.activity_id = a.id AND s.status = 'waitlisted') AS waitlisted, \
     (SELECT COUNT(*) FROM activity_signups s WHERE s.activity_id = a.id AND s.checked_in_at IS NOT NULL) AS checked_in \
@@ -453,6 +457,41 @@ pub async fn publish(tx: &mut Tx, activity_id: i64) -> StoreResult<bool> {
     let n = on_tx!(tx, c => sqlx::query("UPDATE activities SET status = 'published' WHERE id = $1 AND status = 'planned'")
         .bind(activity_id).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
+}
+
+/// What an organizer may change on a planned or published activity.
+pub struct ActivityEdit<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub place: &'a str,
+    pub starts_at: i64,
+    pub cancel_until: i64,
+    pub contact: &'a str,
+}
+
+/// Changes a planned or published activity; false if it is neither any more.
+pub async fn edit_activity(tx: &mut Tx, activity_id: i64, e: &ActivityEdit<'_>) -> StoreResult<bool> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE activities SET title = $2, description = $3, place = $4, starts_at = $5, cancel_until = $6, \
+         contact = $7 WHERE id = $1 AND status IN ('planned', 'published')")
+        .bind(activity_id).bind(e.title).bind(e.description).bind(e.place).bind(e.starts_at)
+        .bind(e.cancel_until).bind(e.contact).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Gives the activity a share token unless it has one; returns the token it has.
+pub async fn ensure_share_token(tx: &mut Tx, activity_id: i64, token: &str) -> StoreResult<String> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE activities SET share_token = $2 WHERE id = $1 AND share_token IS NULL")
+        .bind(activity_id).bind(token).execute(c).await.map(|r| r.rows_affected()))?;
+    on_tx!(tx, c => sqlx::query_scalar("SELECT share_token FROM activities WHERE id = $1")
+        .bind(activity_id).fetch_one(c).await)
+}
+
+/// The activity a share link names.
+pub async fn activity_by_share(db: &Db, token: &str) -> StoreResult<Option<ActivityRow>> {
+    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{ACTIVITY_SELECT} WHERE a.share_token = $1")))
+        .bind(token).fetch_optional(p).await)
 }
 
 /// Calls a planned or published activity off; false if it was neither.

@@ -64,6 +64,14 @@ pub async fn enqueue(tx: &mut Tx, j: &NewJob<'_>, now: i64) -> StoreResult<Optio
         .bind(now).fetch_optional(c).await)
 }
 
+/// Moves a queued job with `dedupe_key` to `run_at`; false if none is queued.
+pub async fn reschedule(tx: &mut Tx, dedupe_key: &str, run_at: i64) -> StoreResult<bool> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE jobs SET run_at = $2 WHERE dedupe_key = $1 AND status = 'queued'")
+        .bind(dedupe_key).bind(run_at).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
 /// Claims up to `limit` due jobs for `worker` until `now + lease_ms`: queued jobs whose
 /// time has come, and running jobs whose worker's lease ran out.
 pub async fn claim(

@@ -54,6 +54,9 @@ pub struct NewVote {
     pub secret: bool,
     #[serde(default)]
     pub hide_results: bool,
+    /// Voters may change an online ballot until the close (open ballots only).
+    #[serde(default)]
+    pub changeable: bool,
     /// Minutes from now (or from the earlier stage's end) until the vote closes.
     pub minutes_open: i64,
     /// Option labels for approval and ranked votes (yes/no methods have none).
@@ -114,6 +117,10 @@ pub async fn create(db: &Db, actor: &Actor, v: NewVote) -> AppResult<i64> {
         return Err(AppError::Invalid("field_too_long"));
     }
     b::check_setup(method, electorate, v.secret, options.len())?;
+    if v.secret && v.changeable {
+        // Nothing links a secret ballot to its voter, so there is no ballot to replace.
+        return Err(AppError::Invalid("secret_ballots_final"));
+    }
     if !(1..=60 * 24 * 60).contains(&v.minutes_open) {
         return Err(AppError::Invalid("vote_window"));
     }
@@ -176,6 +183,7 @@ pub async fn create(db: &Db, actor: &Actor, v: NewVote) -> AppResult<i64> {
             electorate_region_id: region.id,
             secret: v.secret,
             hide_results: v.hide_results,
+            changeable: v.changeable && !v.secret,
             opens_at: now,
             closes_at: now + v.minutes_open * 60_000,
             status,
@@ -386,10 +394,29 @@ pub async fn preview(
 ) -> AppResult<BallotPreview> {
     let p = prepare(db, actor, vote_id, input).await?;
     takes_ballots(p.vote.status, p.vote.opens_at, p.vote.closes_at)?;
-    if p.voice.done() {
+    if p.voice.done() && !may_change(&p.vote, input) {
         return Err(already_voted(&p.voice));
     }
     Ok(p)
+}
+
+/// Whether a ballot cast again replaces the first: the vote's creator allowed it, the
+/// ballots are open (named), and it is cast online by the voter themself.
+fn may_change(v: &VoteRow, input: &BallotInput) -> bool {
+    v.changeable && !v.secret && v.sitting_id.is_none() && input.proxy_id.is_none()
+}
+
+/// What casting did: the ballot ids, which are a secret ballot's receipts (the voter can
+/// check each is in the count), and whether it replaced an earlier ballot.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Cast {
+    /// One per voice key; shown to the voter of a secret ballot as their receipt, never
+    /// stored with who they are.
+    pub receipts: Vec<String>,
+    pub changed: bool,
+    /// The vote as it was read for the ballot.
+    #[serde(skip)]
+    pub vote: VoteRow,
 }
 
 /// Refuses a ballot unless a vote in `status` takes ballots now (its window is open).
@@ -440,7 +467,7 @@ async fn prepare(
 }
 
 /// Casts the actor's ballot (or their household's, units', or a proxied owner's).
-pub async fn cast(db: &Db, actor: &Actor, vote_id: i64, input: &BallotInput) -> AppResult<()> {
+pub async fn cast(db: &Db, actor: &Actor, vote_id: i64, input: &BallotInput) -> AppResult<Cast> {
     let BallotPreview {
         vote: v,
         choice,
@@ -460,12 +487,21 @@ pub async fn cast(db: &Db, actor: &Actor, vote_id: i64, input: &BallotInput) -> 
     let mut tx = db.begin().await?;
     open_for_ballots(&mut tx, vote_id).await?;
     let now = now_ms();
+    let (mut receipts, mut changed) = (vec![], false);
     for key in &voice.keys {
         if !st::insert_participation(&mut tx, vote_id, key, Some(actor.id()), channel, now).await? {
+            if may_change(&v, input)
+                && st::replace_ballot(&mut tx, vote_id, key, &stored, reason, now).await?
+            {
+                changed = true;
+                continue;
+            }
             return Err(already_voted(&voice));
         }
         let voter = (!v.secret).then_some(key.as_str());
-        st::insert_ballot(&mut tx, &ballot_id(), vote_id, voter, &stored, reason).await?;
+        let id = ballot_id();
+        st::insert_ballot(&mut tx, &id, vote_id, voter, &stored, reason).await?;
+        receipts.push(id);
     }
     audit::record(
         &mut tx,
@@ -474,7 +510,11 @@ pub async fn cast(db: &Db, actor: &Actor, vote_id: i64, input: &BallotInput) -> 
             action: "vote.ballot",
             region_id: Some(v.region_id),
             target: format!("vote:{vote_id}"),
-            detail: format!("{channel} · {}", voice.keys.len()),
+            detail: format!(
+                "{channel} · {}{}",
+                voice.keys.len(),
+                if changed { " · changed" } else { "" }
+            ),
         },
     )
     .await?;
@@ -485,7 +525,11 @@ pub async fn cast(db: &Db, actor: &Actor, vote_id: i64, input: &BallotInput) -> 
             e.into()
         }
     })?;
-    Ok(())
+    Ok(Cast {
+        receipts,
+        changed,
+        vote: v,
+    })
 }
 
 /// Refuses a ballot unless the vote is open now; holds the vote against a concurrent close.
@@ -509,6 +553,37 @@ pub fn can_manage(actor: &Actor, v: &VoteRow) -> bool {
 
 pub fn can_tell(actor: &Actor, v: &VoteRow) -> bool {
     tells(actor, &v.region_path)
+}
+
+/// Where a secret ballot's receipt stands: not found, received (the vote is still open),
+/// or counted (closed). Says nothing of what the ballot says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Receipt {
+    NotFound,
+    Received,
+    Counted,
+}
+
+pub async fn check_receipt(
+    db: &Db,
+    actor: &Actor,
+    vote_id: i64,
+    code: &str,
+) -> AppResult<(VoteRow, Receipt)> {
+    let v = get(db, actor, vote_id).await?;
+    let code: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
+    if code.is_empty() || code.len() > 64 {
+        return Err(AppError::Invalid("receipt_code_bad"));
+    }
+    let r = if !st::ballot_stored(db, vote_id, &code).await? {
+        Receipt::NotFound
+    } else if v.status == VoteStatus::Closed {
+        Receipt::Counted
+    } else {
+        Receipt::Received
+    };
+    Ok((v, r))
 }
 
 /// Closes a vote now (its organizer or an administrator).

@@ -1220,6 +1220,9 @@ if (elderly) {
 }
 const words = document.body.innerText.match(/\b[a-z][a-z0-9_]*(\.[a-z0-9_]+)+\b/g) || [];
 for (const w of words) if (prefixes.has(w.split('.')[0])) out.push('raw key ' + w);
+for (const e of document.querySelectorAll('.error, .ok, .kind'))
+  if (getComputedStyle(e).display === 'inline' && parseFloat(getComputedStyle(e).paddingTop) > 0)
+    out.push('badge drawn over its line ' + name(e));
 if (document.querySelector('[data-refusal]')) out.push('refusal ' + document.querySelector('[data-refusal]').innerText.slice(0, 80));
 if (document.documentElement.scrollWidth > window.innerWidth + 1)
   out.push('wider than the screen: ' + [...document.querySelectorAll('body *')]
@@ -1267,6 +1270,14 @@ async fn the_tour_meets_the_size_rules_in_both_modes_and_languages() {
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
+    let activity_path = r.location().to_string();
+    let r = leader.post_form(&format!("{activity_path}/share"), &[]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let token = app
+        .strings("SELECT share_token FROM activities WHERE share_token IS NOT NULL")
+        .await
+        .remove(0);
+    let shared = format!("/s/{token}");
     let one = |sql: &'static str| {
         let app = &app;
         async move {
@@ -1326,10 +1337,12 @@ async fn the_tour_meets_the_size_rules_in_both_modes_and_languages() {
         format!("/orgs/{club}/ledger/verify"),
     ];
     let admin_pages = vec!["/admin/jobs".to_string()];
+    let organizer_pages = vec![activity_path.clone(), format!("/orgs/{club}")];
     let walks = [
         ("13800000003", &committee_pages),
         (BUILDING_REP, &treasurer_pages),
         ("13800000000", &admin_pages),
+        ("13800000008", &organizer_pages),
     ];
     // Each page answers 200 to its user first, so the walk never measures a refusal page.
     for (phone, pages) in walks {
@@ -1353,7 +1366,7 @@ async fn the_tour_meets_the_size_rules_in_both_modes_and_languages() {
             set_prefs(&b, elderly, english).await;
             // The pages before logging in are walked once per combination.
             if phone == BUILDING_REP {
-                for p in ["/login", "/register"] {
+                for p in ["/login", "/register", shared.as_str()] {
                     tour_page(&b, &app, p, &prefixes, &mut problems).await;
                 }
             }

@@ -731,6 +731,93 @@ async fn the_api_runs_an_activity_end_to_end(app: &TestApp) {
 /// The activity page says when (with the weekday), whom to pay and how; the organizer can
 /// call it off with a reason, everyone signed up is told (those who paid to collect their
 /// fee), and it takes no more sign-ups.
+fn refs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
+}
+
+/// The organizer moves an activity and adds a contact: those signed up are told, the
+/// reminder moves with it; a share link opens a public page with the title, time and
+/// place only, the preview card's tags included.
+async fn an_organizer_edits_and_shares_an_activity(app: &TestApp) {
+    let club = reading_club(app).await;
+    let mut leader = app.login(LEADER).await;
+    let r = leader
+        .post_form(
+            &format!("/orgs/{club}/activities"),
+            &[("title", "读书分享会"), ("place", "社区活动室"), ("starts_at", &local_in(5)),
+              ("capacity", "10"), ("planned_cost", "100")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let activity = r.location().to_string();
+    let id: i64 = activity.rsplit('/').next().unwrap().parse().unwrap();
+    let mut resident = app.login(RESIDENT).await;
+    assert_eq!(resident.post_form(&format!("{activity}/signup"), &[]).await.status, 303);
+    let key = format!("activity.reminder:{id}");
+    let queued = format!("SELECT run_at FROM jobs WHERE dedupe_key = '{key}' AND status = 'queued'");
+    let before = app.i64s(&queued).await;
+    assert_eq!(before.len(), 1, "one reminder queued");
+
+    // Refusals change nothing: a past start, and someone who does not organize it.
+    let edit = |start: String| {
+        vec![
+            ("title".to_string(), "读书分享会（改期）".to_string()),
+            ("place".to_string(), "二楼会议室".to_string()),
+            ("starts_at".to_string(), start),
+            ("cancel_hours".to_string(), "12".to_string()),
+            ("contact".to_string(), "微信 chulin-reads".to_string()),
+            ("description".to_string(), "带一本最近在读的书".to_string()),
+        ]
+    };
+    let past = edit(local_in(-1));
+    let r = leader.post_form(&format!("{activity}/edit"), &refs(&past)).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("开始时间"), "{}", r.body);
+    let later = edit(local_in(8));
+    let r = resident.post_form(&format!("{activity}/edit"), &refs(&later)).await;
+    assert_eq!(r.status, 403);
+    assert!(resident.get(&activity).await.body.contains("社区活动室"), "unchanged");
+
+    let r = leader.post_form(&format!("{activity}/edit"), &refs(&later)).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = resident.get(&activity).await;
+    assert!(page.body.contains("二楼会议室") && page.body.contains("读书分享会（改期）"));
+    assert!(page.body.contains("组织者联系方式：微信 chulin-reads"), "the contact shows");
+    let inbox = resident.get("/notifications").await;
+    assert!(inbox.body.contains("您报名的活动改了时间或地点") && inbox.body.contains("二楼会议室"));
+    let after = app.i64s(&queued).await;
+    assert_eq!(after.len(), 1, "still one reminder");
+    assert_eq!(after[0] - before[0], 3 * 24 * 3_600_000, "the reminder moved with the start");
+
+    // Sharing: only an organizer makes the link; anyone opens it, without logging in.
+    let page = resident.get(&activity).await;
+    assert!(page.body.contains("组织者还没有生成分享链接"));
+    assert_eq!(resident.post_form(&format!("{activity}/share"), &[]).await.status, 403);
+    assert_eq!(leader.post_form(&format!("{activity}/share"), &[]).await.status, 303);
+    let page = resident.get(&activity).await;
+    let at = page.body.find("/s/").expect("a share link") + 3;
+    let token = page.body[at..at + 24].to_string();
+    let public = app.client().get(&format!("/s/{token}")).await;
+    assert_eq!(public.status, 200);
+    assert!(public.body.contains("<meta property=\"og:title\" content=\"读书分享会（改期） · 翠竹园读书会\">"));
+    assert!(public.body.contains("二楼会议室") && public.body.contains("登录后报名"));
+    assert!(!public.body.contains("陈晓") && !public.body.contains("chulin-reads"), "no names, no contact");
+    assert_eq!(app.client().get("/s/0123456789abcdef01234567").await.status, 404);
+    assert_eq!(app.client().get("/s/x").await.status, 404);
+    let mut api = app.api_client(LEADER, DEMO_PASSWORD).await;
+    let r = api.json("POST", &format!("/api/v1/activities/{id}/share"), json!({})).await;
+    assert_eq!(r.json()["path"], format!("/s/{token}"), "the same link again");
+    let r = api
+        .json(
+            "PUT",
+            &format!("/api/v1/activities/{id}"),
+            json!({"title": "读书分享会", "place": "二楼会议室", "starts_at": local_in(8), "cancel_hours": 12}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["activity"]["title"], "读书分享会");
+}
+
 async fn an_organizer_calls_an_activity_off_and_everyone_signed_up_is_told(app: &TestApp) {
     let club = reading_club(app).await;
     let mut leader = app.login(LEADER).await;
@@ -829,6 +916,7 @@ async fn an_organizer_calls_an_activity_off_and_everyone_signed_up_is_told(app: 
 }
 
 on_both_databases!(
+    an_organizer_edits_and_shares_an_activity,
     an_organizer_calls_an_activity_off_and_everyone_signed_up_is_told,
     the_api_runs_an_activity_end_to_end,
     an_activity_is_settled_into_the_club_ledger_with_receipts,

@@ -24,6 +24,8 @@ pub struct VoteRow {
     pub electorate_path: String,
     pub secret: bool,
     pub hide_results: bool,
+    /// Whether a voter may change an online ballot until the close (open ballots only).
+    pub changeable: bool,
     pub opens_at: i64,
     pub closes_at: i64,
     #[sqlx(try_from = "String")]
@@ -43,7 +45,7 @@ pub struct VoteRow {
 
 const VOTE_SELECT: &str = "SELECT v.id, v.region_id, r.path AS region_path, r.name AS region_name, v.title, \
     v.description, v.body_id, v.sitting_id, v.motion_id, v.issue_id, v.method, v.matter, v.electorate, \
-    v.electorate_region_id, er.path AS electorate_path, v.secret, v.hide_results, v.opens_at, v.closes_at, \
+    v.electorate_region_id, er.path AS electorate_path, v.secret, v.hide_results, v.changeable, v.opens_at, v.closes_at, \
     v.status, v.parent_id, v.parent_option, v.result, v.winner, v.passed, v.created_by, v.closed_at, \
     (SELECT COUNT(*) FROM vote_participation p WHERE p.vote_id = v.id) AS turnout \
     FROM votes v JOIN regions r ON r.id = v.region_id JOIN regions er ON er.id = v.electorate_region_id";
@@ -62,6 +64,7 @@ pub struct NewVoteRow<'a> {
     pub electorate_region_id: i64,
     pub secret: bool,
     pub hide_results: bool,
+    pub changeable: bool,
     pub opens_at: i64,
     pub closes_at: i64,
     pub status: linli_domain::deliberation::ballots::VoteStatus,
@@ -75,12 +78,12 @@ pub async fn insert_vote(tx: &mut Tx, v: &NewVoteRow<'_>) -> StoreResult<i64> {
     on_tx!(tx, c => sqlx::query_scalar(
         "INSERT INTO votes (region_id, title, description, body_id, sitting_id, motion_id, issue_id, method, matter, \
          electorate, electorate_region_id, secret, hide_results, opens_at, closes_at, status, parent_id, parent_option, \
-         created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
+         created_by, created_at, changeable) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
          RETURNING id")
         .bind(v.region_id).bind(v.title).bind(v.description).bind(v.body_id).bind(v.sitting_id).bind(v.motion_id)
         .bind(v.issue_id).bind(v.method).bind(v.matter).bind(v.electorate).bind(v.electorate_region_id)
         .bind(v.secret).bind(v.hide_results).bind(v.opens_at).bind(v.closes_at).bind(v.status.as_str()).bind(v.parent_id)
-        .bind(v.parent_option).bind(v.created_by).bind(v.created_at).fetch_one(c).await)
+        .bind(v.parent_option).bind(v.created_by).bind(v.created_at).bind(v.changeable).fetch_one(c).await)
 }
 
 pub async fn insert_options(tx: &mut Tx, vote_id: i64, labels: &[String]) -> StoreResult<()> {
@@ -174,6 +177,34 @@ pub async fn insert_participation(
         .bind(vote_id).bind(voter_key).bind(cast_by).bind(channel).bind(at)
         .execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
+}
+
+/// Replaces the open ballot of `voter_key` with a new choice (a changeable vote, before its
+/// close) and moves its participation's time; false if there was no such ballot.
+pub async fn replace_ballot(
+    tx: &mut Tx,
+    vote_id: i64,
+    voter_key: &str,
+    choice: &str,
+    reason: &str,
+    at: i64,
+) -> StoreResult<bool> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE ballots SET choice = $3, reason = $4 WHERE vote_id = $1 AND voter_key = $2")
+        .bind(vote_id).bind(voter_key).bind(choice).bind(reason)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE vote_participation SET at = $3 WHERE vote_id = $1 AND voter_key = $2")
+        .bind(vote_id).bind(voter_key).bind(at)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Whether a ballot with this id is stored for the vote: a secret ballot's receipt check
+/// (it tells that the ballot is in the count, never what it says).
+pub async fn ballot_stored(db: &Db, vote_id: i64, ballot_id: &str) -> StoreResult<bool> {
+    on_db!(db, p => sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM ballots WHERE vote_id = $1 AND id = $2)")
+        .bind(vote_id).bind(ballot_id).fetch_one(p).await)
 }
 
 pub async fn insert_ballot(

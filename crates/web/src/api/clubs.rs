@@ -20,7 +20,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(stage, change_stage))
         .routes(routes!(activities, create))
-        .routes(routes!(activity))
+        .routes(routes!(activity, edit_activity))
+        .routes(routes!(share_link))
         .routes(routes!(sign_up, cancel))
         .routes(routes!(capacity))
         .routes(routes!(check_in))
@@ -40,6 +41,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(OpenApi)]
 #[openapi(components(schemas(
     CostReq,
+    EditActivityReq,
+    ShareLink,
     ReviewReq,
     MeetingReq,
     ShareReq,
@@ -173,6 +176,71 @@ async fn activity(
 ) -> ApiResult<Json<ActivityView>> {
     let a = ctx.actor();
     Ok(Json(app::get(s.db(), a, id).await.api(&ctx)?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct EditActivityReq {
+    title: String,
+    #[serde(default)]
+    description: String,
+    place: String,
+    /// `2026-12-05T19:30`, Asia/Shanghai.
+    starts_at: String,
+    /// Sign-ups may be cancelled until this many hours before the start.
+    #[serde(default)]
+    cancel_hours: i64,
+    /// How to reach the organizer (a phone number, a WeChat id), at most 60 characters.
+    #[serde(default)]
+    contact: String,
+}
+
+/// Changes an activity before it takes place (its organizers); those signed up are told
+/// when its time or place changed.
+#[utoipa::path(put, path = "/api/v1/activities/{id}", params(("id" = i64, Path)), request_body = EditActivityReq,
+    responses((status = 200, body = ActivityView), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn edit_activity(
+    ctx: LoggedIn,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<EditActivityReq>,
+) -> ApiResult<Json<ActivityView>> {
+    let a = ctx.actor();
+    app::edit_activity(
+        s.db(),
+        a,
+        id,
+        app::EditActivity {
+            title: &r.title,
+            description: &r.description,
+            place: &r.place,
+            starts_at: &r.starts_at,
+            cancel_hours: r.cancel_hours,
+            contact: &r.contact,
+        },
+    )
+    .await
+    .api(&ctx)?;
+    Ok(Json(app::get(s.db(), a, id).await.api(&ctx)?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ShareLink {
+    /// The public page's path, `/s/{token}`: title, time and place, for a WeChat group.
+    path: String,
+}
+
+/// The activity's share link, made on first use (its organizers).
+#[utoipa::path(post, path = "/api/v1/activities/{id}/share", params(("id" = i64, Path)),
+    responses((status = 200, body = ShareLink), (status = 403, body = ApiErrorBody)))]
+async fn share_link(
+    ctx: LoggedIn,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ShareLink>> {
+    let t = app::share_token(s.db(), ctx.actor(), id).await.api(&ctx)?;
+    Ok(Json(ShareLink {
+        path: format!("/s/{t}"),
+    }))
 }
 
 /// Signs up (confirmed while places are left, else on the waiting list).

@@ -31,6 +31,9 @@ pub fn router() -> Router<AppState> {
         .route("/activities/{id}/cancel", post(cancel))
         .route("/activities/{id}/call-off", post(call_off))
         .route("/activities/{id}/capacity", post(capacity))
+        .route("/activities/{id}/edit", post(edit_activity))
+        .route("/activities/{id}/share", post(make_share))
+        .route("/s/{token}", get(shared_page))
         .route("/activities/{id}/paid/{user_id}", post(paid))
         .route("/activities/{id}/checkin", get(checkin_page).post(check_in))
         .route(
@@ -163,6 +166,31 @@ struct ActivityPage {
     s: linli_app::clubs::Settlement,
     qr_svg: String,
     checkin_url: String,
+    /// The public share link and its QR code, once made.
+    share_url: String,
+    share_qr: String,
+    /// The edit form's values: the start as `2026-12-05T19:30` and the cancel window.
+    starts_local: String,
+    cancel_hours: i64,
+}
+
+/// The address links and QR codes use: the configured public URL, else the request's host.
+fn public_base(state: &AppState, ctx: &crate::ctx::Ctx) -> String {
+    if state.config.public_url.is_empty() {
+        format!("http://{}", ctx.host)
+    } else {
+        state.config.public_url.trim_end_matches('/').to_string()
+    }
+}
+
+fn qr_of(url: &str) -> String {
+    qrcode::QrCode::new(url.as_bytes())
+        .map(|q| {
+            q.render::<qrcode::render::svg::Color>()
+                .min_dimensions(200, 200)
+                .build()
+        })
+        .unwrap_or_default()
 }
 
 async fn activity_page(
@@ -172,32 +200,34 @@ async fn activity_page(
 ) -> Result<ActivityPage, PageError> {
     let actor = ctx.actor();
     let v = app::get(state.db(), actor, id).await.page(&ctx)?;
+    let base = public_base(&state, &ctx);
     let (qr_svg, checkin_url) = match &v.checkin_code {
         Some(code) => {
-            let base = if state.config.public_url.is_empty() {
-                format!("http://{}", ctx.host)
-            } else {
-                state.config.public_url.trim_end_matches('/').to_string()
-            };
             let url = format!("{base}/activities/{id}/checkin?code={code}");
-            let svg = qrcode::QrCode::new(url.as_bytes())
-                .map(|q| {
-                    q.render::<qrcode::render::svg::Color>()
-                        .min_dimensions(200, 200)
-                        .build()
-                })
-                .unwrap_or_default();
-            (svg, url)
+            (qr_of(&url), url)
+        }
+        None => (String::new(), String::new()),
+    };
+    let (share_url, share_qr) = match &v.activity.share_token {
+        Some(t) => {
+            let url = format!("{base}/s/{t}");
+            (url.clone(), qr_of(&url))
         }
         None => (String::new(), String::new()),
     };
     let s = app::settlement(state.db(), actor, id).await.page(&ctx)?;
+    let starts_local = linli_domain::time::format_shanghai(v.activity.starts_at).replace(' ', "T");
+    let cancel_hours = (v.activity.starts_at - v.activity.cancel_until) / 3_600_000;
     Ok(ActivityPage {
         s,
         l: ctx.layout(),
         v,
         qr_svg,
         checkin_url,
+        share_url,
+        share_qr,
+        starts_local,
+        cancel_hours,
     })
 }
 
@@ -238,6 +268,86 @@ async fn call_off(
         .await
         .page(&ctx)?;
     Ok(Redirect::to(&format!("/activities/{id}")))
+}
+
+#[derive(Deserialize)]
+struct EditForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    starts_at: String,
+    #[serde(default)]
+    cancel_hours: String,
+    #[serde(default)]
+    contact: String,
+}
+
+async fn edit_activity(
+    ctx: LoggedIn,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<EditForm>,
+) -> Result<Redirect, PageError> {
+    let cancel_hours = f
+        .cancel_hours
+        .trim()
+        .parse()
+        .map_err(|_| AppError::Invalid("invalid_cancel_hours"))
+        .page(&ctx)?;
+    app::edit_activity(
+        state.db(),
+        ctx.actor(),
+        id,
+        app::EditActivity {
+            title: &f.title,
+            description: &f.description,
+            place: &f.place,
+            starts_at: &f.starts_at,
+            cancel_hours,
+            contact: &f.contact,
+        },
+    )
+    .await
+    .page(&ctx)?;
+    Ok(Redirect::to(&format!("/activities/{id}")))
+}
+
+async fn make_share(
+    ctx: LoggedIn,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Redirect, PageError> {
+    app::share_token(state.db(), ctx.actor(), id)
+        .await
+        .page(&ctx)?;
+    Ok(Redirect::to(&format!("/activities/{id}#share")))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "clubs/shared.html")]
+struct SharedPage {
+    l: Layout,
+    a: ActivityRow,
+    url: String,
+}
+
+/// What a share link opens, for anyone: the activity's invitation with a preview card's
+/// tags (title, time, place), and the way in to sign up.
+async fn shared_page(
+    ctx: crate::ctx::Ctx,
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<SharedPage, PageError> {
+    let a = app::shared(state.db(), &token).await.page(&ctx)?;
+    Ok(SharedPage {
+        url: format!("{}/s/{token}", public_base(&state, &ctx)),
+        l: ctx.layout(),
+        a,
+    })
 }
 
 #[derive(Deserialize)]

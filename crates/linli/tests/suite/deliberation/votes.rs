@@ -221,7 +221,7 @@ async fn household_members_voting_at_once_count_exactly_one_ballot(app: &TestApp
         statuses.push(t.await.unwrap());
     }
     assert_eq!(
-        statuses.iter().filter(|s| **s == 204).count(),
+        statuses.iter().filter(|s| **s == 201).count(),
         1,
         "exactly one member's ballot counts: {statuses:?}"
     );
@@ -252,6 +252,72 @@ async fn household_members_voting_at_once_count_exactly_one_ballot(app: &TestApp
     assert!(r.body.contains("一户只计一票"));
 }
 
+/// A vote whose creator lets ballots change: a resident votes, changes their mind before the
+/// close, and the last ballot is the one counted; a secret vote cannot be set up that way.
+async fn an_open_ballot_may_change_before_the_close_when_the_creator_allows_it(app: &TestApp) {
+    let community = app.region_id("翠竹园社区").await;
+    let mut c = app.api_client(COMMITTEE, DEMO_PASSWORD).await;
+    let r = c
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{community}/votes"),
+            json!({"title": "暗箱", "method": "majority", "electorate": "residents",
+                   "region_id": community, "minutes_open": 60, "secret": true, "changeable": true}),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("不记名投票不能设为可以改票"), "{}", r.body);
+    let vote = new_vote(
+        app,
+        community,
+        json!({"title": "周末开放活动室", "method": "majority", "electorate": "residents",
+               "region_id": community, "minutes_open": 60, "changeable": true}),
+    )
+    .await;
+    let mut resident = app.login(RESIDENT).await;
+    let page = resident.get(&format!("/votes/{vote}")).await;
+    assert!(page.body.contains("截止前可以改票") && page.body.contains("以最后一次为准"));
+    let r = resident
+        .post_form(&format!("/votes/{vote}/ballot"), &[("choice", "yes")])
+        .await;
+    assert!(r.body.contains("截止前您可以回到这里改投"), "the confirmation says it may change");
+    let r = resident
+        .post_form(&format!("/votes/{vote}/ballot"), &[("confirm", "1"), ("choice", "yes")])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = resident.get(&format!("/votes/{vote}")).await;
+    assert!(page.body.contains("您投了：赞成") && page.body.contains("id=\"change-ballot\""));
+    // Changing goes through the same confirmation.
+    let r = resident
+        .post_form(&format!("/votes/{vote}/ballot"), &[("choice", "no")])
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = resident
+        .post_form(&format!("/votes/{vote}/ballot"), &[("confirm", "1"), ("choice", "no")])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = resident.get(&format!("/votes/{vote}")).await;
+    assert!(page.body.contains("您投了：反对"), "the new choice shows");
+    let v = vote.to_string();
+    assert_eq!(
+        app.count_where("SELECT COUNT(*) FROM ballots WHERE vote_id = CAST($1 AS BIGINT)", &v).await,
+        1,
+        "one ballot, replaced"
+    );
+    let result = close(app, vote).await;
+    assert_eq!(result["tally"]["yes_no"]["no"], 1, "{result}");
+    assert_eq!(result["tally"]["yes_no"]["yes"], 0, "{result}");
+    assert_reproducible(app, vote).await;
+    let after = resident
+        .post_form(&format!("/votes/{vote}/ballot"), &[("confirm", "1"), ("choice", "yes")])
+        .await;
+    assert_eq!(after.status, 422, "nothing changes after the close");
+    let audit = app
+        .strings("SELECT detail FROM audit_log WHERE action = 'vote.ballot' ORDER BY id")
+        .await;
+    assert!(audit.iter().any(|d| d.ends_with("· changed")), "{audit:?}");
+}
+
 async fn a_secret_ballot_cannot_be_joined_to_its_voter(app: &TestApp) {
     let community = app.region_id("翠竹园社区").await;
     let vote = new_vote(
@@ -269,8 +335,26 @@ async fn a_secret_ballot_cannot_be_joined_to_its_voter(app: &TestApp) {
             &[("confirm", "1"), ("pick_1", "1"), ("pick_3", "1")],
         )
         .await;
-    assert_eq!(r.status, 303, "{}", r.body);
+    // Cast, the voter is shown a receipt once: the ballot's id, in groups of four.
+    assert_eq!(r.status, 200, "{}", r.body);
+    let needle = "class=\"code receipt-code\">";
+    let at = r.body.find(needle).expect("a receipt") + needle.len();
+    let receipt = r.body[at..at + 39].to_string();
+    assert_eq!(receipt.len(), 39, "32 characters in 8 groups: {receipt}");
+    assert!(r.body.contains("查不到您投了什么"));
+    let check = |code: String| {
+        let q = linli_testkit::encode_form(&[("code", &code)]);
+        format!("/votes/{vote}/receipt?{q}")
+    };
+    let page = resident.get(&check(receipt.clone())).await;
+    assert!(page.body.contains("这张选票已经收到，投票截止后计入结果"), "{}", page.body);
+    let page = resident.get(&check("0000 1111".into())).await;
+    assert!(page.body.contains("没有找到这个凭证码的选票"));
+    let bad = resident.get(&check("  ".into())).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("请输入投票时看到的凭证码"));
     let page = resident.get(&format!("/votes/{vote}")).await;
+    assert!(page.body.contains("id=\"check-receipt\""), "the vote page offers the check");
     assert!(
         page.body.contains("您已投票。这是不记名投票") && !page.body.contains("您投了："),
         "a secret ballot is confirmed without its choice"
@@ -306,6 +390,11 @@ async fn a_secret_ballot_cannot_be_joined_to_its_voter(app: &TestApp) {
     assert!(page.body.contains("票数在表决结束后公布"));
     let result = close(app, vote).await;
     assert_eq!(result["tally"]["approvals"], json!([1, 0, 2]));
+    let page = resident.get(&check(receipt.to_uppercase())).await;
+    assert!(page.body.contains("这张选票已计入投票结果"), "{}", page.body);
+    let mut api = app.api_client(RESIDENT, DEMO_PASSWORD).await;
+    let r = api.get(&check(receipt.clone()).replace("/votes/", "/api/v1/votes/")).await;
+    assert_eq!(r.json()["status"], "counted");
     let page = resident.get(&format!("/votes/{vote}")).await;
     assert!(page.body.contains("王老师 ★") || page.body.contains("胜出：王老师"));
     assert_reproducible(app, vote).await;
@@ -871,6 +960,7 @@ on_both_databases!(
     a_residents_vote_counts_one_ballot_per_person_and_nothing_after_it_closes,
     household_members_voting_at_once_count_exactly_one_ballot,
     a_secret_ballot_cannot_be_joined_to_its_voter,
+    an_open_ballot_may_change_before_the_close_when_the_creator_allows_it,
     an_owners_vote_counts_paper_ballots_entered_twice_and_shows_the_four_figures,
     mismatched_paper_entries_are_not_counted_until_entered_again,
     a_proxy_casts_the_owners_ballot_with_the_letter_attached,

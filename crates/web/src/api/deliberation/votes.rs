@@ -14,8 +14,8 @@ use linli_app::deliberation::votes::{
     self as app, BallotInput, NewVote, PaperInput, PaperOutcome, Voice, VoteView,
 };
 use linli_store::deliberation::votes::{PaperRow, ParticipationRow, ProxyRow, ReasonRow, VoteRow};
-use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list, create))
         .routes(routes!(vote))
         .routes(routes!(cast))
+        .routes(routes!(receipt))
         .routes(routes!(close))
         .routes(routes!(papers, enter_paper))
         .routes(routes!(proxies))
@@ -38,6 +39,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     ParticipationRow,
     ReasonRow,
     BallotInput,
+    app::Cast,
+    app::Receipt,
     PaperInput,
     PaperOutcome,
     PaperRow,
@@ -99,18 +102,47 @@ async fn vote(
 }
 
 /// Casts a ballot: `yes` / `no` / `abstain`, or option numbers from 1 separated by
-/// commas. Exactly one ballot counts per voter, household or unit: a second gets 409.
+/// commas. Exactly one ballot counts per voter, household or unit: a second gets 409,
+/// unless the vote lets open ballots change before the close (then it replaces the first,
+/// `changed: true`). A secret ballot's `receipts` are the voter's to check it is counted.
 #[utoipa::path(post, path = "/api/v1/votes/{id}/ballots", params(("id" = i64, Path)), request_body = BallotInput,
-    responses((status = 204), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+    responses((status = 201, body = app::Cast), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn cast(
     ctx: LoggedIn,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<BallotInput>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<(StatusCode, Json<app::Cast>)> {
     let a = ctx.actor();
-    app::cast(s.db(), a, id, &r).await.api(&ctx)?;
-    Ok(StatusCode::NO_CONTENT)
+    let c = app::cast(s.db(), a, id, &r).await.api(&ctx)?;
+    Ok((StatusCode::CREATED, Json(c)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReceiptParams {
+    /// The receipt shown when the secret ballot was cast (spaces allowed).
+    code: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReceiptOut {
+    status: app::Receipt,
+}
+
+/// Checks a secret ballot's receipt: `received` while the vote is open, `counted` once
+/// closed, `not_found` otherwise. It never says what the ballot says.
+#[utoipa::path(get, path = "/api/v1/votes/{id}/receipt", params(("id" = i64, Path), ReceiptParams),
+    responses((status = 200, body = ReceiptOut), (status = 422, body = ApiErrorBody)))]
+async fn receipt(
+    ctx: LoggedIn,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<ReceiptParams>,
+) -> ApiResult<Json<ReceiptOut>> {
+    let a = ctx.actor();
+    let (_, status) = app::check_receipt(s.db(), a, id, &q.code).await.api(&ctx)?;
+    Ok(Json(ReceiptOut { status }))
 }
 
 /// Closes a vote now and stores its tally (its organizer or an administrator).

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use linli_app::Page;
 use linli_app::deliberation::votes::{
-    self as app, BallotInput, NewVote, PaperInput, PaperOutcome, ProxyInput, VoteView,
+    self as app, BallotInput, NewVote, PaperInput, PaperOutcome, ProxyInput, Receipt, VoteView,
 };
 use linli_domain::deliberation::ballots::{Choice, Method, Tally};
 use linli_domain::deliberation::ballots::{PaperStatus, VoteStatus};
@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/votes/{id}", get(vote_page))
         .route("/votes/{id}/tally", get(tally_fragment))
         .route("/votes/{id}/ballot", post(cast))
+        .route("/votes/{id}/receipt", get(receipt))
         .route("/votes/{id}/close", post(close))
         .route("/votes/{id}/stages", post(add_stage))
         .route("/votes/{id}/paper", get(paper_page).post(enter_paper))
@@ -230,6 +231,7 @@ struct VoteForm {
     issue_id: Option<String>,
     secret: Option<String>,
     hide_results: Option<String>,
+    changeable: Option<String>,
     minutes_open: String,
     #[serde(default)]
     options: String,
@@ -253,6 +255,7 @@ impl VoteForm {
             issue_id: opt_id(&self.issue_id),
             secret: self.secret.is_some(),
             hide_results: self.hide_results.is_some(),
+            changeable: self.changeable.is_some(),
             // Hours in the form; the app takes minutes.
             minutes_open: self
                 .minutes_open
@@ -503,7 +506,18 @@ async fn cast(
         proxy_id: opt_id(&f.proxy_id),
     };
     if f.rest.get("confirm").map(String::as_str) == Some("1") {
-        app::cast(state.db(), actor, id, &input).await.page(&ctx)?;
+        let c = app::cast(state.db(), actor, id, &input).await.page(&ctx)?;
+        if c.vote.secret {
+            // The receipt is shown once, here: nothing stored links it to the voter.
+            return Ok(ReceiptPage {
+                l: ctx.layout(),
+                receipts: c.receipts.iter().map(|r| grouped(r)).collect(),
+                vote: c.vote,
+                status: None,
+                code: String::new(),
+            }
+            .into_response());
+        }
         return Ok(Redirect::to(&format!("/votes/{id}#my-ballot")).into_response());
     }
     let p = app::preview(state.db(), actor, id, &input)
@@ -521,6 +535,53 @@ async fn cast(
         l,
     }
     .into_response())
+}
+
+/// A receipt in groups of four, easier to copy down by hand.
+fn grouped(code: &str) -> String {
+    code.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "deliberation/vote_receipt.html")]
+struct ReceiptPage {
+    l: Layout,
+    vote: VoteRow,
+    /// Just cast: the receipts to write down.
+    receipts: Vec<String>,
+    /// Checked: where the receipt stands.
+    status: Option<app::Receipt>,
+    code: String,
+}
+
+#[derive(Deserialize)]
+struct ReceiptQuery {
+    code: Option<String>,
+}
+
+/// Checks a secret ballot's receipt: received (still open), counted (closed), or not found.
+async fn receipt(
+    ctx: LoggedIn,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<ReceiptQuery>,
+) -> Result<ReceiptPage, PageError> {
+    let actor = ctx.actor();
+    let code = q.code.unwrap_or_default();
+    let (vote, status) = app::check_receipt(state.db(), actor, id, &code)
+        .await
+        .page(&ctx)?;
+    Ok(ReceiptPage {
+        l: ctx.layout(),
+        vote,
+        receipts: vec![],
+        status: Some(status),
+        code: code.trim().to_string(),
+    })
 }
 
 async fn close(
