@@ -166,8 +166,7 @@ pub async fn list(
     let region = crate::regions::readable(db, actor, region_id).await?;
     let (lo, hi) = RegionPath::from_stored(region.path).subtree_bounds();
     let k = kind.map(OrgKind::as_str);
-    let rows = orgs::list_in(db, &lo, &hi, k, page.size, page.offset()).await?;
-    let total = orgs::count_in(db, &lo, &hi, k).await?;
+    let (rows, total) = orgs::list_in(db, &lo, &hi, k, page.size, page.offset()).await?;
     Ok((rows, total))
 }
 

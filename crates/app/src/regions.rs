@@ -56,6 +56,11 @@ pub async fn readable(db: &Db, actor: &Actor, id: i64) -> AppResult<RegionRow> {
     let r = regions::get(db, id)
         .await?
         .ok_or(AppError::NotFound("region_not_found"))?;
+    ensure_readable(actor, r)
+}
+
+/// The node if the actor may read it (and the request's span names it).
+fn ensure_readable(actor: &Actor, r: RegionRow) -> AppResult<RegionRow> {
     tracing::Span::current().record("region", r.id);
     if !actor.can_read(&r.path) {
         return Err(AppError::Forbidden);
@@ -79,15 +84,13 @@ pub async fn grantable_children(
 }
 
 pub async fn view(db: &Db, actor: &Actor, id: i64, page: Page) -> AppResult<RegionView> {
-    let region = readable(db, actor, id).await?;
+    // The node and the nodes above it, in one statement.
+    let mut ancestors = regions::with_ancestors(db, id).await?;
+    let region = match ancestors.pop() {
+        Some(r) if r.id == id => ensure_readable(actor, r)?,
+        _ => return Err(AppError::NotFound("region_not_found")),
+    };
     let path = region.region_path();
-    let ids: Vec<i64> = path
-        .ids()
-        .iter()
-        .map(|r| r.0)
-        .filter(|x| *x != id)
-        .collect();
-    let ancestors = regions::get_many(db, &ids).await?;
     let (lo, hi) = path.subtree_bounds();
     let stats = regions::stats(db, &lo, &hi).await?;
     let is_building = region.kind() == RegionKind::Building;
@@ -113,8 +116,7 @@ pub async fn view(db: &Db, actor: &Actor, id: i64, page: Page) -> AppResult<Regi
             vec![],
         )
     };
-    let organizations = orgs::list_in(db, &lo, &hi, None, 10, 0).await?;
-    let organizations_total = orgs::count_in(db, &lo, &hi, None).await?;
+    let (organizations, organizations_total) = orgs::list_in(db, &lo, &hi, None, 10, 0).await?;
     Ok(RegionView {
         can_see_roster: is_building && actor.sees_personal_data(&region.path),
         can_invite: is_building && actor.role_over(&region.path, Role::invites).is_some(),

@@ -28,6 +28,24 @@ pub use tracing as __tracing;
 /// Result of a store call.
 pub type StoreResult<T> = Result<T, sqlx::Error>;
 
+/// A page of rows with how many match in all, read in one statement: the list's query
+/// selects `COUNT(*) OVER () AS total` beside its columns.
+#[derive(sqlx::FromRow)]
+pub struct Counted<T> {
+    #[sqlx(flatten)]
+    pub row: T,
+    pub total: i64,
+}
+
+impl<T> Counted<T> {
+    /// The rows and the total; `None` when the page came back empty (past the last page
+    /// the window has no row to ride on, so the caller counts apart, only then).
+    pub fn split(rows: Vec<Counted<T>>) -> (Vec<T>, Option<i64>) {
+        let total = rows.first().map(|r| r.total);
+        (rows.into_iter().map(|r| r.row).collect(), total)
+    }
+}
+
 /// Reads a stored word (a status) into its enum; a word the code does not know is a decode
 /// error, as it is for a row field marked `#[sqlx(try_from = "String")]`.
 pub fn word<T>(s: String) -> StoreResult<T>

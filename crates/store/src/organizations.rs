@@ -66,6 +66,9 @@ pub async fn get(db: &Db, id: i64) -> StoreResult<Option<OrgRow>> {
 }
 
 /// Organizations on nodes within `[lo, hi)`, optionally of one kind, a page at a time.
+/// A page of the organizations under a node, and how many there are in all: one
+/// statement (the count rides along as a window) unless the page is past the end. The
+/// member counts are taken for the page's rows only.
 pub async fn list_in(
     db: &Db,
     lo: &str,
@@ -73,11 +76,22 @@ pub async fn list_in(
     kind: Option<&str>,
     limit: i64,
     offset: i64,
-) -> StoreResult<Vec<OrgRow>> {
-    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{ORG_SELECT} WHERE r.path >= $1 AND r.path < $2 AND ($3 IS NULL OR o.kind = $3) \
-         ORDER BY r.depth, o.id LIMIT $4 OFFSET $5")))
-        .bind(lo).bind(hi).bind(kind).bind(limit).bind(offset).fetch_all(p).await)
+) -> StoreResult<(Vec<OrgRow>, i64)> {
+    const SQL: &str = "SELECT x.id, x.region_id, x.region_name, x.region_path, x.kind, x.name, x.intro, \
+        x.created_at, x.stage, (SELECT COUNT(*) FROM org_members m WHERE m.org_id = x.id) AS members, x.total \
+        FROM (SELECT o.id, o.region_id, r.name AS region_name, r.path AS region_path, o.kind, o.name, o.intro, \
+              o.created_at, o.stage, r.depth, COUNT(*) OVER () AS total \
+              FROM organizations o JOIN regions r ON r.id = o.region_id \
+              WHERE r.path >= $1 AND r.path < $2 AND ($3 IS NULL OR o.kind = $3) \
+              ORDER BY r.depth, o.id LIMIT $4 OFFSET $5) x \
+        ORDER BY x.depth, x.id";
+    let rows: Vec<crate::Counted<OrgRow>> = on_db!(db, p => sqlx::query_as(SQL)
+        .bind(lo).bind(hi).bind(kind).bind(limit).bind(offset).fetch_all(p).await)?;
+    match crate::Counted::split(rows) {
+        (rows, Some(total)) => Ok((rows, total)),
+        (rows, None) if offset == 0 => Ok((rows, 0)),
+        (rows, None) => Ok((rows, count_in(db, lo, hi, kind).await?)),
+    }
 }
 
 pub async fn count_in(db: &Db, lo: &str, hi: &str, kind: Option<&str>) -> StoreResult<i64> {

@@ -109,6 +109,17 @@ pub async fn get(db: &Db, id: i64) -> StoreResult<Option<RegionRow>> {
     on_db!(db, p => sqlx::query_as(SQL).bind(id).fetch_optional(p).await)
 }
 
+/// A node and every node above it, from the root down (the node last), in one statement:
+/// a walk up the parent links, each step a primary-key lookup.
+pub async fn with_ancestors(db: &Db, id: i64) -> StoreResult<Vec<RegionRow>> {
+    const SQL: &str = "WITH RECURSIVE up(id, parent_id) AS ( \
+            SELECT id, parent_id FROM regions WHERE id = $1 \
+            UNION ALL SELECT r.id, r.parent_id FROM regions r JOIN up ON r.id = up.parent_id) \
+        SELECT r.id, r.parent_id, r.kind, r.name, r.path, r.depth FROM regions r \
+        WHERE r.id IN (SELECT id FROM up) ORDER BY r.depth";
+    on_db!(db, p => sqlx::query_as(SQL).bind(id).fetch_all(p).await)
+}
+
 /// Nodes by id, ordered from the root down (for breadcrumbs).
 pub async fn get_many(db: &Db, ids: &[i64]) -> StoreResult<Vec<RegionRow>> {
     if ids.is_empty() {
@@ -218,12 +229,6 @@ pub async fn residents(
     limit: i64,
     offset: i64,
 ) -> StoreResult<(Vec<ResidentRow>, i64)> {
-    #[derive(sqlx::FromRow)]
-    struct Counted {
-        #[sqlx(flatten)]
-        row: ResidentRow,
-        total: i64,
-    }
     let sql = format!(
         "SELECT x.id, x.household_id, h.unit_label, x.name, x.phone, \
          (x.user_id IS NOT NULL) AS registered, x.is_head, COUNT(*) OVER () AS total \
@@ -232,17 +237,17 @@ pub async fn residents(
     );
     let pattern = filter.pattern();
     let only: i64 = filter.unregistered.into();
-    let rows: Vec<Counted> = on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+    let rows: Vec<crate::Counted<ResidentRow>> = on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(building_id).bind(&pattern).bind(only).bind(limit).bind(offset).fetch_all(p).await)?;
-    let total = match rows.first() {
-        Some(r) => r.total,
-        // Past the last page the window has no row to ride on.
+    let (rows, total) = crate::Counted::split(rows);
+    let total = match total {
+        Some(t) => t,
         None if offset > 0 => on_db!(db, p => sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT COUNT(*) FROM residents x JOIN households h ON h.id = x.household_id {ROSTER_WHERE}")))
             .bind(building_id).bind(&pattern).bind(only).fetch_one(p).await)?,
         None => 0,
     };
-    Ok((rows.into_iter().map(|r| r.row).collect(), total))
+    Ok((rows, total))
 }
 
 /// Whether the database holds any region yet (a fresh install has none).
