@@ -43,8 +43,10 @@ enum Command {
         /// Public base URL used in QR codes (e.g. https://linli.example.cn).
         #[arg(long, env = "LINLI_PUBLIC_URL", default_value = "")]
         public_url: String,
-        /// Marks cookies Secure (when served over HTTPS behind a proxy).
-        #[arg(long, env = "LINLI_SECURE_COOKIES")]
+        /// Marks cookies Secure (when served over HTTPS behind a proxy). The variable takes
+        /// the usual words: 1/0, true/false, yes/no, on/off.
+        #[arg(long, env = "LINLI_SECURE_COOKIES", action = clap::ArgAction::SetTrue,
+              value_parser = clap::builder::BoolishValueParser::new())]
         secure_cookies: bool,
         /// Reverse proxies (IP addresses, comma separated) whose X-Forwarded-For or
         /// X-Real-IP names the client, e.g. 127.0.0.1 for nginx on the same machine.
@@ -66,8 +68,12 @@ enum Command {
         #[command(subcommand)]
         action: AdminAction,
     },
-    /// Applies database migrations.
-    Migrate,
+    /// Applies database migrations (back up first). With --check, only says which ones
+    /// would be applied, and changes nothing.
+    Migrate {
+        #[arg(long)]
+        check: bool,
+    },
     /// Loads the demo data into an empty database.
     Demo,
     /// Writes a consistent copy of the running database to FILE (SQLite: VACUUM INTO;
@@ -110,13 +116,80 @@ enum AdminAction {
     Grant { phone: String },
 }
 
-fn database_url(cli: &Cli) -> Result<String, String> {
+/// The database to use. For the embedded one, `create` makes the data folder (`0700`) and
+/// an empty database file (`0600`, so its WAL and backups' readers are the owner alone) if
+/// missing; without it, a missing file is an error that names the folder looked in.
+fn database_url(cli: &Cli, create: bool) -> Result<String, String> {
     if let Some(u) = &cli.database_url {
         return Ok(u.clone());
     }
-    std::fs::create_dir_all(&cli.data)
-        .map_err(|e| format!("cannot create {}: {e}", cli.data.display()))?;
-    Ok(format!("sqlite://{}", cli.data.join("linli.db").display()))
+    let file = cli.data.join("linli.db");
+    if create {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        if !cli.data.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&cli.data)
+                .map_err(|e| format!("cannot create {}: {e}", cli.data.display()))?;
+        }
+        if !file.exists() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&file)
+                .map_err(|e| format!("cannot create {}: {e}", file.display()))?;
+        }
+    } else if !file.is_file() {
+        return Err(format!(
+            "no database at {} — name the data folder with --data DIR (or LINLI_DATA), or give DATABASE_URL",
+            file.display()
+        ));
+    } else if std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0) == 0 {
+        // Refused before SQLite opens it, which would write a header into it.
+        return Err(format!(
+            "the database at {} is empty: it holds no Linli data (wrong --data?)",
+            file.display()
+        ));
+    }
+    Ok(format!("sqlite://{}", file.display()))
+}
+
+/// Opens a database that must hold Linli already, for the commands that read it: never
+/// creates or migrates one, and refuses an empty one or one a migration behind.
+async fn open_existing(cli: &Cli) -> Result<(Db, String), String> {
+    let url = database_url(cli, false)?;
+    let db = Db::connect_existing(&url)
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    match db.migration_status().await {
+        Ok(Some((_, pending))) if pending.is_empty() => Ok((db, url)),
+        Ok(Some((_, pending))) => Err(format!(
+            "the database is {} migration(s) behind this linli ({}): back it up, then run `linli migrate`",
+            pending.len(),
+            pending.iter().map(|(v, d)| format!("{v} {d}")).collect::<Vec<_>>().join(", ")
+        )),
+        Ok(None) => Err(format!(
+            "the database at {} is empty: it holds no Linli data (wrong --data or DATABASE_URL?)",
+            shown_url(&url)
+        )),
+        Err(e) => Err(format!("cannot read the database: {e}")),
+    }
+}
+
+/// A database URL without its password, for messages.
+fn shown_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let cred = &url[s + 3..at];
+            match cred.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
 }
 
 #[tokio::main]
@@ -143,7 +216,7 @@ async fn main() {
 }
 
 async fn open(cli: &Cli) -> Result<(Db, String), String> {
-    let url = database_url(cli)?;
+    let url = database_url(cli, true)?;
     let db = Db::connect(&url)
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;
@@ -155,7 +228,30 @@ async fn open(cli: &Cli) -> Result<(Db, String), String> {
 
 async fn run(cli: Cli) -> Result<(), String> {
     match &cli.command {
-        Command::Migrate => {
+        Command::Migrate { check: true } => {
+            let url = database_url(&cli, false)?;
+            let db = Db::connect_existing(&url)
+                .await
+                .map_err(|e| format!("cannot open the database: {e}"))?;
+            match db
+                .migration_status()
+                .await
+                .map_err(|e| format!("cannot read the database: {e}"))?
+            {
+                None => println!("the database is empty: `linli migrate` would create the whole schema"),
+                Some((applied, pending)) if pending.is_empty() => {
+                    println!("up to date: {applied} migrations applied, none pending")
+                }
+                Some((applied, pending)) => {
+                    println!("{applied} migrations applied; `linli migrate` would apply (back up first):");
+                    for (v, d) in pending {
+                        println!("  {v} {d}");
+                    }
+                }
+            }
+            db.close().await;
+        }
+        Command::Migrate { check: false } => {
             open(&cli).await?;
             println!("migrations applied");
         }
@@ -167,7 +263,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Admin {
             action: AdminAction::Grant { phone },
         } => {
-            let (db, _) = open(&cli).await?;
+            let (db, _) = open_existing(&cli).await?;
             let g = linli_app::roles::grant_admin_from_server(&db, phone)
                 .await
                 .map_err(|e| format!("admin grant: {e}"))?;
@@ -189,7 +285,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
         }
         Command::Tally { vote } => {
-            let (db, _) = open(&cli).await?;
+            let (db, _) = open_existing(&cli).await?;
             tally(&db, *vote).await?;
         }
         Command::FillOwnersVote { units } => {
@@ -217,7 +313,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
         }
         Command::Reindex => {
-            let (db, _) = open(&cli).await?;
+            let (db, _) = open_existing(&cli).await?;
             let started = std::time::Instant::now();
             let n = linli_app::search::rebuild(&db, &mut |kind, done| {
                 println!("reindex: {} {done} documents", kind.as_str());
@@ -230,7 +326,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
         }
         Command::VerifyLedger => {
-            let (db, _) = open(&cli).await?;
+            let (db, _) = open_existing(&cli).await?;
             let reports = linli_app::money::verify_all(&db)
                 .await
                 .map_err(|e| format!("verify: {e}"))?;
@@ -302,7 +398,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("Linli 邻里 is running at http://{listen}/  (database: {backend})");
             tracing::info!(%listen, backend, "listening");
             axum_serve(listener, linli_web::router(state)).await?;
+            // Requests are drained; fold the WAL in before closing, as a clean stop should.
+            if let Err(e) = db.checkpoint().await {
+                tracing::warn!(error = %e, "checkpoint at shutdown failed");
+            }
             db.close().await;
+            tracing::info!("stopped cleanly");
         }
     }
     Ok(())
@@ -396,7 +497,14 @@ async fn axum_serve(
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
+        // SIGTERM (systemd, docker, kill) stops as cleanly as Ctrl-C: in-flight requests
+        // finish, then the database is checkpointed and closed.
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("a SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: stopping"),
+            _ = term.recv() => tracing::info!("SIGTERM: stopping"),
+        }
     })
     .await
     .map_err(|e| format!("server error: {e}"))
@@ -427,34 +535,53 @@ fn print_logins(logins: &[linli_demo::DemoLogin]) {
 }
 
 async fn backup(cli: &Cli, file: &std::path::Path) -> Result<(), String> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     if file.exists() {
         return Err(format!(
             "{} exists already; choose a new file",
             file.display()
         ));
     }
-    let url = database_url(cli)?;
-    if url.starts_with("postgres") {
-        let status = tokio::process::Command::new("pg_dump")
-            .arg("--format=custom")
-            .arg(format!("--file={}", file.display()))
-            .arg(&url)
-            .status()
-            .await
-            .map_err(|e| format!("cannot run pg_dump: {e}"))?;
-        if !status.success() {
-            return Err(format!("pg_dump failed: {status}"));
+    // The database must exist and hold Linli: an empty or missing one is an error, never
+    // an empty backup reported as written.
+    let (db, url) = open_existing(cli).await?;
+    // Created empty and owner-only first: the copy holds password hashes, phone numbers
+    // and receipts.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(file)
+        .map_err(|e| format!("cannot create {}: {e}", file.display()))?;
+    let written = async {
+        if url.starts_with("postgres") {
+            let status = tokio::process::Command::new("pg_dump")
+                .arg("--format=custom")
+                .arg(format!("--file={}", file.display()))
+                .arg(&url)
+                .status()
+                .await
+                .map_err(|e| format!("cannot run pg_dump: {e}"))?;
+            if !status.success() {
+                return Err(format!("pg_dump failed: {status}"));
+            }
+        } else {
+            let abs = std::path::absolute(file).map_err(|e| e.to_string())?;
+            db.backup_sqlite(&abs.to_string_lossy())
+                .await
+                .map_err(|e| format!("backup failed: {e}"))?;
         }
-    } else {
-        let db = Db::connect(&url)
-            .await
-            .map_err(|e| format!("cannot open the database: {e}"))?;
-        let abs = std::path::absolute(file).map_err(|e| e.to_string())?;
-        db.backup_sqlite(&abs.to_string_lossy())
-            .await
-            .map_err(|e| format!("backup failed: {e}"))?;
-        db.close().await;
+        Ok(())
     }
-    println!("backup written to {}", file.display());
+    .await;
+    db.close().await;
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(file);
+        return Err(e);
+    }
+    std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| format!("cannot restrict {}: {e}", file.display()))?;
+    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    println!("backup written to {} ({size} bytes)", file.display());
     Ok(())
 }

@@ -37,6 +37,16 @@ impl Db {
     /// power loss, at a cost per commit. sqlx's SQLite URL accepts no `synchronous`
     /// parameter (only mode, cache, immutable, vfs), hence an environment variable.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        Self::connect_with(url, true).await
+    }
+
+    /// Opens a database that must exist already: an SQLite file is never created (for the
+    /// commands that read one: backup, verify-ledger, tally…).
+    pub async fn connect_existing(url: &str) -> Result<Self, sqlx::Error> {
+        Self::connect_with(url, false).await
+    }
+
+    async fn connect_with(url: &str, create: bool) -> Result<Self, sqlx::Error> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
@@ -49,7 +59,7 @@ impl Db {
             let sync = sqlite_synchronous(std::env::var("LINLI_SQLITE_SYNC").ok().as_deref())
                 .map_err(sqlx::Error::Configuration)?;
             let opts = SqliteConnectOptions::from_str(url)?
-                .create_if_missing(true)
+                .create_if_missing(create)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(sync)
                 .busy_timeout(Duration::from_secs(30))
@@ -68,6 +78,53 @@ impl Db {
             Db::Sqlite(_) => Backend::Sqlite,
             Db::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    /// The migrations this build knows that the database has not applied yet (version and
+    /// description), and how many it has applied; `None` if it holds no Linli schema at
+    /// all (an empty database).
+    pub async fn migration_status(&self) -> Result<Option<(i64, Vec<(i64, String)>)>, sqlx::Error> {
+        let (migrator, applied): (sqlx::migrate::Migrator, Option<Vec<i64>>) = match self {
+            Db::Sqlite(p) => {
+                let has: bool = sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')")
+                    .fetch_one(p).await?;
+                let v = if has {
+                    Some(sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success").fetch_all(p).await?)
+                } else {
+                    None
+                };
+                (sqlx::migrate!("../../migrations/sqlite"), v)
+            }
+            Db::Postgres(p) => {
+                let has: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+                    .fetch_one(p).await?;
+                let v = if has {
+                    Some(sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success").fetch_all(p).await?)
+                } else {
+                    None
+                };
+                (sqlx::migrate!("../../migrations/postgres"), v)
+            }
+        };
+        let Some(applied) = applied.filter(|a| !a.is_empty()) else {
+            return Ok(None);
+        };
+        let pending = migrator
+            .iter()
+            .filter(|m| !applied.contains(&m.version))
+            .map(|m| (m.version, m.description.to_string()))
+            .collect();
+        Ok(Some((applied.len() as i64, pending)))
+    }
+
+    /// Folds SQLite's write-ahead log into the database file (a clean stop leaves no
+    /// `-wal` to lose or to mismatch a copied-back file); nothing on PostgreSQL.
+    pub async fn checkpoint(&self) -> Result<(), sqlx::Error> {
+        if let Db::Sqlite(p) = self {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(p).await?;
+        }
+        Ok(())
     }
 
     /// Applies the migrations of this backend's folder.

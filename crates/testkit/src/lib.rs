@@ -423,6 +423,21 @@ impl Client {
         }
     }
 
+    /// Logs in through the API and keeps the bearer token (any server, e.g. a `linli serve`
+    /// a test started itself).
+    pub async fn api_login(mut self, phone: &str, password: &str) -> Client {
+        let r = self
+            .json(
+                "POST",
+                "/api/v1/sessions",
+                serde_json::json!({"phone": phone, "password": password}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "api login of {phone}: {}", r.body);
+        self.bearer = Some(r.json()["token"].as_str().unwrap().to_string());
+        self
+    }
+
     pub fn cookie(&self, name: &str) -> Option<&str> {
         self.jar.get(name).map(String::as_str)
     }
@@ -736,16 +751,6 @@ impl TestApp {
 
     /// A client holding an API bearer token for `phone`.
     pub async fn api_client(&self, phone: &str, password: &str) -> Client {
-        let mut c = self.client();
-        let r = c
-            .json(
-                "POST",
-                "/api/v1/sessions",
-                serde_json::json!({"phone": phone, "password": password}),
-            )
-            .await;
-        assert_eq!(r.status, 201, "api login of {phone}: {}", r.body);
-        c.bearer = Some(r.json()["token"].as_str().unwrap().to_string());
-        c
+        self.client().api_login(phone, password).await
     }
 }

@@ -1358,6 +1358,12 @@ async fn the_tour_meets_the_size_rules_in_both_modes_and_languages() {
     let profile = std::env::temp_dir().join(format!("linli-chromium-tour-{}", std::process::id()));
     let b = browser(port, &profile.join("b")).await;
     b.set_window_size(390, 844).await.unwrap();
+    b.goto(&app.url("/login")).await.unwrap();
+    let screen = b
+        .execute("return [window.innerWidth, window.innerHeight]", vec![])
+        .await
+        .unwrap();
+    assert_eq!(screen[0], 390, "the phone's width: {screen}");
     let mut problems = vec![];
     for (phone, pages) in walks {
         b.delete_all_cookies().await.unwrap();

@@ -11,4 +11,5 @@ mod http;
 mod jobs;
 mod money;
 mod notifications;
+mod operations;
 mod search;
