@@ -852,7 +852,11 @@ pub async fn edit_activity(db: &Db, actor: &Actor, id: i64, e: EditActivity<'_>)
             action: "activity.edit",
             region_id: Some(v.activity.region_id),
             target: format!("activity:{id}"),
-            detail: if moved { format!("{title} · moved") } else { title.clone() },
+            detail: if moved {
+                format!("{title} · moved")
+            } else {
+                title.clone()
+            },
         },
     )
     .await?;

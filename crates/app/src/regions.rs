@@ -176,8 +176,16 @@ pub async fn roster(
                 "{} · {}{}{}",
                 page.number,
                 rows.len(),
-                if filter.search.is_empty() { String::new() } else { format!(" · {}", filter.search) },
-                if filter.unregistered { " · unregistered" } else { "" }
+                if filter.search.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {}", filter.search)
+                },
+                if filter.unregistered {
+                    " · unregistered"
+                } else {
+                    ""
+                }
             ),
         },
     )

@@ -427,6 +427,18 @@ const RECEIPT_VENUE: &[u8] = include_bytes!("receipts/venue.png");
 const RECEIPT_BOOKS_8: &[u8] = include_bytes!("receipts/books_8.png");
 const RECEIPT_PRINT: &[u8] = include_bytes!("receipts/print.png");
 
+/// One line of the demo's books: months back, day, kind, memo, `debit|credit`, fen, and
+/// the receipt's picture if it has one.
+type BookLine = (
+    u32,
+    u32,
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    Option<&'static [u8]>,
+);
+
 /// Three months of a reading club's books, kept by its treasurer: an opening balance,
 /// AA fees, a donation, books, tea and a venue, each expense with its receipt.
 async fn seed_club_books(
@@ -447,7 +459,7 @@ async fn seed_club_books(
             .to_string()
     };
     let today_s = today.format("%Y-%m-%d").to_string();
-    let lines: [(u32, u32, &str, &str, &str, i64, Option<&[u8]>); 10] = [
+    let lines: [BookLine; 10] = [
         (
             2,
             1,

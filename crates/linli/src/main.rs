@@ -168,7 +168,11 @@ async fn open_existing(cli: &Cli) -> Result<(Db, String), String> {
         Ok(Some((_, pending))) => Err(format!(
             "the database is {} migration(s) behind this linli ({}): back it up, then run `linli migrate`",
             pending.len(),
-            pending.iter().map(|(v, d)| format!("{v} {d}")).collect::<Vec<_>>().join(", ")
+            pending
+                .iter()
+                .map(|(v, d)| format!("{v} {d}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
         Ok(None) => Err(format!(
             "the database at {} is empty: it holds no Linli data (wrong --data or DATABASE_URL?)",
@@ -238,12 +242,16 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| format!("cannot read the database: {e}"))?
             {
-                None => println!("the database is empty: `linli migrate` would create the whole schema"),
+                None => {
+                    println!("the database is empty: `linli migrate` would create the whole schema")
+                }
                 Some((applied, pending)) if pending.is_empty() => {
                     println!("up to date: {applied} migrations applied, none pending")
                 }
                 Some((applied, pending)) => {
-                    println!("{applied} migrations applied; `linli migrate` would apply (back up first):");
+                    println!(
+                        "{applied} migrations applied; `linli migrate` would apply (back up first):"
+                    );
                     for (v, d) in pending {
                         println!("  {v} {d}");
                     }

@@ -470,7 +470,11 @@ pub struct ActivityEdit<'a> {
 }
 
 /// Changes a planned or published activity; false if it is neither any more.
-pub async fn edit_activity(tx: &mut Tx, activity_id: i64, e: &ActivityEdit<'_>) -> StoreResult<bool> {
+pub async fn edit_activity(
+    tx: &mut Tx,
+    activity_id: i64,
+    e: &ActivityEdit<'_>,
+) -> StoreResult<bool> {
     let n = on_tx!(tx, c => sqlx::query(
         "UPDATE activities SET title = $2, description = $3, place = $4, starts_at = $5, cancel_until = $6, \
          contact = $7 WHERE id = $1 AND status IN ('planned', 'published')")

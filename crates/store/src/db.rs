@@ -90,17 +90,27 @@ impl Db {
                     "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')")
                     .fetch_one(p).await?;
                 let v = if has {
-                    Some(sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success").fetch_all(p).await?)
+                    Some(
+                        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                            .fetch_all(p)
+                            .await?,
+                    )
                 } else {
                     None
                 };
                 (sqlx::migrate!("../../migrations/sqlite"), v)
             }
             Db::Postgres(p) => {
-                let has: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
-                    .fetch_one(p).await?;
+                let has: bool =
+                    sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+                        .fetch_one(p)
+                        .await?;
                 let v = if has {
-                    Some(sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success").fetch_all(p).await?)
+                    Some(
+                        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                            .fetch_all(p)
+                            .await?,
+                    )
                 } else {
                     None
                 };
@@ -122,7 +132,9 @@ impl Db {
     /// `-wal` to lose or to mismatch a copied-back file); nothing on PostgreSQL.
     pub async fn checkpoint(&self) -> Result<(), sqlx::Error> {
         if let Db::Sqlite(p) = self {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(p).await?;
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(p)
+                .await?;
         }
         Ok(())
     }

@@ -36,6 +36,16 @@ pub struct Inner {
 }
 
 impl AppState {
+    /// The address links and QR codes use: the configured public URL, else the request's
+    /// host (plain HTTP: behind HTTPS, set `--public-url`).
+    pub fn public_base(&self, host: &str) -> String {
+        if self.config.public_url.is_empty() {
+            format!("http://{host}")
+        } else {
+            self.config.public_url.trim_end_matches('/').to_string()
+        }
+    }
+
     /// An app on the current clock (the process clock, unless called inside a scope).
     pub fn new(db: Db, sms: Arc<dyn SmsSender>, config: Config) -> Self {
         Self::with_clock(db, sms, config, linli_store::clock::current())

@@ -572,7 +572,11 @@ pub async fn check_receipt(
     code: &str,
 ) -> AppResult<(VoteRow, Receipt)> {
     let v = get(db, actor, vote_id).await?;
-    let code: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
+    let code: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
     if code.is_empty() || code.len() > 64 {
         return Err(AppError::Invalid("receipt_code_bad"));
     }

@@ -290,11 +290,21 @@ async fn a_neighbour_registers_with_an_invitation_switches_to_elderly_mode_and_s
     login(&officer, &app, "13800000003", linli_testkit::DEMO_PASSWORD).await;
     // From the building's page to its roles page, where the building is the one picked.
     let building_id = page_building_id(&page);
-    officer.goto(&app.url(&format!("/regions/{building_id}"))).await.unwrap();
-    click(&officer, &format!("a[href='/admin/roles?region={building_id}']")).await;
+    officer
+        .goto(&app.url(&format!("/regions/{building_id}")))
+        .await
+        .unwrap();
+    click(
+        &officer,
+        &format!("a[href='/admin/roles?region={building_id}']"),
+    )
+    .await;
     fill(&officer, "input[name=phone]", "13987654321").await;
     let picked = officer
-        .execute("return document.querySelector('select[name=region_id]').value", vec![])
+        .execute(
+            "return document.querySelector('select[name=region_id]').value",
+            vec![],
+        )
         .await
         .unwrap();
     assert_eq!(picked, serde_json::json!(building_id));
@@ -1265,13 +1275,20 @@ async fn the_tour_meets_the_size_rules_in_both_modes_and_languages() {
     let r = leader
         .post_form(
             &format!("/orgs/{club}/activities"),
-            &[("title", "读书分享会"), ("place", "社区活动室"), ("starts_at", &start),
-              ("capacity", "10"), ("planned_cost", "100")],
+            &[
+                ("title", "读书分享会"),
+                ("place", "社区活动室"),
+                ("starts_at", &start),
+                ("capacity", "10"),
+                ("planned_cost", "100"),
+            ],
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let activity_path = r.location().to_string();
-    let r = leader.post_form(&format!("{activity_path}/share"), &[]).await;
+    let r = leader
+        .post_form(&format!("{activity_path}/share"), &[])
+        .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let token = app
         .strings("SELECT share_token FROM activities WHERE share_token IS NOT NULL")
@@ -1384,16 +1401,30 @@ async fn the_tour_meets_the_size_rules_in_both_modes_and_languages() {
             }
             if phone == BUILDING_REP && !english {
                 let mode = if elderly { "-elderly" } else { "" };
-                for (page, at, name) in [("ledger", ".txns", "ledger"), ("statement", "ul.bars", "statement")] {
-                    b.goto(&app.url(&format!("/orgs/{club}/{page}"))).await.unwrap();
-                    b.execute(&format!("document.querySelector('{at}').scrollIntoView()"), vec![]).await.unwrap();
+                for (page, at, name) in [
+                    ("ledger", ".txns", "ledger"),
+                    ("statement", "ul.bars", "statement"),
+                ] {
+                    b.goto(&app.url(&format!("/orgs/{club}/{page}")))
+                        .await
+                        .unwrap();
+                    b.execute(
+                        &format!("document.querySelector('{at}').scrollIntoView()"),
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
                     shot(&b, &format!("{name}{mode}.png")).await;
                 }
             }
             if phone == "13800000003" && !english {
                 let mode = if elderly { "-elderly" } else { "" };
-                b.goto(&app.url(&format!("/regions/{community}/growth"))).await.unwrap();
-                b.execute("document.querySelector('ul.bars').scrollIntoView()", vec![]).await.unwrap();
+                b.goto(&app.url(&format!("/regions/{community}/growth")))
+                    .await
+                    .unwrap();
+                b.execute("document.querySelector('ul.bars').scrollIntoView()", vec![])
+                    .await
+                    .unwrap();
                 shot(&b, &format!("growth{mode}.png")).await;
             }
         }
@@ -1461,6 +1492,10 @@ async fn tour_page(
         .await
         .unwrap();
     for f in found.as_array().unwrap() {
-        problems.push(format!("{p} [{}]: {}", mode.as_str().unwrap(), f.as_str().unwrap()));
+        problems.push(format!(
+            "{p} [{}]: {}",
+            mode.as_str().unwrap(),
+            f.as_str().unwrap()
+        ));
     }
 }

@@ -744,17 +744,29 @@ async fn an_organizer_edits_and_shares_an_activity(app: &TestApp) {
     let r = leader
         .post_form(
             &format!("/orgs/{club}/activities"),
-            &[("title", "读书分享会"), ("place", "社区活动室"), ("starts_at", &local_in(5)),
-              ("capacity", "10"), ("planned_cost", "100")],
+            &[
+                ("title", "读书分享会"),
+                ("place", "社区活动室"),
+                ("starts_at", &local_in(5)),
+                ("capacity", "10"),
+                ("planned_cost", "100"),
+            ],
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let activity = r.location().to_string();
     let id: i64 = activity.rsplit('/').next().unwrap().parse().unwrap();
     let mut resident = app.login(RESIDENT).await;
-    assert_eq!(resident.post_form(&format!("{activity}/signup"), &[]).await.status, 303);
+    assert_eq!(
+        resident
+            .post_form(&format!("{activity}/signup"), &[])
+            .await
+            .status,
+        303
+    );
     let key = format!("activity.reminder:{id}");
-    let queued = format!("SELECT run_at FROM jobs WHERE dedupe_key = '{key}' AND status = 'queued'");
+    let queued =
+        format!("SELECT run_at FROM jobs WHERE dedupe_key = '{key}' AND status = 'queued'");
     let before = app.i64s(&queued).await;
     assert_eq!(before.len(), 1, "one reminder queued");
 
@@ -770,43 +782,87 @@ async fn an_organizer_edits_and_shares_an_activity(app: &TestApp) {
         ]
     };
     let past = edit(local_in(-1));
-    let r = leader.post_form(&format!("{activity}/edit"), &refs(&past)).await;
+    let r = leader
+        .post_form(&format!("{activity}/edit"), &refs(&past))
+        .await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("开始时间"), "{}", r.body);
     let later = edit(local_in(8));
-    let r = resident.post_form(&format!("{activity}/edit"), &refs(&later)).await;
+    let r = resident
+        .post_form(&format!("{activity}/edit"), &refs(&later))
+        .await;
     assert_eq!(r.status, 403);
-    assert!(resident.get(&activity).await.body.contains("社区活动室"), "unchanged");
+    assert!(
+        resident.get(&activity).await.body.contains("社区活动室"),
+        "unchanged"
+    );
 
-    let r = leader.post_form(&format!("{activity}/edit"), &refs(&later)).await;
+    let r = leader
+        .post_form(&format!("{activity}/edit"), &refs(&later))
+        .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let page = resident.get(&activity).await;
     assert!(page.body.contains("二楼会议室") && page.body.contains("读书分享会（改期）"));
-    assert!(page.body.contains("组织者联系方式：微信 chulin-reads"), "the contact shows");
+    assert!(
+        page.body.contains("组织者联系方式：微信 chulin-reads"),
+        "the contact shows"
+    );
     let inbox = resident.get("/notifications").await;
     assert!(inbox.body.contains("您报名的活动改了时间或地点") && inbox.body.contains("二楼会议室"));
     let after = app.i64s(&queued).await;
     assert_eq!(after.len(), 1, "still one reminder");
-    assert_eq!(after[0] - before[0], 3 * 24 * 3_600_000, "the reminder moved with the start");
+    assert_eq!(
+        after[0] - before[0],
+        3 * 24 * 3_600_000,
+        "the reminder moved with the start"
+    );
 
     // Sharing: only an organizer makes the link; anyone opens it, without logging in.
     let page = resident.get(&activity).await;
     assert!(page.body.contains("组织者还没有生成分享链接"));
-    assert_eq!(resident.post_form(&format!("{activity}/share"), &[]).await.status, 403);
-    assert_eq!(leader.post_form(&format!("{activity}/share"), &[]).await.status, 303);
+    assert_eq!(
+        resident
+            .post_form(&format!("{activity}/share"), &[])
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        leader
+            .post_form(&format!("{activity}/share"), &[])
+            .await
+            .status,
+        303
+    );
     let page = resident.get(&activity).await;
     let at = page.body.find("/s/").expect("a share link") + 3;
     let token = page.body[at..at + 24].to_string();
     let public = app.client().get(&format!("/s/{token}")).await;
     assert_eq!(public.status, 200);
-    assert!(public.body.contains("<meta property=\"og:title\" content=\"读书分享会（改期） · 翠竹园读书会\">"));
+    assert!(
+        public
+            .body
+            .contains("<meta property=\"og:title\" content=\"读书分享会（改期） · 翠竹园读书会\">")
+    );
     assert!(public.body.contains("二楼会议室") && public.body.contains("登录后报名"));
-    assert!(!public.body.contains("陈晓") && !public.body.contains("chulin-reads"), "no names, no contact");
-    assert_eq!(app.client().get("/s/0123456789abcdef01234567").await.status, 404);
+    assert!(
+        !public.body.contains("陈晓") && !public.body.contains("chulin-reads"),
+        "no names, no contact"
+    );
+    assert_eq!(
+        app.client().get("/s/0123456789abcdef01234567").await.status,
+        404
+    );
     assert_eq!(app.client().get("/s/x").await.status, 404);
     let mut api = app.api_client(LEADER, DEMO_PASSWORD).await;
-    let r = api.json("POST", &format!("/api/v1/activities/{id}/share"), json!({})).await;
-    assert_eq!(r.json()["path"], format!("/s/{token}"), "the same link again");
+    let r = api
+        .json("POST", &format!("/api/v1/activities/{id}/share"), json!({}))
+        .await;
+    assert_eq!(
+        r.json()["path"],
+        format!("/s/{token}"),
+        "the same link again"
+    );
     let r = api
         .json(
             "PUT",

@@ -298,7 +298,9 @@ async fn roles_are_granted_and_revoked_on_nodes_with_an_audit_trail(app: &TestAp
         "the region is picked, not typed"
     );
     let buildings = app
-        .i64s(&format!("SELECT id FROM regions WHERE parent_id = {compound} ORDER BY name"))
+        .i64s(&format!(
+            "SELECT id FROM regions WHERE parent_id = {compound} ORDER BY name"
+        ))
         .await;
     for b in &buildings {
         assert!(
@@ -570,19 +572,29 @@ async fn the_roster_is_searched_and_filtered_and_its_numbers_call(app: &TestApp)
         .await;
     assert_eq!(only.status, 200);
     assert!(
-        only.body.contains(&format!("符合条件的居民：{unregistered}")),
+        only.body
+            .contains(&format!("符合条件的居民：{unregistered}")),
         "{unregistered} not registered"
     );
-    assert!(!only.body.contains(&format!(">{registered_name}<")), "registered ones are left out");
+    assert!(
+        !only.body.contains(&format!(">{registered_name}<")),
+        "registered ones are left out"
+    );
     let q = linli_testkit::encode_form(&[("q", &name)]);
     let found = worker.get(&format!("/regions/{building}/roster?{q}")).await;
     assert!(found.body.contains(&name) && found.body.contains(&unit));
-    assert!(!found.body.contains(&format!(">{registered_name}<")) || registered_name.contains(&name));
+    assert!(
+        !found.body.contains(&format!(">{registered_name}<")) || registered_name.contains(&name)
+    );
     // LIKE's wildcards are taken literally: a lone % finds nobody.
-    let none = worker.get(&format!("/regions/{building}/roster?q=%25")).await;
+    let none = worker
+        .get(&format!("/regions/{building}/roster?q=%25"))
+        .await;
     assert!(none.body.contains("符合条件的居民：0") && none.body.contains("没有符合条件的居民"));
     let api = worker
-        .get(&format!("/api/v1/regions/{building}/roster?unregistered=true"))
+        .get(&format!(
+            "/api/v1/regions/{building}/roster?unregistered=true"
+        ))
         .await
         .json();
     assert_eq!(api["total"], unregistered);
@@ -594,8 +606,14 @@ async fn the_roster_is_searched_and_filtered_and_its_numbers_call(app: &TestApp)
     let logged = app
         .strings("SELECT detail FROM audit_log WHERE action = 'pii.read' ORDER BY id")
         .await;
-    assert!(logged.iter().any(|d| d.ends_with(&format!(" · {name}"))), "{logged:?}");
-    assert!(logged.iter().any(|d| d.ends_with(" · unregistered")), "{logged:?}");
+    assert!(
+        logged.iter().any(|d| d.ends_with(&format!(" · {name}"))),
+        "{logged:?}"
+    );
+    assert!(
+        logged.iter().any(|d| d.ends_with(" · unregistered")),
+        "{logged:?}"
+    );
 }
 
 async fn the_roster_shows_phones_to_social_workers_only_and_logs_each_read(app: &TestApp) {

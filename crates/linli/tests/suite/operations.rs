@@ -53,7 +53,11 @@ fn reading_commands_never_create_a_database_and_files_are_the_owners() {
     let out = linli(&dir, &["--data", "dta", "verify-ledger"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("no database at") && !dir.join("dta").exists());
-    for cmd in [&["tally", "1"][..], &["reindex"], &["admin", "grant", "13800000000"]] {
+    for cmd in [
+        &["tally", "1"][..],
+        &["reindex"],
+        &["admin", "grant", "13800000000"],
+    ] {
         let out = linli(&dir, &[&["--data", "dta"][..], cmd].concat());
         assert_eq!(out.status.code(), Some(1), "{cmd:?}: {}", text(&out));
         assert!(!dir.join("dta").exists(), "{cmd:?} created nothing");
@@ -67,11 +71,22 @@ fn reading_commands_never_create_a_database_and_files_are_the_owners() {
     let out = linli(&dir, &["--data", "hollow", "backup", &b]);
     assert_eq!(out.status.code(), Some(1));
     assert!(!backup.exists());
-    assert_eq!(std::fs::metadata(dir.join("hollow/linli.db")).unwrap().len(), 0, "not migrated");
+    assert_eq!(
+        std::fs::metadata(dir.join("hollow/linli.db"))
+            .unwrap()
+            .len(),
+        0,
+        "not migrated"
+    );
 
     // A real one: created owner-only; `migrate --check` reads it without changing it.
     let out = linli(&dir, &["--data", "data", "migrate", "--check"]);
-    assert_eq!(out.status.code(), Some(1), "nothing to check yet: {}", text(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "nothing to check yet: {}",
+        text(&out)
+    );
     assert!(linli(&dir, &["--data", "data", "demo"]).status.success());
     assert_eq!(mode(&dir.join("data")), 0o700, "the data folder");
     assert_eq!(mode(&dir.join("data/linli.db")), 0o600, "the database");
@@ -81,9 +96,16 @@ fn reading_commands_never_create_a_database_and_files_are_the_owners() {
     let out = linli(&dir, &["--data", "data", "backup", &b]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(mode(&backup), 0o600, "the backup");
-    assert!(std::fs::metadata(&backup).unwrap().len() > 1_000_000, "the whole demo");
+    assert!(
+        std::fs::metadata(&backup).unwrap().len() > 1_000_000,
+        "the whole demo"
+    );
     let out = linli(&dir, &["--data", "data", "verify-ledger"]);
-    assert!(out.status.success() && text(&out).contains("ledgers intact"), "{}", text(&out));
+    assert!(
+        out.status.success() && text(&out).contains("ledgers intact"),
+        "{}",
+        text(&out)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -144,7 +166,11 @@ async fn sigterm_mid_write_stops_cleanly_and_keeps_every_acknowledged_posting() 
         loop {
             let body = serde_json::json!({"occurred_on": today, "memo": "停机测试",
                 "entries": [{"account": "cash", "debit_fen": 100}, {"account": "income_other", "credit_fen": 100}]});
-            let r = tokio::time::timeout(std::time::Duration::from_secs(5), t.json("POST", &url, body)).await;
+            let r = tokio::time::timeout(
+                std::time::Duration::from_secs(5),
+                t.json("POST", &url, body),
+            )
+            .await;
             match r {
                 Ok(r) if r.status == 201 => {
                     counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -177,7 +203,10 @@ async fn sigterm_mid_write_stops_cleanly_and_keeps_every_acknowledged_posting() 
     let linli_store::Db::Sqlite(pool) = &db else {
         unreachable!()
     };
-    let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(pool).await.unwrap();
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(pool)
+        .await
+        .unwrap();
     assert_eq!(check, "ok");
     let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_txns WHERE memo = '停机测试'")
         .fetch_one(pool)

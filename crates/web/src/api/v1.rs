@@ -327,9 +327,10 @@ async fn roster(
         search: f.q.unwrap_or_default().trim().to_string(),
         unregistered: f.unregistered.unwrap_or(false),
     };
-    let (building, residents, total) = linli_app::regions::roster(s.db(), a, id, &filter, p.page(50))
-        .await
-        .api(&ctx)?;
+    let (building, residents, total) =
+        linli_app::regions::roster(s.db(), a, id, &filter, p.page(50))
+            .await
+            .api(&ctx)?;
     Ok(Json(RosterOut {
         building,
         residents,

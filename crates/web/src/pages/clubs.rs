@@ -174,25 +174,6 @@ struct ActivityPage {
     cancel_hours: i64,
 }
 
-/// The address links and QR codes use: the configured public URL, else the request's host.
-fn public_base(state: &AppState, ctx: &crate::ctx::Ctx) -> String {
-    if state.config.public_url.is_empty() {
-        format!("http://{}", ctx.host)
-    } else {
-        state.config.public_url.trim_end_matches('/').to_string()
-    }
-}
-
-fn qr_of(url: &str) -> String {
-    qrcode::QrCode::new(url.as_bytes())
-        .map(|q| {
-            q.render::<qrcode::render::svg::Color>()
-                .min_dimensions(200, 200)
-                .build()
-        })
-        .unwrap_or_default()
-}
-
 async fn activity_page(
     ctx: LoggedIn,
     State(state): State<AppState>,
@@ -200,18 +181,18 @@ async fn activity_page(
 ) -> Result<ActivityPage, PageError> {
     let actor = ctx.actor();
     let v = app::get(state.db(), actor, id).await.page(&ctx)?;
-    let base = public_base(&state, &ctx);
+    let base = state.public_base(&ctx.host);
     let (qr_svg, checkin_url) = match &v.checkin_code {
         Some(code) => {
             let url = format!("{base}/activities/{id}/checkin?code={code}");
-            (qr_of(&url), url)
+            (super::qr_svg(&url, 200), url)
         }
         None => (String::new(), String::new()),
     };
     let (share_url, share_qr) = match &v.activity.share_token {
         Some(t) => {
             let url = format!("{base}/s/{t}");
-            (url.clone(), qr_of(&url))
+            (url.clone(), super::qr_svg(&url, 200))
         }
         None => (String::new(), String::new()),
     };
@@ -344,7 +325,7 @@ async fn shared_page(
 ) -> Result<SharedPage, PageError> {
     let a = app::shared(state.db(), &token).await.page(&ctx)?;
     Ok(SharedPage {
-        url: format!("{}/s/{token}", public_base(&state, &ctx)),
+        url: format!("{}/s/{token}", state.public_base(&ctx.host)),
         l: ctx.layout(),
         a,
     })

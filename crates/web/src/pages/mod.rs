@@ -86,6 +86,18 @@ pub struct PageQuery {
     pub page: Option<i64>,
 }
 
+/// A QR code of `url` as inline SVG, at least `px` pixels square (printed sheets, the
+/// check-in and share codes).
+pub fn qr_svg(url: &str, px: u32) -> String {
+    qrcode::QrCode::new(url.as_bytes())
+        .map(|q| {
+            q.render::<qrcode::render::svg::Color>()
+                .min_dimensions(px, px)
+                .build()
+        })
+        .unwrap_or_default()
+}
+
 /// Page links for a list.
 pub struct Pager {
     pub number: i64,

@@ -111,10 +111,9 @@ async fn roster_page(
         search: q.q.unwrap_or_default().trim().to_string(),
         unregistered: q.unregistered.as_deref() == Some("1"),
     };
-    let (building, rows, total) =
-        linli_app::regions::roster(state.db(), actor, id, &filter, page)
-            .await
-            .page(&ctx)?;
+    let (building, rows, total) = linli_app::regions::roster(state.db(), actor, id, &filter, page)
+        .await
+        .page(&ctx)?;
     let mut base = format!("/regions/{id}/roster?");
     if !filter.search.is_empty() {
         base.push_str(&format!("q={}&", crate::error::urlencode(&filter.search)));
@@ -197,19 +196,8 @@ async fn invitation_page(
     let actor = ctx.actor();
     let inv = acc::invitation(state.db(), actor, &code).await.page(&ctx)?;
     let display = format!("{}-{}", &inv.code[..4], &inv.code[4..]);
-    let base = if state.config.public_url.is_empty() {
-        format!("http://{}", ctx.host)
-    } else {
-        state.config.public_url.trim_end_matches('/').to_string()
-    };
-    let url = format!("{base}/join?code={display}");
-    let qr_svg = qrcode::QrCode::new(url.as_bytes())
-        .map(|q| {
-            q.render::<qrcode::render::svg::Color>()
-                .min_dimensions(220, 220)
-                .build()
-        })
-        .unwrap_or_default();
+    let url = format!("{}/join?code={display}", state.public_base(&ctx.host));
+    let qr_svg = crate::pages::qr_svg(&url, 220);
     Ok(InvitationPage {
         l: ctx.layout(),
         inv,

@@ -205,7 +205,10 @@ async fn an_issue_goes_on_the_agenda_when_enough_neighbours_support_it(app: &Tes
     for c in [&mut third, &mut rep, &mut other] {
         let inbox = c.get("/notifications").await;
         assert!(
-            inbox.body.contains("您支持的议题人数已够，列入了联席会议议程") && inbox.body.contains("1号楼电梯经常停运"),
+            inbox
+                .body
+                .contains("您支持的议题人数已够，列入了联席会议议程")
+                && inbox.body.contains("1号楼电梯经常停运"),
             "{}",
             inbox.body
         );

@@ -280,9 +280,15 @@ async fn an_open_ballot_may_change_before_the_close_when_the_creator_allows_it(a
     let r = resident
         .post_form(&format!("/votes/{vote}/ballot"), &[("choice", "yes")])
         .await;
-    assert!(r.body.contains("截止前您可以回到这里改投"), "the confirmation says it may change");
+    assert!(
+        r.body.contains("截止前您可以回到这里改投"),
+        "the confirmation says it may change"
+    );
     let r = resident
-        .post_form(&format!("/votes/{vote}/ballot"), &[("confirm", "1"), ("choice", "yes")])
+        .post_form(
+            &format!("/votes/{vote}/ballot"),
+            &[("confirm", "1"), ("choice", "yes")],
+        )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let page = resident.get(&format!("/votes/{vote}")).await;
@@ -293,14 +299,21 @@ async fn an_open_ballot_may_change_before_the_close_when_the_creator_allows_it(a
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let r = resident
-        .post_form(&format!("/votes/{vote}/ballot"), &[("confirm", "1"), ("choice", "no")])
+        .post_form(
+            &format!("/votes/{vote}/ballot"),
+            &[("confirm", "1"), ("choice", "no")],
+        )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let page = resident.get(&format!("/votes/{vote}")).await;
     assert!(page.body.contains("您投了：反对"), "the new choice shows");
     let v = vote.to_string();
     assert_eq!(
-        app.count_where("SELECT COUNT(*) FROM ballots WHERE vote_id = CAST($1 AS BIGINT)", &v).await,
+        app.count_where(
+            "SELECT COUNT(*) FROM ballots WHERE vote_id = CAST($1 AS BIGINT)",
+            &v
+        )
+        .await,
         1,
         "one ballot, replaced"
     );
@@ -309,7 +322,10 @@ async fn an_open_ballot_may_change_before_the_close_when_the_creator_allows_it(a
     assert_eq!(result["tally"]["yes_no"]["yes"], 0, "{result}");
     assert_reproducible(app, vote).await;
     let after = resident
-        .post_form(&format!("/votes/{vote}/ballot"), &[("confirm", "1"), ("choice", "yes")])
+        .post_form(
+            &format!("/votes/{vote}/ballot"),
+            &[("confirm", "1"), ("choice", "yes")],
+        )
         .await;
     assert_eq!(after.status, 422, "nothing changes after the close");
     let audit = app
@@ -347,14 +363,21 @@ async fn a_secret_ballot_cannot_be_joined_to_its_voter(app: &TestApp) {
         format!("/votes/{vote}/receipt?{q}")
     };
     let page = resident.get(&check(receipt.clone())).await;
-    assert!(page.body.contains("这张选票已经收到，投票截止后计入结果"), "{}", page.body);
+    assert!(
+        page.body.contains("这张选票已经收到，投票截止后计入结果"),
+        "{}",
+        page.body
+    );
     let page = resident.get(&check("0000 1111".into())).await;
     assert!(page.body.contains("没有找到这个凭证码的选票"));
     let bad = resident.get(&check("  ".into())).await;
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("请输入投票时看到的凭证码"));
     let page = resident.get(&format!("/votes/{vote}")).await;
-    assert!(page.body.contains("id=\"check-receipt\""), "the vote page offers the check");
+    assert!(
+        page.body.contains("id=\"check-receipt\""),
+        "the vote page offers the check"
+    );
     assert!(
         page.body.contains("您已投票。这是不记名投票") && !page.body.contains("您投了："),
         "a secret ballot is confirmed without its choice"
@@ -391,9 +414,15 @@ async fn a_secret_ballot_cannot_be_joined_to_its_voter(app: &TestApp) {
     let result = close(app, vote).await;
     assert_eq!(result["tally"]["approvals"], json!([1, 0, 2]));
     let page = resident.get(&check(receipt.to_uppercase())).await;
-    assert!(page.body.contains("这张选票已计入投票结果"), "{}", page.body);
+    assert!(
+        page.body.contains("这张选票已计入投票结果"),
+        "{}",
+        page.body
+    );
     let mut api = app.api_client(RESIDENT, DEMO_PASSWORD).await;
-    let r = api.get(&check(receipt.clone()).replace("/votes/", "/api/v1/votes/")).await;
+    let r = api
+        .get(&check(receipt.clone()).replace("/votes/", "/api/v1/votes/"))
+        .await;
     assert_eq!(r.json()["status"], "counted");
     let page = resident.get(&format!("/votes/{vote}")).await;
     assert!(page.body.contains("王老师 ★") || page.body.contains("胜出：王老师"));
