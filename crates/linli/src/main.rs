@@ -79,6 +79,10 @@ enum Command {
     /// Writes a consistent copy of the running database to FILE (SQLite: VACUUM INTO;
     /// PostgreSQL: pg_dump custom format).
     Backup { file: PathBuf },
+    /// Replaces the database with backup FILE (stop the server first). The backup is
+    /// checked before anything is touched (a Linli database, intact, every ledger's chain
+    /// whole); on SQLite the replaced file is kept beside it as `linli.db.before-restore`.
+    Restore { file: PathBuf },
     /// Checks every ledger's hash chain and balances; exits 1 if any was tampered with.
     VerifyLedger,
     /// Rebuilds the search index from the database (issues, organizations…), in one
@@ -268,6 +272,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             print_logins(&seed(&db).await?);
         }
         Command::Backup { file } => backup(&cli, file).await?,
+        Command::Restore { file } => restore(&cli, file).await?,
         Command::Admin {
             action: AdminAction::Grant { phone },
         } => {
@@ -591,5 +596,167 @@ async fn backup(cli: &Cli, file: &std::path::Path) -> Result<(), String> {
         .map_err(|e| format!("cannot restrict {}: {e}", file.display()))?;
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     println!("backup written to {} ({size} bytes)", file.display());
+    Ok(())
+}
+
+/// Checks a database's ledgers and counts what it holds, for restore's report.
+async fn check_restored(db: &Db) -> Result<String, String> {
+    let reports = linli_app::money::verify_all(db)
+        .await
+        .map_err(|e| format!("verify: {e}"))?;
+    if let Some(bad) = reports.iter().find(|r| !r.ok) {
+        return Err(format!("ledger {} fails its check", bad.ledger_id));
+    }
+    let stats = linli_store::regions::stats(db, "/", "0")
+        .await
+        .map_err(|e| format!("cannot count: {e}"))?;
+    Ok(format!(
+        "{} ledgers intact, {} households, {} residents",
+        reports.len(),
+        stats.households,
+        stats.residents
+    ))
+}
+
+async fn restore(cli: &Cli, file: &std::path::Path) -> Result<(), String> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let size = std::fs::metadata(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?
+        .len();
+    if size == 0 {
+        return Err(format!("{} is empty: not a backup", file.display()));
+    }
+    if let Some(url) = &cli.database_url {
+        if !url.starts_with("postgres") {
+            return Err(
+                "restore works on the data folder's linli.db or a PostgreSQL DATABASE_URL".into(),
+            );
+        }
+        let mut magic = [0u8; 5];
+        use std::io::Read;
+        std::fs::File::open(file)
+            .and_then(|mut f| f.read_exact(&mut magic))
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        if &magic != b"PGDMP" {
+            return Err(format!(
+                "{} is not a PostgreSQL backup (pg_dump custom format)",
+                file.display()
+            ));
+        }
+        let status = tokio::process::Command::new("pg_restore")
+            .args([
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                "--exit-on-error",
+            ])
+            .arg(format!("--dbname={url}"))
+            .arg(file)
+            .status()
+            .await
+            .map_err(|e| format!("cannot run pg_restore: {e}"))?;
+        if !status.success() {
+            return Err(format!(
+                "pg_restore failed ({status}); the database is as it was"
+            ));
+        }
+        let (db, _) = open_existing(cli).await?;
+        let report = check_restored(&db).await;
+        db.close().await;
+        println!(
+            "restored {} into {}: {}",
+            file.display(),
+            shown_url(url),
+            report?
+        );
+        return Ok(());
+    }
+    // SQLite: the backup is copied beside the live file (owner-only, synced), the copy is
+    // checked on its own, and only then renamed over the live file: a failed check or a
+    // crash leaves the old database in place, never half of one.
+    let target = cli.data.join("linli.db");
+    let wal = cli.data.join("linli.db-wal");
+    if std::fs::metadata(&wal)
+        .map(|m| m.len() > 0)
+        .unwrap_or(false)
+    {
+        return Err(format!(
+            "{} is in use (its write-ahead log is open): stop the server first",
+            target.display()
+        ));
+    }
+    if !cli.data.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&cli.data)
+            .map_err(|e| format!("cannot create {}: {e}", cli.data.display()))?;
+    }
+    let tmp = cli.data.join("linli.db.restoring");
+    let clean = |tmp: &std::path::Path| {
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", tmp.display()));
+        }
+    };
+    clean(&tmp);
+    {
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+        let mut inp = std::fs::File::open(file).map_err(|e| e.to_string())?;
+        std::io::copy(&mut inp, &mut out).map_err(|e| format!("copy failed: {e}"))?;
+        out.sync_all().map_err(|e| format!("sync failed: {e}"))?;
+    }
+    let checked = async {
+        let db = Db::connect_existing(&format!("sqlite://{}", tmp.display()))
+            .await
+            .map_err(|e| format!("{} is not a database: {e}", file.display()))?;
+        let r = async {
+            match db.migration_status().await {
+                Ok(Some((_, pending))) if pending.is_empty() => check_restored(&db).await,
+                Ok(Some(_)) => Err(format!(
+                    "{} is from an older Linli: restore it with that version, then upgrade",
+                    file.display()
+                )),
+                Ok(None) => Err(format!("{} holds no Linli data", file.display())),
+                Err(e) => Err(format!("{} is not a Linli backup: {e}", file.display())),
+            }
+        }
+        .await;
+        let _ = db.checkpoint().await;
+        db.close().await;
+        r
+    }
+    .await;
+    let report = match checked {
+        Ok(r) => r,
+        Err(e) => {
+            clean(&tmp);
+            return Err(format!("{e}; nothing was changed"));
+        }
+    };
+    for ext in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", tmp.display()));
+    }
+    if target.exists() {
+        let kept = cli.data.join("linli.db.before-restore");
+        let _ = std::fs::remove_file(&kept);
+        std::fs::rename(&target, &kept)
+            .map_err(|e| format!("cannot keep the old database: {e}"))?;
+        println!("the replaced database is kept as {}", kept.display());
+    }
+    for side in ["linli.db-wal", "linli.db-shm"] {
+        let _ = std::fs::remove_file(cli.data.join(side));
+    }
+    std::fs::rename(&tmp, &target).map_err(|e| format!("cannot move the copy in place: {e}"))?;
+    println!(
+        "restored {} into {}: {report}",
+        file.display(),
+        target.display()
+    );
     Ok(())
 }
