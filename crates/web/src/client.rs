@@ -54,9 +54,64 @@ pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) 
         .or(Some(peer))
 }
 
+/// Where the client reached us, `scheme://host`, for links a phone opens (QR codes, share
+/// links) when no public URL is configured. Behind a trusted proxy its `X-Forwarded-Proto`
+/// and `X-Forwarded-Host` say it (TLS ends at the proxy); from anyone else only the `Host`
+/// header counts, over plain HTTP. A host with characters no host has is not used.
+pub fn request_origin(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> String {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let is_host = |h: &&str| {
+        h.len() <= 255
+            && h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+    };
+    let behind_proxy = peer.is_some_and(|p| trusted.contains(&p));
+    let scheme = match header("x-forwarded-proto") {
+        Some(p) if behind_proxy && p.eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    };
+    let host = behind_proxy
+        .then(|| header("x-forwarded-host").filter(is_host))
+        .flatten()
+        .or_else(|| header("host").filter(is_host))
+        .unwrap_or("127.0.0.1:8080");
+    format!("{scheme}://{host}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_origin_follows_the_trusted_proxy_only() {
+        let proxy: IpAddr = "127.0.0.1".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert("host", "127.0.0.1:8080".parse().unwrap());
+        h.insert("x-forwarded-proto", "https".parse().unwrap());
+        h.insert("x-forwarded-host", "linli.example.cn".parse().unwrap());
+        assert_eq!(
+            request_origin(Some(proxy), &h, &[proxy]),
+            "https://linli.example.cn"
+        );
+        let stranger: IpAddr = "203.0.113.9".parse().unwrap();
+        assert_eq!(
+            request_origin(Some(stranger), &h, &[proxy]),
+            "http://127.0.0.1:8080",
+            "forged forwarding headers are ignored"
+        );
+        h.insert("x-forwarded-host", "evil.cn/<script>".parse().unwrap());
+        assert_eq!(
+            request_origin(Some(proxy), &h, &[proxy]),
+            "https://127.0.0.1:8080"
+        );
+    }
 
     fn h(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut m = HeaderMap::new();

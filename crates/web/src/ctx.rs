@@ -6,7 +6,6 @@ use crate::error::PageError;
 use crate::i18n::{Catalog, Lang, lookup};
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
-use axum::http::header;
 use axum::http::request::Parts;
 use linli_app::{Actor, AppError};
 use std::sync::Arc;
@@ -25,8 +24,9 @@ pub struct Ctx {
     /// The element htmx will swap the answer into, when it asked for a fragment
     /// (boosted links and forms ask for whole pages and carry no target).
     pub htmx_target: Option<String>,
-    /// Host header, for absolute links in QR codes.
-    pub host: String,
+    /// `scheme://host` the client reached (through a trusted proxy's forwarding headers),
+    /// for absolute links in QR codes when no public URL is configured.
+    pub origin: String,
     /// Unread notifications, counted for pages only (GET outside `/api/`).
     pub unread: i64,
     /// The request is a form post (its refusal page says how to get back to the form).
@@ -134,11 +134,14 @@ impl FromRequestParts<AppState> for Ctx {
                 .filter(|_| !h.contains_key("hx-boosted"))
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string),
-            host: h
-                .get(header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("127.0.0.1:8080")
-                .to_string(),
+            origin: crate::client::request_origin(
+                parts
+                    .extensions
+                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                    .map(|c| c.0.ip()),
+                h,
+                &state.config.trusted_proxies,
+            ),
         })
     }
 }

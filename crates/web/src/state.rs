@@ -36,11 +36,11 @@ pub struct Inner {
 }
 
 impl AppState {
-    /// The address links and QR codes use: the configured public URL, else the request's
-    /// host (plain HTTP: behind HTTPS, set `--public-url`).
-    pub fn public_base(&self, host: &str) -> String {
+    /// The address links and QR codes use: the configured public URL, else where the
+    /// request came in (`origin`, which follows a trusted proxy's `X-Forwarded-Proto`/`-Host`).
+    pub fn public_base(&self, origin: &str) -> String {
         if self.config.public_url.is_empty() {
-            format!("http://{host}")
+            origin.to_string()
         } else {
             self.config.public_url.trim_end_matches('/').to_string()
         }

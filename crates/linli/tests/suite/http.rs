@@ -1255,6 +1255,60 @@ async fn a_hundred_wrong_passwords_at_once_are_mostly_refused_unchecked(app: &Te
     );
 }
 
+/// Behind an HTTPS proxy without `--public-url`, the check-in QR code's link follows the
+/// trusted proxy's `X-Forwarded-Proto` and `X-Forwarded-Host`; the same headers from a
+/// client that is not a trusted proxy change nothing.
+async fn qr_links_follow_the_trusted_proxy_behind_https(app: &TestApp) {
+    let proxied = linli_testkit::spawn_with(
+        app.backend,
+        linli_testkit::Config {
+            trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+            ..linli_testkit::test_config()
+        },
+    )
+    .await;
+    let start = (linli_testkit::now() + chrono::Duration::days(3) + chrono::Duration::hours(8))
+        .format("%Y-%m-%dT19:30")
+        .to_string();
+    let headers = [
+        ("x-forwarded-proto", "https"),
+        ("x-forwarded-host", "linli.example.cn"),
+    ];
+    for (server, trusted) in [(&proxied, true), (app, false)] {
+        let club = server.org_id("翠竹园读书会").await;
+        let mut leader = server.login("13800000008").await;
+        let r = leader
+            .post_form(
+                &format!("/orgs/{club}/activities"),
+                &[
+                    ("title", "读书分享会"),
+                    ("place", "社区活动室"),
+                    ("starts_at", &start),
+                    ("capacity", "10"),
+                    ("planned_cost", "100"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let activity = r.location().to_string();
+        let page = leader.send("GET", &activity, None, vec![], &headers).await;
+        assert_eq!(page.status, 200);
+        let link = format!("https://linli.example.cn{activity}/checkin?code=");
+        assert_eq!(
+            page.body.contains(&link),
+            trusted,
+            "trusted proxy: {trusted}"
+        );
+        if !trusted {
+            assert!(
+                page.body
+                    .contains(&format!("http://{}{activity}/checkin", server.addr))
+            );
+        }
+    }
+    proxied.finish().await;
+}
+
 /// Behind the recommended proxy every request comes from 127.0.0.1: the client is the
 /// address the proxy reports, so one address's failures do not shut everyone out; the
 /// header is ignored from anyone who is not a trusted proxy.
@@ -1943,6 +1997,7 @@ on_both_databases!(
     the_api_document_describes_what_the_api_does,
     a_hundred_wrong_passwords_at_once_are_mostly_refused_unchecked,
     behind_a_trusted_proxy_each_client_has_its_own_throttle,
+    qr_links_follow_the_trusted_proxy_behind_https,
     the_owner_of_a_slowed_number_logs_in_with_an_sms_code,
     the_answers_do_not_tell_which_numbers_are_registered,
     sms_codes_are_capped_per_address_and_overall,

@@ -181,7 +181,7 @@ async fn activity_page(
 ) -> Result<ActivityPage, PageError> {
     let actor = ctx.actor();
     let v = app::get(state.db(), actor, id).await.page(&ctx)?;
-    let base = state.public_base(&ctx.host);
+    let base = state.public_base(&ctx.origin);
     let (qr_svg, checkin_url) = match &v.checkin_code {
         Some(code) => {
             let url = format!("{base}/activities/{id}/checkin?code={code}");
@@ -325,7 +325,7 @@ async fn shared_page(
 ) -> Result<SharedPage, PageError> {
     let a = app::shared(state.db(), &token).await.page(&ctx)?;
     Ok(SharedPage {
-        url: format!("{}/s/{token}", state.public_base(&ctx.host)),
+        url: format!("{}/s/{token}", state.public_base(&ctx.origin)),
         l: ctx.layout(),
         a,
     })

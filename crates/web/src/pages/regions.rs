@@ -196,7 +196,7 @@ async fn invitation_page(
     let actor = ctx.actor();
     let inv = acc::invitation(state.db(), actor, &code).await.page(&ctx)?;
     let display = format!("{}-{}", &inv.code[..4], &inv.code[4..]);
-    let url = format!("{}/join?code={display}", state.public_base(&ctx.host));
+    let url = format!("{}/join?code={display}", state.public_base(&ctx.origin));
     let qr_svg = crate::pages::qr_svg(&url, 220);
     Ok(InvitationPage {
         l: ctx.layout(),
