@@ -1295,6 +1295,32 @@ async fn the_tour_meets_the_size_rules_in_both_modes_and_languages() {
         .await
         .remove(0);
     let shared = format!("/s/{token}");
+    // A micro-grant application and a life meeting, which the demo does not seed, so their
+    // pages are walked too.
+    let fund = app.org_id("翠竹社区基金").await;
+    let mut api = app
+        .api_client("13800000008", linli_testkit::DEMO_PASSWORD)
+        .await;
+    let r = api
+        .json(
+            "POST",
+            &format!("/api/v1/organizations/{fund}/grants"),
+            serde_json::json!({"applicant_org_id": club, "title": "共读《乡土中国》", "purpose": "每月一次共读与分享",
+                   "lines": [{"item": "购书", "amount_fen": 30000}, {"item": "场地", "amount_fen": 20000}]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let grant = r.json()["id"].as_i64().unwrap();
+    let mut worker = app.login("13800000004").await;
+    let today = local_day(0).format("%Y-%m-%d").to_string();
+    let r = worker
+        .post_form(
+            &format!("/regions/{}/meetings", app.region_id("翠竹园社区").await),
+            &[("title", "十二月生活会"), ("held_on", &today)],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let meeting = r.location().to_string();
     let one = |sql: &'static str| {
         let app = &app;
         async move {
@@ -1308,7 +1334,6 @@ async fn the_tour_meets_the_size_rules_in_both_modes_and_languages() {
     let building = one("SELECT id FROM regions WHERE kind = 'building' ORDER BY id").await;
     let compound = one("SELECT id FROM regions WHERE kind = 'compound' ORDER BY id").await;
     let household = one("SELECT id FROM households ORDER BY id").await;
-    let fund = app.org_id("翠竹社区基金").await;
     let activity = one("SELECT id FROM activities ORDER BY id DESC").await;
     let issue = one("SELECT id FROM issues ORDER BY id").await;
     let body = one("SELECT id FROM bodies ORDER BY id").await;
@@ -1339,6 +1364,8 @@ async fn the_tour_meets_the_size_rules_in_both_modes_and_languages() {
         format!("/orgs/{club}/activities"),
         format!("/activities/{activity}"),
         format!("/orgs/{fund}/grants"),
+        format!("/grants/{grant}"),
+        meeting.clone(),
         "/admin/roles".to_string(),
         "/admin/audit".to_string(),
         "/notifications".to_string(),
