@@ -599,6 +599,13 @@ async fn backup(cli: &Cli, file: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Removes an SQLite file's write-ahead log and shared-memory index, if any.
+fn remove_sidecars(db: &std::path::Path) {
+    for ext in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+    }
+}
+
 /// Checks a database's ledgers and counts what it holds, for restore's report.
 async fn check_restored(db: &Db) -> Result<String, String> {
     let reports = linli_app::money::verify_all(db)
@@ -695,9 +702,8 @@ async fn restore(cli: &Cli, file: &std::path::Path) -> Result<(), String> {
     }
     let tmp = cli.data.join("linli.db.restoring");
     let clean = |tmp: &std::path::Path| {
-        for ext in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{ext}", tmp.display()));
-        }
+        let _ = std::fs::remove_file(tmp);
+        remove_sidecars(tmp);
     };
     clean(&tmp);
     {
@@ -739,9 +745,7 @@ async fn restore(cli: &Cli, file: &std::path::Path) -> Result<(), String> {
             return Err(format!("{e}; nothing was changed"));
         }
     };
-    for ext in ["-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{ext}", tmp.display()));
-    }
+    remove_sidecars(&tmp);
     if target.exists() {
         let kept = cli.data.join("linli.db.before-restore");
         let _ = std::fs::remove_file(&kept);
@@ -749,9 +753,7 @@ async fn restore(cli: &Cli, file: &std::path::Path) -> Result<(), String> {
             .map_err(|e| format!("cannot keep the old database: {e}"))?;
         println!("the replaced database is kept as {}", kept.display());
     }
-    for side in ["linli.db-wal", "linli.db-shm"] {
-        let _ = std::fs::remove_file(cli.data.join(side));
-    }
+    remove_sidecars(&target);
     std::fs::rename(&tmp, &target).map_err(|e| format!("cannot move the copy in place: {e}"))?;
     println!(
         "restored {} into {}: {report}",

@@ -288,6 +288,30 @@ impl TestApp {
             .to_string()
     }
 
+    /// The reading club's leader (`13800000008`) publishes 读书分享会 at 社区活动室, 19:30
+    /// local time `days` from now, 10 places, ¥100 planned; returns the leader's session
+    /// and the activity's path.
+    pub async fn reading_evening(&self, days: i64) -> (Client, String) {
+        let club = self.org_id("翠竹园读书会").await;
+        let mut leader = self.login("13800000008").await;
+        let start = self.local_at(days, 19, 30);
+        let r = leader
+            .post_form(
+                &format!("/orgs/{club}/activities"),
+                &[
+                    ("title", "读书分享会"),
+                    ("place", "社区活动室"),
+                    ("starts_at", &start),
+                    ("capacity", "10"),
+                    ("planned_cost", "100"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "the activity is published: {}", r.body);
+        let path = r.location().to_string();
+        (leader, path)
+    }
+
     /// Runs `fut` on this app's clock (for tests that call the app or store directly).
     pub async fn on_clock<F: std::future::Future>(&self, fut: F) -> F::Output {
         linli_store::clock::scope(self.clock.clone(), fut).await

@@ -734,23 +734,7 @@ async fn the_home_page_starts_with_what_is_waiting_in_both_modes() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
-    let club = app.org_id("翠竹园读书会").await;
-    let mut leader = app.login("13800000008").await;
-    let start = (local_day(2)).format("%Y-%m-%dT19:30").to_string();
-    let r = leader
-        .post_form(
-            &format!("/orgs/{club}/activities"),
-            &[
-                ("title", "读书分享会"),
-                ("place", "社区活动室"),
-                ("starts_at", &start),
-                ("capacity", "10"),
-                ("planned_cost", "100"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    let activity = r.location().to_string();
+    let (_, activity) = app.reading_evening(2).await;
     let mut resident = app.login("13800000007").await;
     let r = resident.post_form(&format!("{activity}/signup"), &[]).await;
     assert_eq!(r.status, 303, "{}", r.body);
@@ -1270,22 +1254,7 @@ async fn the_tour_meets_the_size_rules_in_both_modes_and_languages() {
     let app = linli_testkit::spawn(Backend::Sqlite).await;
     linli_demo::seed_stories(&app.db).await.unwrap();
     let club = app.org_id("翠竹园读书会").await;
-    let mut leader = app.login("13800000008").await;
-    let start = local_day(3).format("%Y-%m-%dT19:30").to_string();
-    let r = leader
-        .post_form(
-            &format!("/orgs/{club}/activities"),
-            &[
-                ("title", "读书分享会"),
-                ("place", "社区活动室"),
-                ("starts_at", &start),
-                ("capacity", "10"),
-                ("planned_cost", "100"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    let activity_path = r.location().to_string();
+    let (mut leader, activity_path) = app.reading_evening(3).await;
     let r = leader
         .post_form(&format!("{activity_path}/share"), &[])
         .await;

@@ -1267,30 +1267,12 @@ async fn qr_links_follow_the_trusted_proxy_behind_https(app: &TestApp) {
         },
     )
     .await;
-    let start = (linli_testkit::now() + chrono::Duration::days(3) + chrono::Duration::hours(8))
-        .format("%Y-%m-%dT19:30")
-        .to_string();
     let headers = [
         ("x-forwarded-proto", "https"),
         ("x-forwarded-host", "linli.example.cn"),
     ];
     for (server, trusted) in [(&proxied, true), (app, false)] {
-        let club = server.org_id("翠竹园读书会").await;
-        let mut leader = server.login("13800000008").await;
-        let r = leader
-            .post_form(
-                &format!("/orgs/{club}/activities"),
-                &[
-                    ("title", "读书分享会"),
-                    ("place", "社区活动室"),
-                    ("starts_at", &start),
-                    ("capacity", "10"),
-                    ("planned_cost", "100"),
-                ],
-            )
-            .await;
-        assert_eq!(r.status, 303, "{}", r.body);
-        let activity = r.location().to_string();
+        let (mut leader, activity) = server.reading_evening(3).await;
         let page = leader.send("GET", &activity, None, vec![], &headers).await;
         assert_eq!(page.status, 200);
         let link = format!("https://linli.example.cn{activity}/checkin?code=");
