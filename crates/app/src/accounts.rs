@@ -6,7 +6,7 @@ use crate::sms::SmsSender;
 use crate::{Actor, AppError, AppResult};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
-use linli_domain::accounts::{InviteCode, Password, PersonName, Phone, Role, SmsCode};
+use linli_domain::accounts::{InviteCode, Password, PersonName, Phone, Role, SmsCode, mask_phone};
 use linli_domain::throttle::{Backoff, Rule};
 use linli_store::accounts::{self as st, GrantRow, InvitationRow, MyHousehold, UserRow};
 use linli_store::audit::{self, NewAudit};
@@ -146,6 +146,7 @@ pub async fn request_sms_code(
         ("sms-all", hourly(caps.per_hour)),
     ];
     if let Err(at) = throttle::take(db, &buckets, now).await? {
+        tracing::warn!(phone = %mask_phone(phone.as_str()), client, "sms code throttled");
         return Err(AppError::TooMany(if at - now <= MINUTE {
             "sms_too_soon"
         } else {
@@ -168,10 +169,16 @@ pub async fn request_sms_code(
             format!("【邻里】此号码已注册，可用验证码{c}直接登录，10分钟内有效。")
         }
     };
-    sms.send(phone.as_str(), &text).await.map_err(|e| {
-        tracing::error!(error = %e, "sms send failed");
-        AppError::Internal("sms".into())
-    })
+    let msg = crate::sms::SmsMessage {
+        phone: phone.as_str(),
+        code: c,
+        registered,
+        text: &text,
+    };
+    // The sender logged the provider's reason; the user is told to try again later.
+    sms.send(&msg)
+        .await
+        .map_err(|_| AppError::Unavailable("sms_not_sent"))
 }
 
 /// Checks a typed SMS code against the newest live code of the phone (five tries per
@@ -338,6 +345,7 @@ pub async fn login(
         (address_key.as_str(), LOGIN_PER_ADDRESS),
     ];
     if throttle::take(db, &buckets, now).await?.is_err() {
+        tracing::warn!(phone = %mask_phone(phone.as_str()), client, "login throttled");
         return Err(AppError::TooMany("login_throttled"));
     }
     let user = st::user_by_phone(db, phone.as_str()).await?;
@@ -346,6 +354,7 @@ pub async fn login(
         .map_or(UNKNOWN_USER_HASH.as_str(), |u| u.password_hash.as_str());
     let ok = verify_password(stored, password).await && user.is_some();
     let Some(user) = user.filter(|_| ok) else {
+        tracing::warn!(phone = %mask_phone(phone.as_str()), client, "login failed: wrong password or no account");
         return Err(AppError::Unauthorized("login_failed"));
     };
     start_session(db, user, &phone_key, &address_key).await
@@ -381,9 +390,12 @@ pub async fn login_with_code(
         .await?
         .is_err()
     {
+        tracing::warn!(phone = %mask_phone(phone.as_str()), client, "login by code throttled");
         return Err(AppError::TooMany("login_throttled"));
     }
-    let code_id = check_sms_code(db, &phone, &typed).await?;
+    let code_id = check_sms_code(db, &phone, &typed).await.inspect_err(|e| {
+        tracing::warn!(phone = %mask_phone(phone.as_str()), client, code = e.code(), "login by code failed");
+    })?;
     let user = st::user_by_phone(db, phone.as_str())
         .await?
         .ok_or(AppError::Unauthorized("login_failed"))?;

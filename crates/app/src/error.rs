@@ -24,6 +24,9 @@ pub enum AppError {
     /// Too many attempts; try later (429).
     #[error("too many: {0}")]
     TooMany(&'static str),
+    /// A service outside Linli (the SMS provider) did not do its part; try later (503).
+    #[error("unavailable: {0}")]
+    Unavailable(&'static str),
     /// Something failed inside; the cause is logged.
     #[error("internal: {0}")]
     Internal(String),
@@ -36,7 +39,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Invalid(c) | Self::Unauthorized(c) | Self::NotFound(c) => c,
-            Self::Conflict(c) | Self::TooMany(c) => c,
+            Self::Conflict(c) | Self::TooMany(c) | Self::Unavailable(c) => c,
             Self::Forbidden => "forbidden",
             Self::Internal(_) => "internal",
         }

@@ -2,12 +2,13 @@
 //! server on an embedded SQLite database with demo data; `DATABASE_URL=postgres://…`
 //! switches the store to PostgreSQL.
 
+mod config;
+
 use clap::{Parser, Subcommand};
 use linli_store::Db;
 use linli_web::{AppState, Config};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
@@ -26,6 +27,10 @@ struct Cli {
     /// and rehearsals: `2027-02-28 19:30` (Asia/Shanghai) or RFC 3339.
     #[arg(long, global = true, env = "LINLI_NOW")]
     now: Option<String>,
+    /// Configuration file (TOML) whose settings apply where no flag or environment
+    /// variable gives one; see `linli config`.
+    #[arg(long, global = true, env = "LINLI_CONFIG")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -33,36 +38,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Runs the web server (migrates the database first).
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "LINLI_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-        /// Loads the demo data into an empty database and prints the demo logins.
-        #[arg(long)]
-        demo: bool,
-        /// Public base URL used in QR codes (e.g. https://linli.example.cn).
-        #[arg(long, env = "LINLI_PUBLIC_URL", default_value = "")]
-        public_url: String,
-        /// Marks cookies Secure (when served over HTTPS behind a proxy). The variable takes
-        /// the usual words: 1/0, true/false, yes/no, on/off.
-        #[arg(long, env = "LINLI_SECURE_COOKIES", action = clap::ArgAction::SetTrue,
-              value_parser = clap::builder::BoolishValueParser::new())]
-        secure_cookies: bool,
-        /// Reverse proxies (IP addresses, comma separated) whose X-Forwarded-For or
-        /// X-Real-IP names the client, e.g. 127.0.0.1 for nginx on the same machine.
-        #[arg(
-            long = "trusted-proxy",
-            env = "LINLI_TRUSTED_PROXIES",
-            value_delimiter = ','
-        )]
-        trusted_proxies: Vec<std::net::IpAddr>,
-        /// SMS codes one client address may ask for in an hour (each SMS costs money).
-        #[arg(long, env = "LINLI_SMS_PER_ADDRESS_HOUR", default_value_t = 10)]
-        sms_per_address_hour: i64,
-        /// SMS codes the whole platform sends in an hour.
-        #[arg(long, env = "LINLI_SMS_PER_HOUR", default_value_t = 500)]
-        sms_per_hour: i64,
-    },
+    Serve(ServeOpts),
+    /// Prints the settings `serve` would run with and where each comes from (flag,
+    /// environment, configuration file or default), secrets masked; exits 1 if they would
+    /// not start (e.g. an SMS provider without its keys).
+    Config(ServeOpts),
     /// Server-side administration, for when no admin is left to do it on the pages.
     Admin {
         #[command(subcommand)]
@@ -112,6 +92,89 @@ enum Command {
         #[arg(long, default_value_t = 100_000)]
         count: i64,
     },
+}
+
+/// What `serve` runs with. Each has a flag, an environment variable and a key in the
+/// configuration file (`LINLI_SMS_KEY_ID` is `key_id` under `[sms]`).
+#[derive(clap::Args)]
+struct ServeOpts {
+    /// Address to listen on.
+    #[arg(long, env = "LINLI_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Loads the demo data into an empty database and prints the demo logins.
+    #[arg(long)]
+    demo: bool,
+    /// Public base URL used in QR codes (e.g. https://linli.example.cn).
+    #[arg(long, env = "LINLI_PUBLIC_URL", default_value = "")]
+    public_url: String,
+    /// Marks cookies Secure (when served over HTTPS behind a proxy). The variable takes
+    /// the usual words: 1/0, true/false, yes/no, on/off.
+    #[arg(long, env = "LINLI_SECURE_COOKIES", action = clap::ArgAction::SetTrue,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    secure_cookies: bool,
+    /// Reverse proxies (IP addresses, comma separated) whose X-Forwarded-For or
+    /// X-Real-IP names the client, e.g. 127.0.0.1 for nginx on the same machine.
+    #[arg(
+        long = "trusted-proxy",
+        env = "LINLI_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
+    /// SMS codes one client address may ask for in an hour (each SMS costs money).
+    #[arg(long, env = "LINLI_SMS_PER_ADDRESS_HOUR", default_value_t = 10)]
+    sms_per_address_hour: i64,
+    /// SMS codes the whole platform sends in an hour.
+    #[arg(long, env = "LINLI_SMS_PER_HOUR", default_value_t = 500)]
+    sms_per_hour: i64,
+    /// Who sends the SMS codes: log (writes them to the log; nobody receives them),
+    /// aliyun (阿里云短信服务) or tencent (腾讯云短信).
+    #[arg(long, env = "LINLI_SMS_PROVIDER", default_value = "log")]
+    sms_provider: String,
+    /// The provider's AccessKey ID (Aliyun) or SecretId (Tencent).
+    #[arg(long, env = "LINLI_SMS_KEY_ID", default_value = "")]
+    sms_key_id: String,
+    /// The provider's AccessKey secret (Aliyun) or SecretKey (Tencent).
+    #[arg(
+        long,
+        env = "LINLI_SMS_KEY_SECRET",
+        default_value = "",
+        hide_env_values = true
+    )]
+    sms_key_secret: String,
+    /// The approved sign name (短信签名), e.g. 邻里.
+    #[arg(long, env = "LINLI_SMS_SIGN_NAME", default_value = "")]
+    sms_sign_name: String,
+    /// The approved template (模板) for a code to a new number; its one parameter is the code.
+    #[arg(long, env = "LINLI_SMS_TEMPLATE", default_value = "")]
+    sms_template: String,
+    /// The template for a number that already has an account (default: --sms-template).
+    #[arg(long, env = "LINLI_SMS_TEMPLATE_REGISTERED", default_value = "")]
+    sms_template_registered: String,
+    /// Tencent only: the SmsSdkAppId of the SMS application.
+    #[arg(long, env = "LINLI_SMS_APP_ID", default_value = "")]
+    sms_app_id: String,
+    /// Tencent only: the API region (default ap-guangzhou).
+    #[arg(long, env = "LINLI_SMS_REGION", default_value = "")]
+    sms_region: String,
+    /// Another address for the provider's API (an outbound gateway), http:// or https://.
+    #[arg(long, env = "LINLI_SMS_ENDPOINT", default_value = "")]
+    sms_endpoint: String,
+}
+
+impl ServeOpts {
+    fn sms(&self) -> linli_app::sms::ProviderConfig {
+        linli_app::sms::ProviderConfig {
+            provider: self.sms_provider.clone(),
+            key_id: self.sms_key_id.clone(),
+            key_secret: self.sms_key_secret.clone(),
+            sign_name: self.sms_sign_name.clone(),
+            template: self.sms_template.clone(),
+            template_registered: self.sms_template_registered.clone(),
+            app_id: self.sms_app_id.clone(),
+            region: self.sms_region.clone(),
+            endpoint: Some(self.sms_endpoint.clone()).filter(|e| !e.is_empty()),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -204,12 +267,13 @@ fn shown_url(url: &str) -> String {
 async fn main() {
     tracing_subscriber::fmt()
         .json()
+        .with_timer(AppClockTimer)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("LINLI_LOG")
                 .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
         )
         .init();
-    let cli = Cli::parse();
+    let cli: Cli = config::parse();
     if let Some(raw) = &cli.now {
         let Some(at) = linli_store::clock::parse_instant(raw) else {
             eprintln!("linli: --now {raw}: expected e.g. 2027-02-28 19:30 or 2027-02-28T11:30:00Z");
@@ -220,6 +284,18 @@ async fn main() {
     if let Err(e) = run(cli).await {
         eprintln!("linli: {e}");
         std::process::exit(1);
+    }
+}
+
+/// Log timestamps in UTC, read from the app's clock (so a rehearsal with `--now` logs the
+/// time it plays).
+struct AppClockTimer;
+
+impl tracing_subscriber::fmt::time::FormatTime for AppClockTimer {
+    fn format_time(&self, w: &mut tracing_subscriber::fmt::format::Writer<'_>) -> std::fmt::Result {
+        let t = chrono::DateTime::from_timestamp_millis(linli_store::clock::now_ms())
+            .unwrap_or_default();
+        write!(w, "{}", t.format("%Y-%m-%dT%H:%M:%S%.3fZ"))
     }
 }
 
@@ -340,9 +416,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::VerifyLedger => {
             let (db, _) = open_existing(&cli).await?;
-            let reports = linli_app::money::verify_all(&db)
-                .await
-                .map_err(|e| format!("verify: {e}"))?;
+            let reports = linli_app::money::verify_all(&db).await;
+            // Closed before anything is said: a checked copy keeps no -wal or -shm beside it.
+            db.close().await;
+            let reports = reports.map_err(|e| format!("verify: {e}"))?;
             let broken: Vec<_> = reports.iter().filter(|r| !r.ok).collect();
             for r in &reports {
                 match (&r.problem, r.first_bad_seq) {
@@ -362,15 +439,29 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             println!("all {} ledgers intact", reports.len());
         }
-        Command::Serve {
-            listen,
-            demo,
-            public_url,
-            secure_cookies,
-            trusted_proxies,
-            sms_per_address_hour,
-            sms_per_hour,
-        } => {
+        Command::Config(opts) => {
+            print!("{}", config::describe());
+            linli_app::sms::sender(&opts.sms())?;
+            println!("settings are valid");
+        }
+        Command::Serve(opts) => {
+            let ServeOpts {
+                listen,
+                demo,
+                public_url,
+                secure_cookies,
+                trusted_proxies,
+                sms_per_address_hour,
+                sms_per_hour,
+                ..
+            } = opts;
+            // A wrong SMS setting stops the start, not the first resident who registers.
+            let sms = linli_app::sms::sender(&opts.sms())?;
+            if opts.sms_provider == "log" && *secure_cookies {
+                tracing::warn!(
+                    "SMS provider is `log`: codes are written to the log and nobody receives them; set LINLI_SMS_PROVIDER"
+                );
+            }
             let (db, _) = open(&cli).await?;
             if *demo {
                 print_logins(&seed(&db).await?);
@@ -384,7 +475,6 @@ async fn run(cli: Cli) -> Result<(), String> {
                     per_hour: *sms_per_hour,
                 },
             };
-            let sms = Arc::new(linli_app::sms::LogSms);
             // The segmentation dictionary loads in the background, not on the first search.
             tokio::task::spawn_blocking(linli_domain::search::warm_up);
             let state = AppState::new(db.clone(), sms, config);

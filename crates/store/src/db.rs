@@ -188,6 +188,26 @@ impl Db {
         }
     }
 
+    /// The database's size on disk in bytes (SQLite: pages × page size, the WAL aside;
+    /// PostgreSQL: `pg_database_size`), for `/metrics`: receipts and photos live inside.
+    pub async fn size_bytes(&self) -> Result<i64, sqlx::Error> {
+        match self {
+            Db::Sqlite(p) => {
+                sqlx::query_scalar(
+                    "SELECT CAST(page_count * page_size AS BIGINT) \
+                     FROM pragma_page_count(), pragma_page_size()",
+                )
+                .fetch_one(p)
+                .await
+            }
+            Db::Postgres(p) => {
+                sqlx::query_scalar("SELECT CAST(pg_database_size(current_database()) AS BIGINT)")
+                    .fetch_one(p)
+                    .await
+            }
+        }
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> bool {
         let r: Result<i64, _> = match self {

@@ -183,6 +183,13 @@ pub async fn counts(db: &Db) -> StoreResult<Vec<(String, String, i64)>> {
         .fetch_all(p).await)
 }
 
+/// Jobs waiting to run whose time has come (`queued`, `run_at` passed): the queue's depth.
+pub async fn due(db: &Db, now: i64) -> StoreResult<i64> {
+    on_db!(db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND run_at <= $1")
+        .bind(now).fetch_one(p).await)
+}
+
 /// Forgets done jobs finished before `before`.
 pub async fn delete_done_before(db: &Db, before: i64) -> StoreResult<u64> {
     on_db!(db, p => sqlx::query("DELETE FROM jobs WHERE status = 'done' AND finished_at < $1")

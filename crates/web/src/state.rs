@@ -25,7 +25,8 @@ pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
     pub db: Db,
-    pub sms: Arc<dyn SmsSender>,
+    /// The configured sender, counted for `/metrics`.
+    pub sms: linli_app::sms::Counted,
     pub catalogs: Catalogs,
     pub metrics: Metrics,
     pub config: Config,
@@ -59,7 +60,7 @@ impl AppState {
     ) -> Self {
         Self(Arc::new(Inner {
             db,
-            sms,
+            sms: linli_app::sms::Counted::new(sms),
             catalogs: Catalogs::load(),
             metrics: Metrics::default(),
             config,

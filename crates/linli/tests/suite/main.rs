@@ -13,3 +13,4 @@ mod money;
 mod notifications;
 mod operations;
 mod search;
+mod sms;

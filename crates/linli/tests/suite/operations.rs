@@ -113,7 +113,7 @@ fn reading_commands_never_create_a_database_and_files_are_the_owners() {
 /// finishes what it started, checkpoints and exits 0; no write-ahead log is left beside
 /// the database, the file is intact, every posting it acknowledged is there and the
 /// ledger's chain checks. The server is started as the systemd unit would start it
-/// (configuration from the environment, `LINLI_SECURE_COOKIES=1`).
+/// (settings from a `linli.toml` named by `LINLI_CONFIG`, secure cookies on).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_mid_write_stops_cleanly_and_keeps_every_acknowledged_posting() {
     let dir = scratch("term");
@@ -133,12 +133,21 @@ async fn sigterm_mid_write_stops_cleanly_and_keeps_every_acknowledged_posting() 
         .local_addr()
         .unwrap()
         .port();
+    let config = dir.join("linli.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data = \"{}\"\nlisten = \"127.0.0.1:{port}\"\nsecure_cookies = true\n",
+            dir.join("data").display()
+        ),
+    )
+    .unwrap();
     let mut server = Command::new(env!("CARGO_BIN_EXE_linli"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("serve")
         .current_dir(&dir)
         .env_remove("DATABASE_URL")
-        .env("LINLI_DATA", dir.join("data"))
-        .env("LINLI_SECURE_COOKIES", "1")
+        .env_remove("LINLI_DATA")
+        .env("LINLI_CONFIG", &config)
         .env("LINLI_LOG", "info")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -153,7 +162,7 @@ async fn sigterm_mid_write_stops_cleanly_and_keeps_every_acknowledged_posting() 
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert!(up, "the server starts with LINLI_SECURE_COOKIES=1");
+    assert!(up, "the server starts from its settings file");
     let mut t = linli_testkit::Client::new(addr)
         .api_login("13800000005", linli_testkit::DEMO_PASSWORD)
         .await;
@@ -217,6 +226,26 @@ async fn sigterm_mid_write_stops_cleanly_and_keeps_every_acknowledged_posting() 
     let out = linli(&dir, &["--data", "data", "verify-ledger"]);
     assert!(out.status.success(), "{}", text(&out));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The deployment guide's commands, run as written by `deploy/check-guide.sh`: settings
+/// file, `linli config`, first migration, the server as the unit starts it, `/healthz` and
+/// `/metrics`, the nightly backup script keeping two copies (0600 in a 0700 folder),
+/// SIGTERM, restore, `verify-ledger`, `migrate --check`.
+#[test]
+fn the_deployment_guides_commands_run_as_written() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/check-guide.sh");
+    let out = Command::new("bash")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_linli"))
+        .output()
+        .expect("run deploy/check-guide.sh");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("all guide commands ran as written"),
+        "{}",
+        text(&out)
+    );
 }
 
 /// Sets a resident's display name straight in the database (a change a restore undoes).

@@ -102,16 +102,17 @@ async fn send_code(
     ClientAddr(client): ClientAddr,
     ApiJson(r): ApiJson<PhoneReq>,
 ) -> ApiResult<StatusCode> {
-    acc::request_sms_code(
+    let sent = acc::request_sms_code(
         s.db(),
-        s.sms.as_ref(),
+        &s.sms,
         &r.phone,
         ctx.lang.code(),
         &client,
         s.config.sms_caps,
     )
-    .await
-    .api(&ctx)?;
+    .await;
+    s.metrics.count_throttle(&sent);
+    sent.api(&ctx)?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -177,12 +178,13 @@ async fn login(
     ClientAddr(client): ClientAddr,
     ApiJson(r): ApiJson<LoginReq>,
 ) -> ApiResult<(StatusCode, Json<LoginOut>)> {
-    let (token, user) = match (&r.password, &r.sms_code) {
+    let result = match (&r.password, &r.sms_code) {
         (Some(p), None) => acc::login(s.db(), &r.phone, p, &client).await,
         (None, Some(c)) => acc::login_with_code(s.db(), &r.phone, c, &client).await,
         _ => Err(linli_app::AppError::Invalid("password_or_code")),
-    }
-    .api(&ctx)?;
+    };
+    s.metrics.count_login(&result);
+    let (token, user) = result.api(&ctx)?;
     Ok((
         StatusCode::CREATED,
         Json(LoginOut {

@@ -108,6 +108,7 @@ async fn login(
     PageForm(f): PageForm<LoginForm>,
 ) -> Response {
     let result = acc::login(state.db(), &f.phone, &f.password, &client).await;
+    state.metrics.count_login(&result);
     logged_in(&ctx, &state, result, f.phone, f.next.as_deref(), false)
 }
 
@@ -179,13 +180,14 @@ async fn send_login_code(
 ) -> Response {
     let sent = acc::request_sms_code(
         state.db(),
-        state.sms.as_ref(),
+        &state.sms,
         &f.phone,
         ctx.lang.code(),
         &client,
         state.config.sms_caps,
     )
     .await;
+    state.metrics.count_throttle(&sent);
     let (status, error) = match &sent {
         Ok(()) => (axum::http::StatusCode::OK, None),
         Err(e) => (
@@ -218,6 +220,7 @@ async fn login_by_code(
     PageForm(f): PageForm<LoginSmsForm>,
 ) -> Response {
     let result = acc::login_with_code(state.db(), &f.phone, &f.code, &client).await;
+    state.metrics.count_login(&result);
     logged_in(&ctx, &state, result, f.phone, f.next.as_deref(), true)
 }
 
@@ -295,16 +298,17 @@ async fn send_code(
     PageForm(f): PageForm<SendCodeForm>,
 ) -> Response {
     let invite = f.invite.clone().unwrap_or_default();
-    match acc::request_sms_code(
+    let sent = acc::request_sms_code(
         state.db(),
-        state.sms.as_ref(),
+        &state.sms,
         &f.phone,
         ctx.lang.code(),
         &client,
         state.config.sms_caps,
     )
-    .await
-    {
+    .await;
+    state.metrics.count_throttle(&sent);
+    match sent {
         Ok(()) => Redirect::to(&format!(
             "/register?sent=1&phone={}&invite={}",
             crate::error::urlencode(f.phone.trim()),

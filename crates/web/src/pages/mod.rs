@@ -72,10 +72,26 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    let up = state.db().ping().await;
+    let db = state.db();
+    let up = db.ping().await;
+    let mut jobs: std::collections::BTreeMap<String, i64> = Default::default();
+    for (_, status, n) in linli_store::jobs::counts(db).await.unwrap_or_default() {
+        *jobs.entry(status).or_default() += n;
+    }
+    let (sms_sent, sms_failed) = state.sms.counts();
+    let snap = crate::metrics::Snapshot {
+        db_up: up,
+        db_bytes: db.size_bytes().await.ok(),
+        jobs_due: linli_store::jobs::due(db, linli_store::clock::now_ms())
+            .await
+            .ok(),
+        jobs: jobs.into_iter().collect(),
+        sms_sent,
+        sms_failed,
+    };
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(up),
+        state.metrics.render(&snap),
     )
         .into_response()
 }
