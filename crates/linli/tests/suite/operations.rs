@@ -149,7 +149,7 @@ async fn sigterm_mid_write_stops_cleanly_and_keeps_every_acknowledged_posting() 
         .env_remove("LINLI_DATA")
         .env("LINLI_CONFIG", &config)
         .env("LINLI_LOG", "info")
-        .stdout(std::process::Stdio::null())
+        .stdout(std::fs::File::create(dir.join("serve.log")).unwrap())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -225,6 +225,25 @@ async fn sigterm_mid_write_stops_cleanly_and_keeps_every_acknowledged_posting() 
     db.close().await;
     let out = linli(&dir, &["--data", "data", "verify-ledger"]);
     assert!(out.status.success(), "{}", text(&out));
+    // One JSON line per request: status, duration, the local time beside the UTC stamp,
+    // and in its span the request id (the one an error page shows) and the user.
+    let log = std::fs::read_to_string(dir.join("serve.log")).unwrap();
+    let line = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| {
+            v["fields"]["message"] == "request"
+                && v["fields"]["status"] == 201
+                && v["span"]["path"] == format!("/api/v1/organizations/{club}/ledger/transactions")
+        })
+        .unwrap_or_else(|| panic!("no request line for a posting in {log}"));
+    assert!(line["timestamp"].as_str().unwrap().ends_with('Z'), "{line}");
+    assert!(line["fields"]["ms"].is_number(), "{line}");
+    assert_eq!(line["fields"]["shanghai"].as_str().unwrap().len(), 19, "{line}");
+    assert_eq!(line["span"]["id"].as_str().unwrap().len(), 12, "{line}");
+    assert!(line["span"]["user"].is_number(), "{line}");
+    assert_eq!(line["span"]["method"], "POST", "{line}");
+    assert!(log.contains("SIGTERM: stopping") && log.contains("stopped cleanly"), "{log}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
