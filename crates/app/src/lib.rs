@@ -15,11 +15,13 @@ pub mod jobs;
 pub mod money;
 pub mod notifications;
 pub mod organizations;
+pub mod region_setup;
 pub mod regions;
 pub mod roles;
 pub mod search;
 pub mod sms;
 pub mod tokens;
+pub mod units;
 pub mod waiting;
 
 pub use actor::Actor;

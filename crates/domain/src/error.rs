@@ -42,6 +42,12 @@ pub enum DomainError {
     MovesNothing,
     #[error("invalid_month")]
     InvalidMonth,
+    #[error("invalid_area")]
+    InvalidArea,
+    #[error("unknown_unit_kind")]
+    UnknownUnitKind,
+    #[error("invalid_unit_label")]
+    InvalidUnitLabel,
 }
 
 impl DomainError {
@@ -67,6 +73,9 @@ impl DomainError {
             Self::ControlCharacter => "control_character",
             Self::MovesNothing => "moves_nothing",
             Self::InvalidMonth => "invalid_month",
+            Self::InvalidArea => "invalid_area",
+            Self::UnknownUnitKind => "unknown_unit_kind",
+            Self::InvalidUnitLabel => "invalid_unit_label",
         }
     }
 }

@@ -53,6 +53,22 @@ impl RegionKind {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
+    /// Whether a node of this kind may hold a node of `child`'s kind: the next level down,
+    /// or — the one shortcut real communities take — a building straight under a
+    /// community (a lone building, 散居楼, in no compound). A building never sits under a
+    /// street, a community never under a district.
+    pub fn may_hold(self, child: Self) -> bool {
+        self.child() == Some(child) || (self == Self::Community && child == Self::Building)
+    }
+
+    /// The kinds a node of this kind may hold, widest first.
+    pub fn child_kinds(self) -> Vec<Self> {
+        Self::ALL
+            .into_iter()
+            .filter(|k| self.may_hold(*k))
+            .collect()
+    }
+
     /// The kind a child of this node has; buildings hold households, not nodes.
     pub fn child(self) -> Option<Self> {
         match self {
@@ -124,15 +140,105 @@ impl RegionPath {
 pub struct AreaCm2(pub i64);
 
 impl AreaCm2 {
+    /// The largest floor area taken: 100,000 m² (a whole mall is one unit at most).
+    pub const MAX: i64 = 100_000 * 100;
+
     /// `89.50` m².
     pub fn display(self) -> String {
         format!("{}.{:02}", self.0 / 100, self.0 % 100)
     }
+
+    /// A floor area as people write it: `89`, `89.5`, `89.50`, with `m²`, `㎡`, `平` or
+    /// `平米` after it; more than two decimals, zero, a negative or a word (`一百平`) is
+    /// refused.
+    pub fn parse(raw: &str) -> Result<Self, crate::error::DomainError> {
+        use crate::error::DomainError::InvalidArea;
+        let mut t = raw.trim();
+        for unit in ["平方米", "平米", "平", "m²", "m2", "㎡"] {
+            if let Some(rest) = t.strip_suffix(unit) {
+                t = rest.trim_end();
+                break;
+            }
+        }
+        let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+        if whole.is_empty()
+            || t.ends_with('.')
+            || whole.len() > 6
+            || frac.len() > 2
+            || !whole.bytes().all(|b| b.is_ascii_digit())
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(InvalidArea);
+        }
+        let whole: i64 = whole.parse().map_err(|_| InvalidArea)?;
+        let frac: i64 = match frac.len() {
+            0 => 0,
+            1 => frac.parse::<i64>().map_err(|_| InvalidArea)? * 10,
+            _ => frac.parse().map_err(|_| InvalidArea)?,
+        };
+        let cm2 = whole * 100 + frac;
+        if cm2 <= 0 || cm2 > Self::MAX {
+            return Err(InvalidArea);
+        }
+        Ok(Self(cm2))
+    }
+}
+
+/// What a unit is used as (业主大会 counts every kind's area; lists tell them apart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitKind {
+    /// 住宅.
+    Residence,
+    /// 商铺.
+    Shop,
+    /// 车库 / 车位.
+    Garage,
+}
+
+impl UnitKind {
+    pub const ALL: [UnitKind; 3] = [Self::Residence, Self::Shop, Self::Garage];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Residence => "residence",
+            Self::Shop => "shop",
+            Self::Garage => "garage",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, crate::error::DomainError> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s.trim())
+            .ok_or(crate::error::DomainError::UnknownUnitKind)
+    }
+}
+
+/// A unit's label as the building writes it (`1单元201`, `A-1203`, `商铺3`): 1–30
+/// characters, no control characters, inner spaces kept.
+pub fn unit_label(raw: &str) -> Result<String, crate::error::DomainError> {
+    crate::text::bounded_text(raw, 30, crate::error::DomainError::InvalidUnitLabel)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kinds_hold_the_next_level_or_a_lone_building_under_a_community() {
+        use RegionKind::*;
+        assert!(District.may_hold(Street) && Street.may_hold(Community));
+        assert!(Community.may_hold(Compound) && Compound.may_hold(Building));
+        assert!(
+            Community.may_hold(Building),
+            "a lone building in no compound"
+        );
+        assert!(!Street.may_hold(Building) && !District.may_hold(Community));
+        assert!(!Building.may_hold(Building) && !Compound.may_hold(Compound));
+        assert_eq!(Community.child_kinds(), vec![Compound, Building]);
+        assert!(Building.child_kinds().is_empty());
+    }
     use proptest::prelude::*;
 
     #[test]
@@ -163,6 +269,33 @@ mod tests {
     #[test]
     fn area_shows_two_decimals() {
         assert_eq!(AreaCm2(8950).display(), "89.50");
+        for (raw, cm2) in [
+            ("89", 8900),
+            ("89.5", 8950),
+            ("89.50", 8950),
+            (" 120.05 ㎡", 12005),
+            ("75平", 7500),
+            ("60.3m²", 6030),
+            ("0.01", 1),
+        ] {
+            assert_eq!(AreaCm2::parse(raw), Ok(AreaCm2(cm2)), "{raw}");
+        }
+        for raw in [
+            "一百平",
+            "0",
+            "0.00",
+            "-5",
+            "89.505",
+            "",
+            "平",
+            "8 9",
+            "1e3",
+            "100001",
+            ".5",
+            "89.",
+        ] {
+            assert!(AreaCm2::parse(raw).is_err(), "{raw} is refused");
+        }
         assert_eq!(AreaCm2(12005).display(), "120.05");
     }
 }

@@ -13,6 +13,10 @@ pub struct RegionRow {
     pub name: String,
     pub path: String,
     pub depth: i64,
+    /// Where it is listed among its siblings (then by id).
+    pub sort_order: i64,
+    /// When it was retired (kept for history, hidden where new records are made).
+    pub retired_at: Option<i64>,
 }
 
 impl RegionRow {
@@ -48,6 +52,8 @@ pub struct HouseholdRow {
     pub region_id: i64,
     pub unit_label: String,
     pub floor_area: i64,
+    /// residence | shop | garage.
+    pub kind: String,
     pub residents: i64,
     pub registered: i64,
 }
@@ -64,7 +70,7 @@ pub struct ResidentRow {
     pub is_head: bool,
 }
 
-const COLS: &str = "id, parent_id, kind, name, path, depth";
+const COLS: &str = "id, parent_id, kind, name, path, depth, sort_order, retired_at";
 
 /// Creates a node under `parent` (or a root) and sets its materialized path.
 pub async fn insert(
@@ -95,6 +101,8 @@ pub async fn insert(
         name: name.into(),
         path: path.as_str().into(),
         depth,
+        sort_order: 0,
+        retired_at: None,
     })
 }
 
@@ -105,7 +113,7 @@ fn rand_suffix() -> u64 {
 }
 
 pub async fn get(db: &Db, id: i64) -> StoreResult<Option<RegionRow>> {
-    const SQL: &str = "SELECT id, parent_id, kind, name, path, depth FROM regions WHERE id = $1";
+    const SQL: &str = "SELECT id, parent_id, kind, name, path, depth, sort_order, retired_at FROM regions WHERE id = $1";
     on_db!(db, p => sqlx::query_as(SQL).bind(id).fetch_optional(p).await)
 }
 
@@ -115,7 +123,7 @@ pub async fn with_ancestors(db: &Db, id: i64) -> StoreResult<Vec<RegionRow>> {
     const SQL: &str = "WITH RECURSIVE up(id, parent_id) AS ( \
             SELECT id, parent_id FROM regions WHERE id = $1 \
             UNION ALL SELECT r.id, r.parent_id FROM regions r JOIN up ON r.id = up.parent_id) \
-        SELECT r.id, r.parent_id, r.kind, r.name, r.path, r.depth FROM regions r \
+        SELECT r.id, r.parent_id, r.kind, r.name, r.path, r.depth, r.sort_order, r.retired_at FROM regions r \
         WHERE r.id IN (SELECT id FROM up) ORDER BY r.depth";
     on_db!(db, p => sqlx::query_as(SQL).bind(id).fetch_all(p).await)
 }
@@ -138,22 +146,140 @@ pub async fn get_many(db: &Db, ids: &[i64]) -> StoreResult<Vec<RegionRow>> {
 
 /// The root nodes (usually one network).
 pub async fn roots(db: &Db) -> StoreResult<Vec<RegionRow>> {
-    const SQL: &str = "SELECT id, parent_id, kind, name, path, depth FROM regions WHERE parent_id IS NULL ORDER BY id";
+    const SQL: &str = "SELECT id, parent_id, kind, name, path, depth, sort_order, retired_at FROM regions WHERE parent_id IS NULL ORDER BY id";
     on_db!(db, p => sqlx::query_as(SQL).fetch_all(p).await)
 }
 
-/// Children of a node with the households each holds, a page at a time.
+/// Children of a node (retired ones left out) with the households each holds, in the
+/// officers' order, a page at a time.
 pub async fn children(db: &Db, id: i64, limit: i64, offset: i64) -> StoreResult<Vec<ChildRow>> {
     const SQL: &str = "SELECT c.id, c.kind, c.name, \
         (SELECT COUNT(*) FROM households h JOIN regions b ON b.id = h.region_id \
            WHERE b.path >= c.path AND b.path < SUBSTR(c.path, 1, LENGTH(c.path) - 1) || '0') AS households \
-        FROM regions c WHERE c.parent_id = $1 ORDER BY c.id LIMIT $2 OFFSET $3";
+        FROM regions c WHERE c.parent_id = $1 AND c.retired_at IS NULL \
+        ORDER BY c.sort_order, c.id LIMIT $2 OFFSET $3";
     on_db!(db, p => sqlx::query_as(SQL).bind(id).bind(limit).bind(offset).fetch_all(p).await)
 }
 
 pub async fn count_children(db: &Db, id: i64) -> StoreResult<i64> {
-    on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM regions WHERE parent_id = $1")
+    on_db!(db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM regions WHERE parent_id = $1 AND retired_at IS NULL")
         .bind(id).fetch_one(p).await)
+}
+
+/// The live children of a node as rows, in order (pickers: where a node may move).
+pub async fn live_children_rows(db: &Db, id: i64, limit: i64) -> StoreResult<Vec<RegionRow>> {
+    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM regions WHERE parent_id = $1 AND retired_at IS NULL \
+         ORDER BY sort_order, id LIMIT $2")))
+        .bind(id).bind(limit).fetch_all(p).await)
+}
+
+/// Whether a live child of `parent_id` other than `except` is named `name`.
+pub async fn live_child_named(
+    tx: &mut Tx,
+    parent_id: i64,
+    name: &str,
+    except: i64,
+) -> StoreResult<bool> {
+    let n: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM regions WHERE parent_id = $1 AND name = $2 AND id <> $3 \
+         AND retired_at IS NULL")
+        .bind(parent_id).bind(name).bind(except).fetch_one(c).await)?;
+    Ok(n > 0)
+}
+
+/// The place after the last of a node's children.
+pub async fn next_sort_order(tx: &mut Tx, parent_id: i64) -> StoreResult<i64> {
+    on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT CAST(COALESCE(MAX(sort_order), 0) + 1 AS BIGINT) FROM regions WHERE parent_id = $1")
+        .bind(parent_id).fetch_one(c).await)
+}
+
+/// The highest place among a node's children (0 without children).
+pub async fn max_sort_order(db: &Db, parent_id: i64) -> StoreResult<i64> {
+    on_db!(db, p => sqlx::query_scalar(
+        "SELECT CAST(COALESCE(MAX(sort_order), 0) AS BIGINT) FROM regions WHERE parent_id = $1")
+        .bind(parent_id).fetch_one(p).await)
+}
+
+/// The retired children of a node, for its officers (kept for history), newest first.
+pub async fn retired_children(db: &Db, id: i64, limit: i64) -> StoreResult<Vec<RegionRow>> {
+    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM regions WHERE parent_id = $1 AND retired_at IS NOT NULL \
+         ORDER BY retired_at DESC, id LIMIT $2")))
+        .bind(id).bind(limit).fetch_all(p).await)
+}
+
+/// A node read inside a write transaction, locked on PostgreSQL until it ends (SQLite's
+/// write transaction holds the whole database already), so two moves or a move and a
+/// new child under it never interleave.
+pub async fn get_locked(tx: &mut Tx, id: i64) -> StoreResult<Option<RegionRow>> {
+    let sql = format!("SELECT {COLS} FROM regions WHERE id = $1");
+    match tx {
+        Tx::Sqlite(t) => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(&mut **t)
+                .await
+        }
+        Tx::Postgres(t) => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{sql} FOR UPDATE")))
+                .bind(id)
+                .fetch_optional(&mut **t)
+                .await
+        }
+    }
+}
+
+/// Renames a node and sets its place among its siblings.
+pub async fn rename(tx: &mut Tx, id: i64, name: &str, sort_order: i64) -> StoreResult<u64> {
+    on_tx!(tx, c => sqlx::query("UPDATE regions SET name = $1, sort_order = $2 WHERE id = $3")
+        .bind(name).bind(sort_order).bind(id).execute(c).await.map(|r| r.rows_affected()))
+}
+
+/// Moves the node at `old_path` (and everything below it) under `new_parent`, in one
+/// statement over the subtree: every path's prefix is replaced and every depth shifted;
+/// the search index's copies of the paths follow in the same transaction.
+pub async fn move_subtree(
+    tx: &mut Tx,
+    node: &RegionRow,
+    new_parent: &RegionRow,
+) -> StoreResult<u64> {
+    let (lo, hi) = node.region_path().subtree_bounds();
+    let new_prefix = new_parent
+        .region_path()
+        .child(linli_domain::regions::RegionId(node.id));
+    let old_len = node.path.len() as i64;
+    let delta = new_parent.depth + 1 - node.depth;
+    let moved = on_tx!(tx, c => sqlx::query(
+        "UPDATE regions SET path = $1 || SUBSTR(path, CAST($2 AS INTEGER) + 1), depth = depth + $3 \
+         WHERE path >= $4 AND path < $5")
+        .bind(new_prefix.as_str()).bind(old_len).bind(delta).bind(&lo).bind(&hi)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    on_tx!(tx, c => sqlx::query("UPDATE regions SET parent_id = $1 WHERE id = $2")
+        .bind(new_parent.id).bind(node.id).execute(c).await.map(|r| r.rows_affected()))?;
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE search_docs SET region_path = $1 || SUBSTR(region_path, CAST($2 AS INTEGER) + 1) \
+         WHERE region_path >= $3 AND region_path < $4")
+        .bind(new_prefix.as_str()).bind(old_len).bind(&lo).bind(&hi)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(moved)
+}
+
+/// Retires a node and every live node below it at `now`; returns how many.
+pub async fn retire_subtree(tx: &mut Tx, node: &RegionRow, now: i64) -> StoreResult<u64> {
+    let (lo, hi) = node.region_path().subtree_bounds();
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE regions SET retired_at = $1 WHERE path >= $2 AND path < $3 AND retired_at IS NULL")
+        .bind(now).bind(&lo).bind(&hi).execute(c).await.map(|r| r.rows_affected()))
+}
+
+/// Brings a retired node back (its parent must be live); the nodes below stay retired
+/// until brought back one by one.
+pub async fn restore(tx: &mut Tx, id: i64) -> StoreResult<u64> {
+    on_tx!(tx, c => sqlx::query("UPDATE regions SET retired_at = NULL WHERE id = $1")
+        .bind(id).execute(c).await.map(|r| r.rows_affected()))
 }
 
 /// Households, residents and registered residents within `[lo, hi)`.
@@ -175,20 +301,148 @@ pub async fn households(
     limit: i64,
     offset: i64,
 ) -> StoreResult<Vec<HouseholdRow>> {
-    const SQL: &str = "SELECT h.id, h.region_id, h.unit_label, h.floor_area, \
+    const SQL: &str = "SELECT h.id, h.region_id, h.unit_label, h.floor_area, h.kind, \
         COUNT(x.id) AS residents, COUNT(x.user_id) AS registered \
         FROM households h LEFT JOIN residents x ON x.household_id = h.id \
-        WHERE h.region_id = $1 GROUP BY h.id, h.region_id, h.unit_label, h.floor_area \
+        WHERE h.region_id = $1 GROUP BY h.id, h.region_id, h.unit_label, h.floor_area, h.kind \
         ORDER BY h.id LIMIT $2 OFFSET $3";
     on_db!(db, p => sqlx::query_as(SQL).bind(building_id).bind(limit).bind(offset).fetch_all(p).await)
 }
 
 pub async fn get_household(db: &Db, id: i64) -> StoreResult<Option<HouseholdRow>> {
-    const SQL: &str = "SELECT h.id, h.region_id, h.unit_label, h.floor_area, \
+    const SQL: &str = "SELECT h.id, h.region_id, h.unit_label, h.floor_area, h.kind, \
         COUNT(x.id) AS residents, COUNT(x.user_id) AS registered \
         FROM households h LEFT JOIN residents x ON x.household_id = h.id \
-        WHERE h.id = $1 GROUP BY h.id, h.region_id, h.unit_label, h.floor_area";
+        WHERE h.id = $1 GROUP BY h.id, h.region_id, h.unit_label, h.floor_area, h.kind";
     on_db!(db, p => sqlx::query_as(SQL).bind(id).fetch_optional(p).await)
+}
+
+/// One change to a unit, as its page lists them.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct HouseholdChangeRow {
+    pub id: i64,
+    /// label | area | kind | resident_added | resident_removed | created.
+    pub field: String,
+    pub old_value: String,
+    pub new_value: String,
+    pub actor_name: Option<String>,
+    pub changed_at: i64,
+}
+
+/// A unit's label, area and kind, read for a change (locked on PostgreSQL).
+pub async fn household_locked(
+    tx: &mut Tx,
+    id: i64,
+) -> StoreResult<Option<(i64, String, i64, String)>> {
+    const SQL: &str =
+        "SELECT region_id, unit_label, floor_area, kind FROM households WHERE id = $1";
+    match tx {
+        Tx::Sqlite(t) => sqlx::query_as(SQL).bind(id).fetch_optional(&mut **t).await,
+        Tx::Postgres(t) => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{SQL} FOR UPDATE")))
+                .bind(id)
+                .fetch_optional(&mut **t)
+                .await
+        }
+    }
+}
+
+/// Adds a unit to a building; a label the building already has is a unique violation.
+pub async fn insert_household(
+    tx: &mut Tx,
+    building_id: i64,
+    label: &str,
+    floor_area: i64,
+    kind: &str,
+) -> StoreResult<i64> {
+    on_tx!(tx, c => sqlx::query_scalar(
+        "INSERT INTO households (region_id, unit_label, floor_area, kind, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        .bind(building_id).bind(label).bind(floor_area).bind(kind).bind(now_ms())
+        .fetch_one(c).await)
+}
+
+pub async fn update_household(
+    tx: &mut Tx,
+    id: i64,
+    label: &str,
+    floor_area: i64,
+    kind: &str,
+) -> StoreResult<u64> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE households SET unit_label = $1, floor_area = $2, kind = $3 WHERE id = $4")
+        .bind(label).bind(floor_area).bind(kind).bind(id)
+        .execute(c).await.map(|r| r.rows_affected()))
+}
+
+/// Writes one line of a unit's history.
+pub async fn insert_household_change(
+    tx: &mut Tx,
+    household_id: i64,
+    actor_id: i64,
+    field: &str,
+    old_value: &str,
+    new_value: &str,
+) -> StoreResult<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO household_changes (household_id, actor_id, field, old_value, new_value, changed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(household_id).bind(actor_id).bind(field).bind(old_value).bind(new_value).bind(now_ms())
+        .execute(c).await.map(|_| ()))
+}
+
+/// A unit's history, newest first.
+pub async fn household_changes(
+    db: &Db,
+    household_id: i64,
+    limit: i64,
+) -> StoreResult<Vec<HouseholdChangeRow>> {
+    on_db!(db, p => sqlx::query_as(
+        "SELECT c.id, c.field, c.old_value, c.new_value, u.display_name AS actor_name, c.changed_at \
+         FROM household_changes c LEFT JOIN users u ON u.id = c.actor_id \
+         WHERE c.household_id = $1 ORDER BY c.id DESC LIMIT $2")
+        .bind(household_id).bind(limit).fetch_all(p).await)
+}
+
+/// Everyone listed in a unit, the head first.
+pub async fn residents_of(db: &Db, household_id: i64) -> StoreResult<Vec<ResidentRow>> {
+    on_db!(db, p => sqlx::query_as(
+        "SELECT x.id, x.household_id, h.unit_label, x.name, x.phone, \
+         (x.user_id IS NOT NULL) AS registered, x.is_head \
+         FROM residents x JOIN households h ON h.id = x.household_id \
+         WHERE x.household_id = $1 ORDER BY x.is_head DESC, x.id LIMIT 50")
+        .bind(household_id).fetch_all(p).await)
+}
+
+/// Lists a person in a unit; a new head replaces the old one.
+pub async fn insert_resident(
+    tx: &mut Tx,
+    household_id: i64,
+    building_id: i64,
+    name: &str,
+    phone: Option<&str>,
+    is_head: bool,
+) -> StoreResult<i64> {
+    if is_head {
+        on_tx!(tx, c => sqlx::query("UPDATE residents SET is_head = FALSE WHERE household_id = $1 AND is_head")
+            .bind(household_id).execute(c).await.map(|_| ()))?;
+    }
+    on_tx!(tx, c => sqlx::query_scalar(
+        "INSERT INTO residents (household_id, region_id, name, phone, is_head, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+        .bind(household_id).bind(building_id).bind(name).bind(phone).bind(is_head).bind(now_ms())
+        .fetch_one(c).await)
+}
+
+/// Takes a person off a unit's list; returns their name if they were on it.
+pub async fn delete_resident(
+    tx: &mut Tx,
+    household_id: i64,
+    id: i64,
+) -> StoreResult<Option<String>> {
+    on_tx!(tx, c => sqlx::query_scalar(
+        "DELETE FROM residents WHERE id = $1 AND household_id = $2 RETURNING name")
+        .bind(id).bind(household_id).fetch_optional(c).await)
 }
 
 /// Residents of a building with their phone numbers, a page at a time.

@@ -13,4 +13,5 @@ mod money;
 mod notifications;
 mod operations;
 mod search;
+mod setup;
 mod sms;

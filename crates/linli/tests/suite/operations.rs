@@ -239,11 +239,18 @@ async fn sigterm_mid_write_stops_cleanly_and_keeps_every_acknowledged_posting() 
         .unwrap_or_else(|| panic!("no request line for a posting in {log}"));
     assert!(line["timestamp"].as_str().unwrap().ends_with('Z'), "{line}");
     assert!(line["fields"]["ms"].is_number(), "{line}");
-    assert_eq!(line["fields"]["shanghai"].as_str().unwrap().len(), 19, "{line}");
+    assert_eq!(
+        line["fields"]["shanghai"].as_str().unwrap().len(),
+        19,
+        "{line}"
+    );
     assert_eq!(line["span"]["id"].as_str().unwrap().len(), 12, "{line}");
     assert!(line["span"]["user"].is_number(), "{line}");
     assert_eq!(line["span"]["method"], "POST", "{line}");
-    assert!(log.contains("SIGTERM: stopping") && log.contains("stopped cleanly"), "{log}");
+    assert!(
+        log.contains("SIGTERM: stopping") && log.contains("stopped cleanly"),
+        "{log}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

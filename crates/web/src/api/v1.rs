@@ -32,7 +32,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(me))
         .routes(routes!(set_prefs))
         .routes(routes!(join_household))
-        .routes(routes!(region))
+        .routes(routes!(region, update_region))
+        .routes(routes!(create_region_child))
+        .routes(routes!(move_region))
+        .routes(routes!(retire_region))
+        .routes(routes!(restore_region))
+        .routes(routes!(create_unit))
+        .routes(routes!(unit, update_unit))
+        .routes(routes!(add_unit_resident))
+        .routes(routes!(remove_unit_resident))
         .routes(routes!(roster))
         .routes(routes!(list_orgs, create_org))
         .routes(routes!(org, update_org))
@@ -54,6 +62,12 @@ pub fn router() -> OpenApiRouter<AppState> {
     components(schemas(
         ApiErrorBody,
         PhoneReq,
+        NewRegionReq,
+        UnitReq,
+        ResidentReq,
+        UpdateRegionReq,
+        MoveRegionReq,
+        RetiredOut,
         RegisterReq,
         Created,
         LoginReq,
@@ -296,6 +310,235 @@ async fn region(
             .await
             .api(&ctx)?,
     ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewRegionReq {
+    /// district | street | community | compound | building (what the parent may hold).
+    kind: String,
+    /// 1–60 characters, unique among the parent's live children.
+    name: String,
+    /// Place among the siblings (0–100000); after the last when absent.
+    sort_order: Option<i64>,
+}
+
+/// Adds a node below this one (officers who administer it): streets under a district,
+/// communities under a street, compounds or lone buildings under a community, buildings
+/// under a compound.
+#[utoipa::path(post, path = "/api/v1/regions/{id}/children", params(("id" = i64, Path)),
+    request_body = NewRegionReq, responses((status = 201, body = RegionRow)))]
+async fn create_region_child(
+    ctx: LoggedIn,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<NewRegionReq>,
+) -> ApiResult<(StatusCode, Json<RegionRow>)> {
+    let a = ctx.actor();
+    let node = linli_app::region_setup::create_child(s.db(), a, id, &r.kind, &r.name, r.sort_order)
+        .await
+        .api(&ctx)?;
+    Ok((StatusCode::CREATED, Json(node)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateRegionReq {
+    name: String,
+    sort_order: Option<i64>,
+}
+
+/// Renames a node and sets its place among its siblings (who administers its parent).
+#[utoipa::path(patch, path = "/api/v1/regions/{id}", params(("id" = i64, Path)),
+    request_body = UpdateRegionReq, responses((status = 200, body = RegionRow)))]
+async fn update_region(
+    ctx: LoggedIn,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<UpdateRegionReq>,
+) -> ApiResult<Json<RegionRow>> {
+    let a = ctx.actor();
+    Ok(Json(
+        linli_app::region_setup::update(s.db(), a, id, &r.name, r.sort_order)
+            .await
+            .api(&ctx)?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MoveRegionReq {
+    /// The new parent: it must be able to hold this kind, and not lie below this node.
+    parent_id: i64,
+}
+
+/// Moves a node with everything below it under another parent, in one transaction.
+#[utoipa::path(post, path = "/api/v1/regions/{id}/move", params(("id" = i64, Path)),
+    request_body = MoveRegionReq, responses((status = 200, body = RegionRow)))]
+async fn move_region(
+    ctx: LoggedIn,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<MoveRegionReq>,
+) -> ApiResult<Json<RegionRow>> {
+    let a = ctx.actor();
+    Ok(Json(
+        linli_app::region_setup::move_node(s.db(), a, id, r.parent_id)
+            .await
+            .api(&ctx)?,
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RetiredOut {
+    /// How many nodes were retired (the node and the live nodes below it).
+    retired: u64,
+}
+
+/// Retires a node and the live nodes below it: kept for history, hidden where new
+/// records are made.
+#[utoipa::path(post, path = "/api/v1/regions/{id}/retire", params(("id" = i64, Path)),
+    responses((status = 200, body = RetiredOut)))]
+async fn retire_region(
+    ctx: LoggedIn,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<RetiredOut>> {
+    let a = ctx.actor();
+    let retired = linli_app::region_setup::retire(s.db(), a, id)
+        .await
+        .api(&ctx)?;
+    Ok(Json(RetiredOut { retired }))
+}
+
+/// Brings a retired node back under its live parent.
+#[utoipa::path(post, path = "/api/v1/regions/{id}/restore", params(("id" = i64, Path)),
+    responses((status = 200, body = RegionRow)))]
+async fn restore_region(
+    ctx: LoggedIn,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<RegionRow>> {
+    let a = ctx.actor();
+    Ok(Json(
+        linli_app::region_setup::restore(s.db(), a, id)
+            .await
+            .api(&ctx)?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UnitReq {
+    /// As the building writes it: `1单元201` (1–30 characters, unique in the building).
+    unit_label: String,
+    /// Floor area in m², at most two decimals: `"89.50"`.
+    floor_area: String,
+    /// residence (default) | shop | garage.
+    kind: Option<String>,
+}
+
+/// Adds a unit to a building (officers and social workers).
+#[utoipa::path(post, path = "/api/v1/regions/{id}/households", params(("id" = i64, Path)),
+    request_body = UnitReq, responses((status = 201, body = HouseholdRow)))]
+async fn create_unit(
+    ctx: LoggedIn,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<UnitReq>,
+) -> ApiResult<(StatusCode, Json<HouseholdRow>)> {
+    let a = ctx.actor();
+    let h = linli_app::units::create(
+        s.db(),
+        a,
+        id,
+        &r.unit_label,
+        &r.floor_area,
+        r.kind.as_deref().unwrap_or(""),
+    )
+    .await
+    .api(&ctx)?;
+    Ok((StatusCode::CREATED, Json(h)))
+}
+
+/// A unit with who lives there (the read is logged) and its history of changes.
+#[utoipa::path(get, path = "/api/v1/households/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = linli_app::units::UnitView)))]
+async fn unit(
+    ctx: LoggedIn,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<linli_app::units::UnitView>> {
+    let a = ctx.actor();
+    Ok(Json(linli_app::units::view(s.db(), a, id).await.api(&ctx)?))
+}
+
+/// Changes a unit's label, area or use; each change is a line of its history.
+#[utoipa::path(patch, path = "/api/v1/households/{id}", params(("id" = i64, Path)),
+    request_body = UnitReq, responses((status = 200, body = HouseholdRow)))]
+async fn update_unit(
+    ctx: LoggedIn,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<UnitReq>,
+) -> ApiResult<Json<HouseholdRow>> {
+    let a = ctx.actor();
+    Ok(Json(
+        linli_app::units::update(
+            s.db(),
+            a,
+            id,
+            &r.unit_label,
+            &r.floor_area,
+            r.kind.as_deref().unwrap_or(""),
+        )
+        .await
+        .api(&ctx)?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ResidentReq {
+    name: String,
+    /// A mainland mobile number, or absent.
+    phone: Option<String>,
+    /// Head of household (replaces the current head).
+    #[serde(default)]
+    is_head: bool,
+}
+
+/// Lists a person in a unit.
+#[utoipa::path(post, path = "/api/v1/households/{id}/residents", params(("id" = i64, Path)),
+    request_body = ResidentReq, responses((status = 201, body = Created)))]
+async fn add_unit_resident(
+    ctx: LoggedIn,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<ResidentReq>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    let a = ctx.actor();
+    let id = linli_app::units::add_resident(
+        s.db(),
+        a,
+        id,
+        &r.name,
+        r.phone.as_deref().unwrap_or(""),
+        r.is_head,
+    )
+    .await
+    .api(&ctx)?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// Takes a person off a unit's list (moved out); an account they have stays.
+#[utoipa::path(delete, path = "/api/v1/households/{id}/residents/{resident}",
+    params(("id" = i64, Path), ("resident" = i64, Path)), responses((status = 204)))]
+async fn remove_unit_resident(
+    ctx: LoggedIn,
+    State(s): State<AppState>,
+    Path((id, resident)): Path<(i64, i64)>,
+) -> ApiResult<StatusCode> {
+    let a = ctx.actor();
+    linli_app::units::remove_resident(s.db(), a, id, resident)
+        .await
+        .api(&ctx)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Serialize, ToSchema)]

@@ -23,6 +23,23 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/regions/{id}", get(region_page))
         .route("/regions/{id}/roster", get(roster_page))
+        .route("/regions/{id}/setup", get(setup_page))
+        .route("/regions/{id}/children", axum::routing::post(add_child))
+        .route("/regions/{id}/rename", axum::routing::post(rename_node))
+        .route("/regions/{id}/move", axum::routing::post(move_node))
+        .route("/regions/{id}/retire", axum::routing::post(retire_node))
+        .route("/regions/{id}/restore", axum::routing::post(restore_node))
+        .route("/regions/{id}/households", axum::routing::post(add_unit))
+        .route("/households/{id}", get(unit_page))
+        .route("/households/{id}/edit", axum::routing::post(edit_unit))
+        .route(
+            "/households/{id}/residents",
+            axum::routing::post(add_resident),
+        )
+        .route(
+            "/households/{id}/residents/{resident}/remove",
+            axum::routing::post(remove_resident),
+        )
         .route(
             "/households/{id}/invitations",
             get(invitations_page).post(create_invitation),
@@ -205,4 +222,356 @@ async fn invitation_page(
         url,
         qr_svg,
     })
+}
+
+/// A node's setup page: add the nodes below it, and — for whoever administers its parent —
+/// rename, reorder, move or retire it. A refusal re-renders the page with the reason.
+#[derive(Template, WebTemplate)]
+#[template(path = "regions/setup.html")]
+struct SetupPage {
+    l: Layout,
+    region: RegionRow,
+    ancestors: Vec<RegionRow>,
+    children: Vec<linli_store::regions::ChildRow>,
+    setup: linli_app::region_setup::SetupView,
+    error: Option<String>,
+    done: Option<String>,
+    unit_kinds: Vec<&'static str>,
+}
+
+#[derive(Deserialize, Default)]
+struct SetupQuery {
+    /// What was just done (`added`, `renamed`, `moved`, `retired`, `restored`).
+    done: Option<String>,
+}
+
+async fn setup_render(
+    ctx: &LoggedIn,
+    state: &AppState,
+    id: i64,
+    error: Option<String>,
+    done: Option<String>,
+) -> Result<SetupPage, PageError> {
+    let actor = ctx.actor();
+    let mut ancestors = linli_store::regions::with_ancestors(state.db(), id)
+        .await
+        .map_err(linli_app::AppError::from)
+        .page(ctx)?;
+    let region = match ancestors.pop() {
+        Some(r) if r.id == id => r,
+        _ => {
+            return Err(linli_app::AppError::NotFound("region_not_found")).page(ctx);
+        }
+    };
+    let setup = linli_app::region_setup::setup_view(state.db(), actor, &region)
+        .await
+        .page(ctx)?;
+    let children = linli_store::regions::children(state.db(), id, 200, 0)
+        .await
+        .map_err(linli_app::AppError::from)
+        .page(ctx)?;
+    let done = done
+        .filter(|d| {
+            [
+                "added",
+                "renamed",
+                "moved",
+                "retired",
+                "restored",
+                "unit_added",
+            ]
+            .contains(&d.as_str())
+        })
+        .map(|d| ctx.t(&format!("setup.done_{d}")).to_string());
+    Ok(SetupPage {
+        l: ctx.layout(),
+        region,
+        ancestors,
+        children,
+        setup,
+        error,
+        done,
+        unit_kinds: linli_domain::regions::UnitKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect(),
+    })
+}
+
+async fn setup_page(
+    ctx: LoggedIn,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<SetupQuery>,
+) -> Result<SetupPage, PageError> {
+    setup_render(&ctx, &state, id, None, q.done).await
+}
+
+/// After a setup action: back to the page with what was done, or the page again with why
+/// not (and the refusal's status).
+async fn setup_answer<T>(
+    ctx: LoggedIn,
+    state: AppState,
+    id: i64,
+    result: linli_app::AppResult<T>,
+    done: &str,
+    back_to: impl FnOnce(&T) -> i64,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(v) => Ok(
+            Redirect::to(&format!("/regions/{}/setup?done={done}", back_to(&v))).into_response(),
+        ),
+        Err(e) => {
+            let status = crate::error::status(&e);
+            let msg = ctx.t(&format!("error.{}", e.code())).to_string();
+            let page = setup_render(&ctx, &state, id, Some(msg), None).await?;
+            Ok((status, page).into_response())
+        }
+    }
+}
+
+/// An optional whole number from a form field ("" is none).
+fn form_number(raw: &Option<String>) -> linli_app::AppResult<Option<i64>> {
+    match raw.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => t
+            .parse()
+            .map(Some)
+            .map_err(|_| linli_app::AppError::Invalid("region_order_range")),
+    }
+}
+
+#[derive(Deserialize)]
+struct ChildForm {
+    kind: String,
+    name: String,
+    sort_order: Option<String>,
+}
+
+async fn add_child(
+    ctx: LoggedIn,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<ChildForm>,
+) -> Result<Response, PageError> {
+    let result = match form_number(&f.sort_order) {
+        Ok(order) => {
+            linli_app::region_setup::create_child(
+                state.db(),
+                ctx.actor(),
+                id,
+                &f.kind,
+                &f.name,
+                order,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    setup_answer(ctx, state, id, result, "added", |_| id).await
+}
+
+#[derive(Deserialize)]
+struct RenameForm {
+    name: String,
+    sort_order: Option<String>,
+}
+
+async fn rename_node(
+    ctx: LoggedIn,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<RenameForm>,
+) -> Result<Response, PageError> {
+    let result = match form_number(&f.sort_order) {
+        Ok(order) => {
+            linli_app::region_setup::update(state.db(), ctx.actor(), id, &f.name, order).await
+        }
+        Err(e) => Err(e),
+    };
+    setup_answer(ctx, state, id, result, "renamed", |_| id).await
+}
+
+#[derive(Deserialize)]
+struct MoveForm {
+    parent_id: i64,
+}
+
+async fn move_node(
+    ctx: LoggedIn,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<MoveForm>,
+) -> Result<Response, PageError> {
+    let result = linli_app::region_setup::move_node(state.db(), ctx.actor(), id, f.parent_id).await;
+    setup_answer(ctx, state, id, result, "moved", |_| id).await
+}
+
+async fn retire_node(
+    ctx: LoggedIn,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let parent = linli_store::regions::get(state.db(), id)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|r| r.parent_id);
+    let result = linli_app::region_setup::retire(state.db(), ctx.actor(), id).await;
+    // Retired, the node's own setup page has nothing to add: back to its parent's.
+    setup_answer(ctx, state, id, result, "retired", |_| parent.unwrap_or(id)).await
+}
+
+async fn restore_node(
+    ctx: LoggedIn,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let result = linli_app::region_setup::restore(state.db(), ctx.actor(), id).await;
+    setup_answer(ctx, state, id, result, "restored", |r| {
+        r.parent_id.unwrap_or(id)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct UnitForm {
+    unit_label: String,
+    floor_area: String,
+    kind: Option<String>,
+}
+
+async fn add_unit(
+    ctx: LoggedIn,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<UnitForm>,
+) -> Result<Response, PageError> {
+    let result = linli_app::units::create(
+        state.db(),
+        ctx.actor(),
+        id,
+        &f.unit_label,
+        &f.floor_area,
+        f.kind.as_deref().unwrap_or(""),
+    )
+    .await;
+    setup_answer(ctx, state, id, result, "unit_added", |_| id).await
+}
+
+/// A unit's page, for officers and social workers: its label, area and kind (editable),
+/// who lives there (add, take off), and its history. A refusal re-renders it with why.
+#[derive(Template, WebTemplate)]
+#[template(path = "regions/unit.html")]
+struct UnitPage {
+    l: Layout,
+    v: linli_app::units::UnitView,
+    unit_kinds: Vec<&'static str>,
+    error: Option<String>,
+    done: Option<String>,
+}
+
+async fn unit_render(
+    ctx: &LoggedIn,
+    state: &AppState,
+    id: i64,
+    error: Option<String>,
+    done: Option<String>,
+) -> Result<UnitPage, PageError> {
+    let v = linli_app::units::view(state.db(), ctx.actor(), id)
+        .await
+        .page(ctx)?;
+    let done = done
+        .filter(|d| ["saved", "resident_added", "resident_removed"].contains(&d.as_str()))
+        .map(|d| ctx.t(&format!("unit.done_{d}")).to_string());
+    Ok(UnitPage {
+        l: ctx.layout(),
+        v,
+        unit_kinds: linli_domain::regions::UnitKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect(),
+        error,
+        done,
+    })
+}
+
+async fn unit_page(
+    ctx: LoggedIn,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<SetupQuery>,
+) -> Result<UnitPage, PageError> {
+    unit_render(&ctx, &state, id, None, q.done).await
+}
+
+async fn unit_answer<T>(
+    ctx: LoggedIn,
+    state: AppState,
+    id: i64,
+    result: linli_app::AppResult<T>,
+    done: &str,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/households/{id}?done={done}")).into_response()),
+        Err(e) => {
+            let status = crate::error::status(&e);
+            let msg = ctx.t(&format!("error.{}", e.code())).to_string();
+            let page = unit_render(&ctx, &state, id, Some(msg), None).await?;
+            Ok((status, page).into_response())
+        }
+    }
+}
+
+async fn edit_unit(
+    ctx: LoggedIn,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<UnitForm>,
+) -> Result<Response, PageError> {
+    let result = linli_app::units::update(
+        state.db(),
+        ctx.actor(),
+        id,
+        &f.unit_label,
+        &f.floor_area,
+        f.kind.as_deref().unwrap_or(""),
+    )
+    .await;
+    unit_answer(ctx, state, id, result, "saved").await
+}
+
+#[derive(Deserialize)]
+struct ResidentForm {
+    name: String,
+    phone: Option<String>,
+    /// `1` when checked.
+    is_head: Option<String>,
+}
+
+async fn add_resident(
+    ctx: LoggedIn,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<ResidentForm>,
+) -> Result<Response, PageError> {
+    let result = linli_app::units::add_resident(
+        state.db(),
+        ctx.actor(),
+        id,
+        &f.name,
+        f.phone.as_deref().unwrap_or(""),
+        f.is_head.is_some(),
+    )
+    .await;
+    unit_answer(ctx, state, id, result, "resident_added").await
+}
+
+async fn remove_resident(
+    ctx: LoggedIn,
+    State(state): State<AppState>,
+    Path((id, resident)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    let result = linli_app::units::remove_resident(state.db(), ctx.actor(), id, resident).await;
+    unit_answer(ctx, state, id, result, "resident_removed").await
 }

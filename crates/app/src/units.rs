@@ -1,0 +1,275 @@
+//! The units of a building, kept by the community's officers and social workers (issue
+//! 15): label (`1单元201`), floor area to the hundredth of a m², what it is used as, and who
+//! lives there. Every change is a line of the unit's history (shown on its page) and of
+//! the audit log; reading who lives there is logged as a read of personal data.
+
+use crate::error::unique_as;
+use crate::{Actor, AppError, AppResult};
+use linli_domain::accounts::{PersonName, Phone};
+use linli_domain::regions::{AreaCm2, RegionKind, UnitKind, unit_label};
+use linli_store::audit::{self, NewAudit};
+use linli_store::regions::{self, HouseholdChangeRow, HouseholdRow, RegionRow, ResidentRow};
+use linli_store::{Db, Tx};
+
+/// A unit's page: the unit, its building, who lives there and what changed.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct UnitView {
+    pub household: HouseholdRow,
+    pub building: RegionRow,
+    pub residents: Vec<ResidentRow>,
+    pub history: Vec<HouseholdChangeRow>,
+}
+
+/// The building, if the actor keeps its units (officers and social workers above it).
+async fn kept_building(db: &Db, actor: &Actor, building_id: i64) -> AppResult<RegionRow> {
+    let b = crate::regions::readable(db, actor, building_id).await?;
+    if b.kind() != RegionKind::Building {
+        return Err(AppError::Invalid("not_a_building"));
+    }
+    if !actor.sees_personal_data(&b.path) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(b)
+}
+
+async fn locked_unit(tx: &mut Tx, id: i64) -> AppResult<(i64, String, i64, String)> {
+    regions::household_locked(tx, id)
+        .await?
+        .ok_or(AppError::NotFound("household_not_found"))
+}
+
+async fn change(
+    tx: &mut Tx,
+    actor: &Actor,
+    building: &RegionRow,
+    unit: i64,
+    field: &'static str,
+    old: &str,
+    new: &str,
+) -> AppResult<()> {
+    regions::insert_household_change(tx, unit, actor.id(), field, old, new).await?;
+    audit::record(
+        tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "unit.change",
+            region_id: Some(building.id),
+            target: format!("household:{unit}"),
+            detail: format!("{field}: {old} → {new}"),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// What a form gives for a unit, checked.
+struct UnitInput {
+    label: String,
+    area: AreaCm2,
+    kind: UnitKind,
+}
+
+fn unit_input(label: &str, area: &str, kind: &str) -> AppResult<UnitInput> {
+    Ok(UnitInput {
+        label: unit_label(label)?,
+        area: AreaCm2::parse(area)?,
+        kind: UnitKind::parse(if kind.trim().is_empty() {
+            "residence"
+        } else {
+            kind
+        })?,
+    })
+}
+
+/// Adds a unit to a building.
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    building_id: i64,
+    label: &str,
+    area: &str,
+    kind: &str,
+) -> AppResult<HouseholdRow> {
+    let input = unit_input(label, area, kind)?;
+    let building = kept_building(db, actor, building_id).await?;
+    let mut tx = db.begin().await?;
+    let id = regions::insert_household(
+        &mut tx,
+        building.id,
+        &input.label,
+        input.area.0,
+        input.kind.as_str(),
+    )
+    .await
+    .map_err(unique_as("unit_label_taken"))?;
+    let summary = format!(
+        "{} · {} m² · {}",
+        input.label,
+        input.area.display(),
+        input.kind.as_str()
+    );
+    change(&mut tx, actor, &building, id, "created", "", &summary).await?;
+    tx.commit().await?;
+    regions::get_household(db, id)
+        .await?
+        .ok_or(AppError::NotFound("household_not_found"))
+}
+
+/// Changes a unit's label, area or kind; each changed field is a line of its history.
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    label: &str,
+    area: &str,
+    kind: &str,
+) -> AppResult<HouseholdRow> {
+    let input = unit_input(label, area, kind)?;
+    let h = regions::get_household(db, id)
+        .await?
+        .ok_or(AppError::NotFound("household_not_found"))?;
+    let building = kept_building(db, actor, h.region_id).await?;
+    let mut tx = db.begin().await?;
+    let (_, old_label, old_area, old_kind) = locked_unit(&mut tx, id).await?;
+    regions::update_household(&mut tx, id, &input.label, input.area.0, input.kind.as_str())
+        .await
+        .map_err(unique_as("unit_label_taken"))?;
+    if old_label != input.label {
+        change(
+            &mut tx,
+            actor,
+            &building,
+            id,
+            "label",
+            &old_label,
+            &input.label,
+        )
+        .await?;
+    }
+    if old_area != input.area.0 {
+        let (old, new) = (AreaCm2(old_area).display(), input.area.display());
+        change(&mut tx, actor, &building, id, "area", &old, &new).await?;
+    }
+    if old_kind != input.kind.as_str() {
+        change(
+            &mut tx,
+            actor,
+            &building,
+            id,
+            "kind",
+            &old_kind,
+            input.kind.as_str(),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    regions::get_household(db, id)
+        .await?
+        .ok_or(AppError::NotFound("household_not_found"))
+}
+
+/// A unit with who lives there (names and numbers: the read is logged) and its history.
+pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<UnitView> {
+    let household = regions::get_household(db, id)
+        .await?
+        .ok_or(AppError::NotFound("household_not_found"))?;
+    let building = kept_building(db, actor, household.region_id).await?;
+    let residents = regions::residents_of(db, id).await?;
+    let history = regions::household_changes(db, id, 50).await?;
+    audit::record_now(
+        db,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "pii.read",
+            region_id: Some(building.id),
+            target: format!("household:{id}"),
+            detail: format!("{} residents", residents.len()),
+        },
+    )
+    .await?;
+    Ok(UnitView {
+        household,
+        building,
+        residents,
+        history,
+    })
+}
+
+/// Lists a person in a unit (name; a mainland mobile number if known; whether head of
+/// the household — a new head replaces the old one).
+pub async fn add_resident(
+    db: &Db,
+    actor: &Actor,
+    household_id: i64,
+    name: &str,
+    phone: &str,
+    is_head: bool,
+) -> AppResult<i64> {
+    let name = PersonName::parse(name)?;
+    let phone = match phone.trim() {
+        "" => None,
+        p => Some(Phone::parse(p)?),
+    };
+    let h = regions::get_household(db, household_id)
+        .await?
+        .ok_or(AppError::NotFound("household_not_found"))?;
+    let building = kept_building(db, actor, h.region_id).await?;
+    let mut tx = db.begin().await?;
+    locked_unit(&mut tx, household_id).await?;
+    let id = regions::insert_resident(
+        &mut tx,
+        household_id,
+        building.id,
+        name.as_str(),
+        phone.as_ref().map(Phone::as_str),
+        is_head,
+    )
+    .await?;
+    let shown = if is_head {
+        format!("{} (户主)", name.as_str())
+    } else {
+        name.as_str().to_string()
+    };
+    change(
+        &mut tx,
+        actor,
+        &building,
+        household_id,
+        "resident_added",
+        "",
+        &shown,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Takes a person off a unit's list (moved out); their account, if any, stays.
+pub async fn remove_resident(
+    db: &Db,
+    actor: &Actor,
+    household_id: i64,
+    resident_id: i64,
+) -> AppResult<()> {
+    let h = regions::get_household(db, household_id)
+        .await?
+        .ok_or(AppError::NotFound("household_not_found"))?;
+    let building = kept_building(db, actor, h.region_id).await?;
+    let mut tx = db.begin().await?;
+    locked_unit(&mut tx, household_id).await?;
+    let name = regions::delete_resident(&mut tx, household_id, resident_id)
+        .await?
+        .ok_or(AppError::NotFound("resident_not_found"))?;
+    change(
+        &mut tx,
+        actor,
+        &building,
+        household_id,
+        "resident_removed",
+        &name,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

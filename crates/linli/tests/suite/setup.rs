@@ -1,0 +1,680 @@
+//! A real community starts on Linli (issue 15): its officers set up their part of the
+//! region tree — add, order, rename, move, retire and restore nodes — through the pages
+//! and the API, on SQLite and PostgreSQL. The kind order, cycles, retired parents,
+//! duplicate names and other communities are refused with the reason and change nothing;
+//! a moved subtree takes its households, search entries and role holders with it.
+
+use linli_testkit::{DEMO_PASSWORD, TestApp, on_both_databases};
+use serde_json::json;
+
+const DISTRICT_OFFICER: &str = "13800000001";
+const STREET_OFFICER: &str = "13800000002";
+const COMMITTEE: &str = "13800000003";
+const BUILDING_REP: &str = "13800000005";
+const RESIDENT: &str = "13800000007";
+
+fn code(r: &linli_testkit::Resp) -> String {
+    r.json()["error"]["code"].as_str().unwrap_or("").to_string()
+}
+
+async fn children_names(app: &TestApp, id: i64) -> Vec<String> {
+    let mut c = app.api_client(COMMITTEE, DEMO_PASSWORD).await;
+    let v = c.get(&format!("/api/v1/regions/{id}")).await.json();
+    v["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A residents' committee adds a compound and its buildings on the setup page, in the
+/// order it gives; bad input re-renders the page with the reason and adds nothing.
+async fn a_residents_committee_sets_up_a_compound_and_its_buildings(app: &TestApp) {
+    let community = app.region_id("翠竹园社区").await;
+    let mut rc = app.login(COMMITTEE).await;
+    let page = rc.get(&format!("/regions/{community}")).await;
+    assert!(
+        page.body.contains(&format!("/regions/{community}/setup")),
+        "the node page links to its setup"
+    );
+    let setup = rc.get(&format!("/regions/{community}/setup")).await;
+    assert_eq!(setup.status, 200);
+    assert!(setup.body.contains("添加下级") && setup.body.contains("value=\"compound\""));
+    assert!(
+        !setup.body.contains("value=\"street\""),
+        "a community offers only what it may hold"
+    );
+
+    let r = rc
+        .post_form(
+            &format!("/regions/{community}/children"),
+            &[
+                ("kind", "compound"),
+                ("name", " 翠竹园四期 "),
+                ("sort_order", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        r.location(),
+        format!("/regions/{community}/setup?done=added")
+    );
+    assert!(rc.get(r.location()).await.body.contains("已添加"));
+    let compound = app.region_id("翠竹园四期").await;
+    assert_eq!(
+        children_names(app, community)
+            .await
+            .last()
+            .map(String::as_str),
+        Some("翠竹园四期"),
+        "after the others when no order is given"
+    );
+    for (name, order) in [("2号楼", "2"), ("1号楼", "1"), ("10号楼", "10")] {
+        let r = rc
+            .post_form(
+                &format!("/regions/{compound}/children"),
+                &[("kind", "building"), ("name", name), ("sort_order", order)],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{name}: {}", r.body);
+    }
+    assert_eq!(
+        children_names(app, compound).await,
+        ["1号楼", "2号楼", "10号楼"],
+        "in the officers' order, not by id or by text"
+    );
+
+    let before = app.count("regions").await;
+    let audits = app.count("audit_log").await;
+    for (fields, status, says) in [
+        (
+            vec![("kind", "street"), ("name", "翠竹街道二")],
+            422,
+            "这种地方不能放在这里",
+        ),
+        (
+            vec![("kind", "tower"), ("name", "塔楼")],
+            422,
+            "没有这种地方类型",
+        ),
+        (
+            vec![("kind", "building"), ("name", "1号楼")],
+            409,
+            "同一级里已经有这个名字了",
+        ),
+        (vec![("kind", "building"), ("name", "   ")], 422, "名称"),
+        (
+            vec![
+                ("kind", "building"),
+                ("name", "3号楼"),
+                ("sort_order", "三"),
+            ],
+            422,
+            "排序号要写",
+        ),
+        (
+            vec![
+                ("kind", "building"),
+                ("name", "3号楼"),
+                ("sort_order", "-1"),
+            ],
+            422,
+            "排序号要写",
+        ),
+    ] {
+        let r = rc
+            .post_form(&format!("/regions/{compound}/children"), &fields)
+            .await;
+        assert_eq!(r.status, status, "{fields:?}: {}", r.body);
+        assert!(
+            r.body.contains("role=\"alert\""),
+            "{fields:?}: the page shows the refusal"
+        );
+        assert!(
+            r.body.contains(says),
+            "{fields:?} says why ({says}): {}",
+            r.body
+        );
+        assert!(r.body.contains("id=\"add-child\""), "and the form again");
+    }
+    assert_eq!(app.count("regions").await, before, "refusals add nothing");
+    assert_eq!(app.count("audit_log").await, audits, "nor audit lines");
+    let created: i64 = app
+        .count_where(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'region.create' AND detail LIKE $1",
+            "compound 翠竹园四期 %",
+        )
+        .await;
+    assert_eq!(created, 1, "the compound's creation is in the audit log");
+
+    // The API gives the same refusal with its stable code.
+    let mut api = app.api_client(COMMITTEE, DEMO_PASSWORD).await;
+    let r = api
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{compound}/children"),
+            json!({"kind": "community", "name": "X"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, code(&r).as_str()),
+        (422, "region_kind_order"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("不能放在这里")
+    );
+}
+
+/// Each officer shapes what lies below their own node, and nothing of another community;
+/// a resident shapes nothing.
+async fn officers_shape_only_what_lies_below_their_node(app: &TestApp) {
+    let district = app.region_id("青溪区").await;
+    let street = app.region_id("翠竹街道").await;
+    let other_community = app.region_id("清泉社区").await;
+    let compound = app.region_id("翠竹园一期").await;
+    let mut d = app.api_client(DISTRICT_OFFICER, DEMO_PASSWORD).await;
+    let r = d
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{district}/children"),
+            json!({"kind": "street", "name": "新城街道"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["kind"], "street");
+    let mut s = app.api_client(STREET_OFFICER, DEMO_PASSWORD).await;
+    let r = s
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{street}/children"),
+            json!({"kind": "community", "name": "翠竹新社区"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = s
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{district}/children"),
+            json!({"kind": "street", "name": "越权街道"}),
+        )
+        .await;
+    assert_eq!(
+        r.status, 404,
+        "a street officer does not add streets (nor reads the district): {}",
+        r.body
+    );
+
+    let mut rc = app.api_client(COMMITTEE, DEMO_PASSWORD).await;
+    let r = rc
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{other_community}/children"),
+            json!({"kind": "compound", "name": "越界小区"}),
+        )
+        .await;
+    assert_eq!(
+        r.status, 404,
+        "another community is not even found: {}",
+        r.body
+    );
+    let community = app.region_id("翠竹园社区").await;
+    let r = rc
+        .json(
+            "PATCH",
+            &format!("/api/v1/regions/{community}"),
+            json!({"name": "改名社区"}),
+        )
+        .await;
+    assert_eq!(
+        r.status, 403,
+        "a committee does not rename its own community: {}",
+        r.body
+    );
+
+    let mut resident = app.api_client(RESIDENT, DEMO_PASSWORD).await;
+    let r = resident
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{compound}/children"),
+            json!({"kind": "building", "name": "9号楼"}),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    let mut page = app.login(RESIDENT).await;
+    assert_eq!(
+        page.get(&format!("/regions/{compound}/setup")).await.status,
+        403
+    );
+    assert!(
+        !page
+            .get(&format!("/regions/{compound}"))
+            .await
+            .body
+            .contains("/setup")
+    );
+    assert_eq!(
+        app.count_where("SELECT COUNT(*) FROM regions WHERE name = $1", "越界小区")
+            .await,
+        0
+    );
+}
+
+/// A building moves, with its households, its search entries and its representative's
+/// role, to another compound in one transaction; a cycle, the wrong kind and a retired
+/// target are refused. Retiring hides a compound and what lies below it from new records;
+/// restoring brings it back.
+async fn a_moved_building_takes_everything_below_it_and_retiring_keeps_history(app: &TestApp) {
+    let community = app.region_id("翠竹园社区").await;
+    let mut rc = app.api_client(COMMITTEE, DEMO_PASSWORD).await;
+    let r = rc
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{community}/children"),
+            json!({"kind": "compound", "name": "翠竹园五期"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let target = r.json()["id"].as_i64().unwrap();
+    let target_path = r.json()["path"].as_str().unwrap().to_string();
+
+    let mut rep = app.api_client(BUILDING_REP, DEMO_PASSWORD).await;
+    let building = rep.get("/api/v1/me").await.json()["household"]["building_id"]
+        .as_i64()
+        .unwrap();
+    let before = rep.get(&format!("/api/v1/regions/{building}")).await.json();
+    let households = before["stats"]["households"].as_i64().unwrap();
+    assert!(households > 0);
+    let old_path = before["region"]["path"].as_str().unwrap().to_string();
+
+    let r = rc
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{building}/move"),
+            json!({"parent_id": target}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["path"], format!("{target_path}{building}/"));
+    assert_eq!(r.json()["parent_id"], target);
+    // The representative's role follows the building: their next request sees it moved.
+    let after = rep.get(&format!("/api/v1/regions/{building}")).await;
+    assert_eq!(after.status, 200, "{}", after.body);
+    let names: Vec<String> = after.json()["ancestors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(names.contains(&"翠竹园五期".to_string()), "{names:?}");
+    let five = rc.get(&format!("/api/v1/regions/{target}")).await.json();
+    assert_eq!(
+        five["stats"]["households"].as_i64().unwrap(),
+        households,
+        "the households came along"
+    );
+    assert_eq!(
+        app.count_where(
+            "SELECT COUNT(*) FROM search_docs WHERE region_path LIKE $1",
+            &format!("{old_path}%")
+        )
+        .await,
+        0,
+        "no search entry keeps the old path"
+    );
+    assert_eq!(
+        app.count_where(
+            "SELECT COUNT(*) FROM audit_log WHERE action = $1",
+            "region.move"
+        )
+        .await,
+        1
+    );
+
+    // Refusals: a cycle, the wrong kind, a node of another community.
+    let r = rc
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{target}/move"),
+            json!({"parent_id": building}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, code(&r).as_str()),
+        (422, "region_move_cycle"),
+        "{}",
+        r.body
+    );
+    let first_compound = app.region_id("翠竹园一期").await;
+    let r = rc
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{target}/move"),
+            json!({"parent_id": first_compound}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, code(&r).as_str()),
+        (422, "region_kind_order"),
+        "{}",
+        r.body
+    );
+    let far = app.region_id("清泉花园").await;
+    let r = rc
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{building}/move"),
+            json!({"parent_id": far}),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    // A lone building straight under the community is allowed.
+    let r = rc
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{building}/move"),
+            json!({"parent_id": community}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = rc
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{building}/move"),
+            json!({"parent_id": target}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    // Retire the compound on its parent's setup page: it and its building leave the lists.
+    let mut page = app.login(COMMITTEE).await;
+    let r = page
+        .post_form(&format!("/regions/{target}/retire"), &[])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        r.location(),
+        format!("/regions/{community}/setup?done=retired")
+    );
+    assert!(
+        !children_names(app, community)
+            .await
+            .contains(&"翠竹园五期".to_string())
+    );
+    let setup = page.get(r.location()).await.body;
+    assert!(
+        setup.contains("已撤销的下级") && setup.contains("翠竹园五期"),
+        "kept, listed as retired"
+    );
+    let r = rc
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{target}/children"),
+            json!({"kind": "building", "name": "新楼"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, code(&r).as_str()),
+        (409, "region_retired"),
+        "{}",
+        r.body
+    );
+    let r = rc
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{target}/retire"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, code(&r).as_str()),
+        (409, "region_already_retired"),
+        "{}",
+        r.body
+    );
+    // Its history stays readable.
+    assert_eq!(
+        rep.get(&format!("/api/v1/regions/{building}")).await.status,
+        200
+    );
+    let r = page
+        .post_form(&format!("/regions/{target}/restore"), &[])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(
+        children_names(app, community)
+            .await
+            .contains(&"翠竹园五期".to_string())
+    );
+    // The building below stays retired until brought back itself.
+    assert!(children_names(app, target).await.is_empty());
+    let r = rc
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{building}/restore"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(children_names(app, target).await.len(), 1);
+    // Rename with an order, through the page.
+    let r = page
+        .post_form(
+            &format!("/regions/{target}/rename"),
+            &[("name", "翠竹园 5 期"), ("sort_order", "9")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(
+        children_names(app, community)
+            .await
+            .contains(&"翠竹园 5 期".to_string())
+    );
+    for action in ["region.retire", "region.restore", "region.rename"] {
+        assert!(
+            app.count_where("SELECT COUNT(*) FROM audit_log WHERE action = $1", action)
+                .await
+                >= 1,
+            "{action} is audited"
+        );
+    }
+}
+
+/// A social worker adds a unit with its area and use, lists who lives there and corrects
+/// the unit; the unit's page shows each change, bad input is refused with the reason and
+/// changes nothing, and a resident cannot see or change any of it.
+async fn units_are_kept_with_their_history(app: &TestApp) {
+    let mut rep = app.api_client(BUILDING_REP, DEMO_PASSWORD).await;
+    let building = rep.get("/api/v1/me").await.json()["household"]["building_id"]
+        .as_i64()
+        .unwrap();
+    let mut sw = app.login("13800000004").await;
+    let setup = sw.get(&format!("/regions/{building}/setup")).await;
+    assert_eq!(setup.status, 200, "{}", setup.body);
+    assert!(
+        setup.body.contains("id=\"add-unit\""),
+        "a building's setup offers units"
+    );
+    let r = sw
+        .post_form(
+            &format!("/regions/{building}/households"),
+            &[
+                ("unit_label", "3单元1201"),
+                ("floor_area", "89.5"),
+                ("kind", "residence"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let unit = app
+        .count_where(
+            "SELECT id FROM households WHERE unit_label = $1",
+            "3单元1201",
+        )
+        .await;
+    assert!(unit > 0);
+    let before = app.count("households").await;
+    for (label, area, kind, says) in [
+        ("3单元1202", "一百平", "residence", "面积要写成数字"),
+        ("3单元1202", "0", "residence", "面积要写成数字"),
+        ("3单元1202", "89.505", "residence", "面积要写成数字"),
+        ("3单元1201", "90", "residence", "已经有这个单元号"),
+        ("3单元1202", "90", "villa", "用途只能是"),
+        ("   ", "90", "shop", "请填写单元号"),
+    ] {
+        let r = sw
+            .post_form(
+                &format!("/regions/{building}/households"),
+                &[("unit_label", label), ("floor_area", area), ("kind", kind)],
+            )
+            .await;
+        assert!(
+            r.status == 422 || r.status == 409,
+            "{label} {area} {kind}: {}",
+            r.status
+        );
+        assert!(
+            r.body.contains(says),
+            "{label} {area} {kind} says {says}: {}",
+            r.body
+        );
+    }
+    assert_eq!(
+        app.count("households").await,
+        before,
+        "refusals add no unit"
+    );
+
+    // The unit's page: who lives there, then a correction of the area and the use.
+    let page = sw.get(&format!("/households/{unit}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("89.50") && page.body.contains("建档"));
+    let r = sw
+        .post_form(
+            &format!("/households/{unit}/residents"),
+            &[
+                ("name", "马大爷"),
+                ("phone", "139 0000 1111"),
+                ("is_head", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = sw
+        .post_form(
+            &format!("/households/{unit}/residents"),
+            &[("name", "马小妹"), ("phone", "12345")],
+        )
+        .await;
+    assert_eq!(r.status, 422, "a number that is not a mainland mobile");
+    assert!(r.body.contains("role=\"alert\""));
+    let r = sw
+        .post_form(
+            &format!("/households/{unit}/residents"),
+            &[("name", "马小妹"), ("phone", "")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = sw
+        .post_form(
+            &format!("/households/{unit}/edit"),
+            &[
+                ("unit_label", "3单元1201"),
+                ("floor_area", "92.30㎡"),
+                ("kind", "shop"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = sw.get(r.location()).await.body;
+    assert!(page.contains("已保存"), "{page}");
+    assert!(
+        page.contains("89.50 → 92.30"),
+        "the area's change is in the history: {page}"
+    );
+    assert!(page.contains("residence → shop"), "{page}");
+    assert!(
+        page.contains("马大爷 (户主)") && page.contains("tel:13900001111"),
+        "{page}"
+    );
+
+    let mut api = app.api_client("13800000004", DEMO_PASSWORD).await;
+    let v = api.get(&format!("/api/v1/households/{unit}")).await.json();
+    assert_eq!(v["household"]["floor_area"], 9230);
+    assert_eq!(v["household"]["kind"], "shop");
+    assert_eq!(v["residents"].as_array().unwrap().len(), 2);
+    assert_eq!(v["residents"][0]["is_head"], true, "the head first");
+    let young = v["residents"][1]["id"].as_i64().unwrap();
+    let r = api
+        .send(
+            "DELETE",
+            &format!("/api/v1/households/{unit}/residents/{young}"),
+            None,
+            vec![],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let v = api.get(&format!("/api/v1/households/{unit}")).await.json();
+    assert_eq!(v["residents"].as_array().unwrap().len(), 1);
+    let fields: Vec<&str> = v["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "resident_removed",
+            "kind",
+            "area",
+            "resident_added",
+            "resident_added",
+            "created"
+        ]
+    );
+    assert!(
+        app.count_where(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'pii.read' AND target = $1",
+            &format!("household:{unit}")
+        )
+        .await
+            >= 3,
+        "each read of the unit's residents is logged"
+    );
+
+    // A resident of the building sees the unit in the list, but not its page or its people.
+    let mut resident = app.login(RESIDENT).await;
+    assert_eq!(
+        resident.get(&format!("/households/{unit}")).await.status,
+        403
+    );
+    let list = resident.get(&format!("/regions/{building}")).await.body;
+    assert!(
+        list.contains("户") && !list.contains("href=\"/households/"),
+        "no unit links for a resident"
+    );
+    let mut r_api = app.api_client(RESIDENT, DEMO_PASSWORD).await;
+    let r = r_api
+        .json(
+            "PATCH",
+            &format!("/api/v1/households/{unit}"),
+            json!({"unit_label": "X", "floor_area": "1"}),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+}
+
+on_both_databases!(
+    units_are_kept_with_their_history,
+    a_residents_committee_sets_up_a_compound_and_its_buildings,
+    officers_shape_only_what_lies_below_their_node,
+    a_moved_building_takes_everything_below_it_and_retiring_keeps_history,
+);
