@@ -321,7 +321,7 @@ pub async fn get_household(db: &Db, id: i64) -> StoreResult<Option<HouseholdRow>
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct HouseholdChangeRow {
     pub id: i64,
-    /// label | area | kind | resident_added | resident_removed | created.
+    /// label | area | kind | resident_added | head_added | resident_removed | created.
     pub field: String,
     pub old_value: String,
     pub new_value: String,

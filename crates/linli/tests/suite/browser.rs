@@ -1340,6 +1340,9 @@ async fn the_tour_meets_the_size_rules_in_both_modes_and_languages() {
         "/notifications".to_string(),
         "/settings".to_string(),
         "/search?q=%E8%AF%BB%E4%B9%A6".to_string(),
+        format!("/regions/{community}/setup"),
+        format!("/regions/{building}/setup"),
+        format!("/households/{household}"),
     ];
     let treasurer_pages = vec![
         format!("/households/{household}/invitations"),
