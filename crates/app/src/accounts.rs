@@ -511,6 +511,78 @@ pub async fn my_household(db: &Db, actor: &Actor) -> AppResult<Option<MyHousehol
 
 /// Issues an invitation code for a household. Building representatives, social
 /// workers and officers of the building (or above) may do so.
+/// Most slips one printed sheet carries (a building's households fit; a tower block of
+/// more prints its sheets floor by floor, from the households' own pages).
+pub const SLIPS_PER_SHEET: i64 = 300;
+
+/// Gives every household of a building that nobody has joined, and that holds no live
+/// invitation, a new code (`max_uses` each), in one transaction, for a printed sheet of
+/// slips to slip under doors. Returns how many codes were made; asking again makes none
+/// for the households that have one.
+pub async fn invite_building(
+    db: &Db,
+    actor: &Actor,
+    building_id: i64,
+    max_uses: i64,
+) -> AppResult<usize> {
+    if !(1..=10).contains(&max_uses) {
+        return Err(AppError::Invalid("invite_uses_range"));
+    }
+    let building = crate::regions::readable(db, actor, building_id).await?;
+    if building.kind() != linli_domain::regions::RegionKind::Building {
+        return Err(AppError::Invalid("not_a_building"));
+    }
+    if actor.role_over(&building.path, Role::invites).is_none() {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = db.begin().await?;
+    let now = now_ms();
+    let households = st::households_needing_invitations(&mut tx, building.id, now).await?;
+    for h in households.iter().take(SLIPS_PER_SHEET as usize) {
+        let code = InviteCode::generate();
+        st::insert_invitation(
+            &mut tx,
+            code.as_str(),
+            *h,
+            building.id,
+            actor.id(),
+            max_uses,
+            now + INVITE_TTL_MS,
+        )
+        .await
+        .map_err(unique_as("invite_collision"))?;
+    }
+    let made = households.len().min(SLIPS_PER_SHEET as usize);
+    audit::record(
+        &mut tx,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "invitation.print",
+            region_id: Some(building.id),
+            target: format!("region:{}", building.id),
+            detail: format!("{made} codes"),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(made)
+}
+
+/// The live invitations of a building's households, for its printed sheet of slips.
+pub async fn building_slips(
+    db: &Db,
+    actor: &Actor,
+    building_id: i64,
+) -> AppResult<(linli_store::regions::RegionRow, Vec<InvitationRow>)> {
+    let building = crate::regions::readable(db, actor, building_id).await?;
+    if actor.role_over(&building.path, Role::invites).is_none() {
+        return Err(AppError::Forbidden);
+    }
+    let slips =
+        st::live_invitations_of_building(db, building.id, now_ms(), SLIPS_PER_SHEET).await?;
+    Ok((building, slips))
+}
+
 pub async fn create_invitation(
     db: &Db,
     actor: &Actor,

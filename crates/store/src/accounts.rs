@@ -422,6 +422,39 @@ pub async fn insert_invitation(
     Ok(())
 }
 
+/// The newest live invitation (unexpired, uses left) of each household of a building, by
+/// unit: what a printed sheet of slips carries.
+pub async fn live_invitations_of_building(
+    db: &Db,
+    building_id: i64,
+    now: i64,
+    limit: i64,
+) -> StoreResult<Vec<InvitationRow>> {
+    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{INVITE_SELECT} WHERE i.region_id = $1 AND i.code = ( \
+            SELECT i2.code FROM invitations i2 WHERE i2.household_id = i.household_id \
+            AND i2.uses < i2.max_uses AND i2.expires_at > $2 \
+            ORDER BY i2.created_at DESC, i2.code LIMIT 1) \
+         ORDER BY h.id LIMIT $3")))
+        .bind(building_id).bind(now).bind(limit).fetch_all(p).await)
+}
+
+/// Households of a building that nobody has joined and that hold no live invitation:
+/// the ones a new sheet of slips needs codes for.
+pub async fn households_needing_invitations(
+    tx: &mut Tx,
+    building_id: i64,
+    now: i64,
+) -> StoreResult<Vec<i64>> {
+    on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT h.id FROM households h WHERE h.region_id = $1 \
+         AND NOT EXISTS (SELECT 1 FROM residents x WHERE x.household_id = h.id AND x.user_id IS NOT NULL) \
+         AND NOT EXISTS (SELECT 1 FROM invitations i WHERE i.household_id = h.id \
+                         AND i.uses < i.max_uses AND i.expires_at > $2) \
+         ORDER BY h.id")
+        .bind(building_id).bind(now).fetch_all(c).await)
+}
+
 pub async fn invitation(db: &Db, code: &str) -> StoreResult<Option<InvitationRow>> {
     on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{INVITE_SELECT} WHERE i.code = $1")))
         .bind(code).fetch_optional(p).await)

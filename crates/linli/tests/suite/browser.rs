@@ -1346,6 +1346,7 @@ async fn the_tour_meets_the_size_rules_in_both_modes_and_languages() {
     ];
     let treasurer_pages = vec![
         format!("/households/{household}/invitations"),
+        format!("/regions/{building}/slips"),
         format!("/orgs/{club}/ledger"),
         format!("/orgs/{club}/statement"),
         format!("/orgs/{club}/claims"),

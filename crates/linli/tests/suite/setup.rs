@@ -672,7 +672,110 @@ async fn units_are_kept_with_their_history(app: &TestApp) {
     assert_eq!(r.status, 403, "{}", r.body);
 }
 
+/// A building representative prints one slip per household nobody has joined: each with
+/// a live code and a QR code of the join link; printing again makes no second code, a
+/// neighbour joins with a slip's code, and a resident may not print.
+async fn a_building_prints_one_invitation_slip_per_household(app: &TestApp) {
+    let mut rep = app.api_client(BUILDING_REP, DEMO_PASSWORD).await;
+    let building = rep.get("/api/v1/me").await.json()["household"]["building_id"]
+        .as_i64()
+        .unwrap();
+    let v = rep
+        .get(&format!("/api/v1/regions/{building}?per_page=100"))
+        .await
+        .json();
+    let total = v["households_total"].as_i64().unwrap();
+    let joined = app
+        .count_where(
+            "SELECT COUNT(DISTINCT x.household_id) FROM residents x JOIN households h ON h.id = x.household_id \
+             WHERE x.user_id IS NOT NULL AND CAST(h.region_id AS TEXT) = $1",
+            &building.to_string(),
+        )
+        .await;
+    assert!(joined > 0 && joined < total);
+    let mut page = app.login(BUILDING_REP).await;
+    assert!(
+        page.get(&format!("/regions/{building}"))
+            .await
+            .body
+            .contains("打印本楼邀请条")
+    );
+    let r = page
+        .post_form(&format!("/regions/{building}/invitations"), &[])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let sheet = page.get(r.location()).await;
+    assert_eq!(sheet.status, 200);
+    let slips = sheet.body.matches("class=\"slip\"").count() as i64;
+    assert_eq!(
+        slips,
+        total - joined,
+        "one slip per household nobody has joined"
+    );
+    assert_eq!(
+        sheet.body.matches("<svg").count() as i64,
+        slips,
+        "each with its QR code"
+    );
+    assert!(sheet.body.contains("/join?code="));
+    let codes = app.count("invitations").await;
+    let r = rep
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{building}/invitations"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["made"], 0, "printing again makes no second code");
+    assert_eq!(r.json()["slips"].as_array().unwrap().len() as i64, slips);
+    assert_eq!(app.count("invitations").await, codes);
+    // A neighbour registers with the first slip's code and joins that household.
+    let slip = &r.json()["slips"][0];
+    let code = slip["code"].as_str().unwrap().to_string();
+    let mut newcomer = app.client();
+    newcomer.get("/register").await;
+    newcomer
+        .post_form(
+            "/register/code",
+            &[("phone", "13955550000"), ("invite", &code)],
+        )
+        .await;
+    let sms = app.sms.last_code("13955550000").unwrap();
+    let r = newcomer
+        .post_form(
+            "/register",
+            &[
+                ("phone", "13955550000"),
+                ("code", &sms),
+                ("name", "新邻居"),
+                ("password", "slip-2026-ok"),
+                ("invite", &code),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let me = newcomer.get("/api/v1/me").await.json();
+    assert_eq!(me["household"]["unit_label"], slip["unit_label"], "{me}");
+    let mut resident = app.login(RESIDENT).await;
+    assert_eq!(
+        resident
+            .post_form(&format!("/regions/{building}/invitations"), &[])
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        resident
+            .get(&format!("/regions/{building}/slips"))
+            .await
+            .status,
+        403
+    );
+}
+
 on_both_databases!(
+    a_building_prints_one_invitation_slip_per_household,
     units_are_kept_with_their_history,
     a_residents_committee_sets_up_a_compound_and_its_buildings,
     officers_shape_only_what_lies_below_their_node,

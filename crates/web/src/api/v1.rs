@@ -38,6 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(retire_region))
         .routes(routes!(restore_region))
         .routes(routes!(create_unit))
+        .routes(routes!(building_slips, invite_building))
         .routes(routes!(unit, update_unit))
         .routes(routes!(add_unit_resident))
         .routes(routes!(remove_unit_resident))
@@ -64,6 +65,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         PhoneReq,
         NewRegionReq,
         UnitReq,
+        InviteBuildingReq,
+        SlipsOut,
         ResidentReq,
         UpdateRegionReq,
         MoveRegionReq,
@@ -422,6 +425,51 @@ async fn restore_region(
             .await
             .api(&ctx)?,
     ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct InviteBuildingReq {
+    /// How many people may join with each code (1–10, default 4).
+    max_uses: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SlipsOut {
+    /// Codes made by this call (households that had one keep it).
+    made: usize,
+    /// The live code of each household nobody has joined, by unit.
+    slips: Vec<InvitationRow>,
+}
+
+/// Makes an invitation code for every household of a building that nobody has joined and
+/// that holds none, for a printed sheet of slips (building representatives and officers).
+#[utoipa::path(post, path = "/api/v1/regions/{id}/invitations", params(("id" = i64, Path)),
+    request_body = InviteBuildingReq, responses((status = 201, body = SlipsOut)))]
+async fn invite_building(
+    ctx: LoggedIn,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<InviteBuildingReq>,
+) -> ApiResult<(StatusCode, Json<SlipsOut>)> {
+    let a = ctx.actor();
+    let made = acc::invite_building(s.db(), a, id, r.max_uses.unwrap_or(4))
+        .await
+        .api(&ctx)?;
+    let (_, slips) = acc::building_slips(s.db(), a, id).await.api(&ctx)?;
+    Ok((StatusCode::CREATED, Json(SlipsOut { made, slips })))
+}
+
+/// The live invitation codes of a building's households (its sheet of slips).
+#[utoipa::path(get, path = "/api/v1/regions/{id}/invitations", params(("id" = i64, Path)),
+    responses((status = 200, body = SlipsOut)))]
+async fn building_slips(
+    ctx: LoggedIn,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<SlipsOut>> {
+    let a = ctx.actor();
+    let (_, slips) = acc::building_slips(s.db(), a, id).await.api(&ctx)?;
+    Ok(Json(SlipsOut { made: 0, slips }))
 }
 
 #[derive(Deserialize, ToSchema)]

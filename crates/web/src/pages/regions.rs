@@ -31,6 +31,11 @@ pub fn router() -> Router<AppState> {
         .route("/regions/{id}/restore", axum::routing::post(restore_node))
         .route("/regions/{id}/households", axum::routing::post(add_unit))
         .route("/households/{id}", get(unit_page))
+        .route(
+            "/regions/{id}/invitations",
+            axum::routing::post(invite_building),
+        )
+        .route("/regions/{id}/slips", get(slips_page))
         .route("/households/{id}/edit", axum::routing::post(edit_unit))
         .route(
             "/households/{id}/residents",
@@ -574,4 +579,81 @@ async fn remove_resident(
 ) -> Result<Response, PageError> {
     let result = linli_app::units::remove_resident(state.db(), ctx.actor(), id, resident).await;
     unit_answer(ctx, state, id, result, "resident_removed").await
+}
+
+#[derive(Deserialize)]
+struct InviteBuildingForm {
+    max_uses: Option<i64>,
+}
+
+/// Makes codes for every household of the building nobody has joined yet, then shows the
+/// sheet of slips to print.
+async fn invite_building(
+    ctx: LoggedIn,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<InviteBuildingForm>,
+) -> Result<Redirect, PageError> {
+    let made = acc::invite_building(state.db(), ctx.actor(), id, f.max_uses.unwrap_or(4))
+        .await
+        .page(&ctx)?;
+    Ok(Redirect::to(&format!("/regions/{id}/slips?made={made}")))
+}
+
+/// One slip: where, the code, the link and its QR code.
+struct Slip {
+    unit_label: String,
+    display: String,
+    url: String,
+    qr_svg: String,
+    expires_at: i64,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "regions/slips.html")]
+struct SlipsPage {
+    l: Layout,
+    building: RegionRow,
+    slips: Vec<Slip>,
+    made: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct SlipsQuery {
+    made: Option<i64>,
+}
+
+/// A printable A4 sheet of invitation slips, one per household with a live code, to cut
+/// and slip under doors: each with the unit, the code in large letters and a QR code that
+/// opens the join page with the code filled in.
+async fn slips_page(
+    ctx: LoggedIn,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<SlipsQuery>,
+) -> Result<SlipsPage, PageError> {
+    let (building, rows) = acc::building_slips(state.db(), ctx.actor(), id)
+        .await
+        .page(&ctx)?;
+    let base = state.public_base(&ctx.origin);
+    let slips = rows
+        .into_iter()
+        .map(|inv| {
+            let display = format!("{}-{}", &inv.code[..4], &inv.code[4..]);
+            let url = format!("{base}/join?code={display}");
+            Slip {
+                qr_svg: crate::pages::qr_svg(&url, 132),
+                unit_label: inv.unit_label,
+                display,
+                url,
+                expires_at: inv.expires_at,
+            }
+        })
+        .collect();
+    Ok(SlipsPage {
+        l: ctx.layout(),
+        building,
+        slips,
+        made: q.made,
+    })
 }
