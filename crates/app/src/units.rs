@@ -8,7 +8,9 @@ use crate::{Actor, AppError, AppResult};
 use linli_domain::accounts::{PersonName, Phone};
 use linli_domain::regions::{AreaCm2, RegionKind, UnitKind, unit_label};
 use linli_store::audit::{self, NewAudit};
-use linli_store::regions::{self, HouseholdChangeRow, HouseholdRow, RegionRow, ResidentRow};
+use linli_store::regions::{
+    self, HouseholdChangeRow, HouseholdRow, RegionRow, ResidentRow, UnitOwnerRow,
+};
 use linli_store::{Db, Tx};
 
 /// A unit's page: the unit, its building, who lives there and what changed.
@@ -18,6 +20,10 @@ pub struct UnitView {
     pub building: RegionRow,
     pub residents: Vec<ResidentRow>,
     pub history: Vec<HouseholdChangeRow>,
+    /// Who owns it (业主), if recorded.
+    pub owner: Option<UnitOwnerRow>,
+    /// The owners of the compound's other units, for "the same owner as".
+    pub owners_nearby: Vec<UnitOwnerRow>,
 }
 
 /// The building, if the actor keeps its units (officers and social workers above it).
@@ -176,6 +182,16 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<UnitView> {
     let building = kept_building(db, actor, household.region_id).await?;
     let residents = regions::residents_of(db, id).await?;
     let history = regions::household_changes(db, id, 50).await?;
+    let owner = regions::unit_owner(db, id).await?;
+    // The compound (or the community, for a lone building) the building stands in.
+    let around = match building.parent_id {
+        Some(p) => regions::get(db, p)
+            .await?
+            .unwrap_or_else(|| building.clone()),
+        None => building.clone(),
+    };
+    let (lo, hi) = around.region_path().subtree_bounds();
+    let owners_nearby = regions::owners_within(db, &lo, &hi, 300).await?;
     audit::record_now(
         db,
         NewAudit {
@@ -192,6 +208,8 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<UnitView> {
         building,
         residents,
         history,
+        owner,
+        owners_nearby,
     })
 }
 
@@ -272,4 +290,108 @@ pub async fn remove_resident(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Who a unit passes to: an owner already known (by key: one buyer of several units is
+/// one owner), a new owner by name (and phone, which links their account if they have
+/// one), or the developer (unsold or undelivered).
+pub enum NewOwner<'a> {
+    Known(&'a str),
+    Named { name: &'a str, phone: &'a str },
+    Developer,
+}
+
+/// Records a unit's owner — at a sale, on `date` (the day of the transfer, for the
+/// history) — keeping the previous owner in the unit's history.
+pub async fn set_owner(
+    db: &Db,
+    actor: &Actor,
+    household_id: i64,
+    owner: NewOwner<'_>,
+    date: &str,
+) -> AppResult<UnitOwnerRow> {
+    let date = match date.trim() {
+        "" => None,
+        d => Some(linli_domain::money::Day::parse(d)?),
+    };
+    let h = regions::get_household(db, household_id)
+        .await?
+        .ok_or(AppError::NotFound("household_not_found"))?;
+    let building = kept_building(db, actor, h.region_id).await?;
+    let named = match &owner {
+        NewOwner::Named { name, phone } => {
+            let name = PersonName::parse(name)?;
+            let phone = match phone.trim() {
+                "" => None,
+                p => Some(Phone::parse(p)?),
+            };
+            let user = match &phone {
+                Some(p) => linli_store::accounts::user_by_phone(db, p.as_str()).await?,
+                None => None,
+            };
+            Some((name, user.map(|u| u.id)))
+        }
+        _ => None,
+    };
+    let mut tx = db.begin().await?;
+    locked_unit(&mut tx, household_id).await?;
+    let (key, name, user_id, developer) = match (&owner, named) {
+        (NewOwner::Known(key), _) => {
+            let (name, user_id, developer) = regions::owner_by_key(&mut tx, key)
+                .await?
+                .ok_or(AppError::NotFound("owner_not_found"))?;
+            if developer {
+                return Err(AppError::Invalid("owner_is_developer"));
+            }
+            (key.to_string(), name, user_id, false)
+        }
+        (NewOwner::Named { .. }, Some((name, user_id))) => {
+            // The same account is the same owner across units.
+            let key = match user_id {
+                Some(u) => format!("u{u}"),
+                None => format!("o{}", &crate::tokens::random_token()[..16]),
+            };
+            (key, name.as_str().to_string(), user_id, false)
+        }
+        _ => ("developer".to_string(), "开发商".to_string(), None, true),
+    };
+    let old = regions::unit_owner(db, household_id).await?;
+    regions::set_unit_owner(
+        &mut tx,
+        household_id,
+        building.id,
+        &key,
+        &name,
+        user_id,
+        developer,
+    )
+    .await?;
+    let shown = |n: &str, dev: bool| {
+        if dev {
+            "developer".to_string()
+        } else {
+            n.to_string()
+        }
+    };
+    let new_value = match &date {
+        Some(d) => format!("{} ({})", shown(&name, developer), d.as_str()),
+        None => shown(&name, developer),
+    };
+    let old_value = old
+        .map(|o| shown(&o.owner_name, o.developer))
+        .unwrap_or_default();
+    change(
+        &mut tx,
+        actor,
+        &building,
+        household_id,
+        "owner",
+        &old_value,
+        &new_value,
+    )
+    .await?;
+    tx.commit().await?;
+    regions::unit_owner(db, household_id)
+        .await?
+        .ok_or(AppError::Internal("owner vanished".into()))
 }

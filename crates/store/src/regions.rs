@@ -404,6 +404,75 @@ pub async fn household_changes(
         .bind(household_id).bind(limit).fetch_all(p).await)
 }
 
+/// Who owns a unit (业主), for its page.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct UnitOwnerRow {
+    /// The same for every unit of one owner.
+    pub owner_key: String,
+    pub owner_name: String,
+    /// The owner's account, when they have one.
+    pub user_id: Option<i64>,
+    /// The developer's unsold or undelivered unit.
+    pub developer: bool,
+    /// How many units this owner holds in all.
+    pub units: i64,
+}
+
+const OWNER_SELECT: &str = "SELECT o.owner_key, o.owner_name, o.user_id, o.developer, \
+    (SELECT COUNT(*) FROM unit_owners o2 WHERE o2.owner_key = o.owner_key) AS units FROM unit_owners o";
+
+pub async fn unit_owner(db: &Db, household_id: i64) -> StoreResult<Option<UnitOwnerRow>> {
+    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!("{OWNER_SELECT} WHERE o.household_id = $1")))
+        .bind(household_id).fetch_optional(p).await)
+}
+
+/// The owners of units within `[lo, hi)` (a compound), by name, for the "same owner as"
+/// picker: one line per owner, however many units they hold.
+pub async fn owners_within(
+    db: &Db,
+    lo: &str,
+    hi: &str,
+    limit: i64,
+) -> StoreResult<Vec<UnitOwnerRow>> {
+    on_db!(db, p => sqlx::query_as(
+        "SELECT o.owner_key, MIN(o.owner_name) AS owner_name, MIN(o.user_id) AS user_id, \
+         FALSE AS developer, COUNT(*) AS units \
+         FROM unit_owners o JOIN regions r ON r.id = o.region_id \
+         WHERE r.path >= $1 AND r.path < $2 AND NOT o.developer \
+         GROUP BY o.owner_key ORDER BY MIN(o.owner_name), o.owner_key LIMIT $3")
+        .bind(lo).bind(hi).bind(limit).fetch_all(p).await)
+}
+
+/// An owner known by key: their name and account (any of their units says).
+pub async fn owner_by_key(
+    tx: &mut Tx,
+    key: &str,
+) -> StoreResult<Option<(String, Option<i64>, bool)>> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT owner_name, user_id, developer FROM unit_owners WHERE owner_key = $1 ORDER BY household_id LIMIT 1")
+        .bind(key).fetch_optional(c).await)
+}
+
+/// Sets who owns a unit (a sale replaces the owner; the history keeps the old one).
+pub async fn set_unit_owner(
+    tx: &mut Tx,
+    household_id: i64,
+    building_id: i64,
+    key: &str,
+    name: &str,
+    user_id: Option<i64>,
+    developer: bool,
+) -> StoreResult<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO unit_owners (household_id, region_id, owner_key, owner_name, user_id, developer) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (household_id) DO UPDATE SET region_id = EXCLUDED.region_id, \
+           owner_key = EXCLUDED.owner_key, owner_name = EXCLUDED.owner_name, \
+           user_id = EXCLUDED.user_id, developer = EXCLUDED.developer")
+        .bind(household_id).bind(building_id).bind(key).bind(name).bind(user_id).bind(developer)
+        .execute(c).await.map(|_| ()))
+}
+
 /// Everyone listed in a unit, the head first.
 pub async fn residents_of(db: &Db, household_id: i64) -> StoreResult<Vec<ResidentRow>> {
     on_db!(db, p => sqlx::query_as(

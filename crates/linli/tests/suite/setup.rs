@@ -774,7 +774,145 @@ async fn a_building_prints_one_invitation_slip_per_household(app: &TestApp) {
     );
 }
 
+/// Owners of units: a buyer of several units is picked, not typed twice, and is one owner;
+/// a registered phone links the account; the developer's unit is marked as such and is
+/// never an owner's too; a sale keeps the old owner in the history, with its date.
+async fn an_owner_of_several_units_is_one_owner_and_a_sale_keeps_history(app: &TestApp) {
+    let mut rep = app.api_client(BUILDING_REP, DEMO_PASSWORD).await;
+    let building = rep.get("/api/v1/me").await.json()["household"]["building_id"]
+        .as_i64()
+        .unwrap();
+    let mut sw = app.api_client("13800000004", DEMO_PASSWORD).await;
+    let v = sw.get(&format!("/api/v1/regions/{building}")).await.json();
+    let units: Vec<i64> = v["households"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_i64().unwrap())
+        .collect();
+    let (a, b, c) = (units[3], units[4], units[5]);
+    let r = sw
+        .json(
+            "PUT",
+            &format!("/api/v1/households/{a}/owner"),
+            json!({"name": "林业主", "phone": RESIDENT}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let key = r.json()["owner_key"].as_str().unwrap().to_string();
+    assert!(
+        r.json()["user_id"].is_number(),
+        "a registered phone links the account: {}",
+        r.body
+    );
+    let r = sw
+        .json(
+            "PUT",
+            &format!("/api/v1/households/{b}/owner"),
+            json!({"owner_key": key}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["units"], 2, "one owner, two units");
+    assert_eq!(r.json()["owner_name"], "林业主");
+    let r = sw
+        .json(
+            "PUT",
+            &format!("/api/v1/households/{c}/owner"),
+            json!({"developer": true}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["developer"], true);
+
+    let before = sw.get(&format!("/api/v1/households/{a}")).await.json();
+    for (body, status, code_) in [
+        (
+            json!({"owner_key": "nobody-has-this"}),
+            404,
+            "owner_not_found",
+        ),
+        (json!({"owner_key": "developer"}), 422, "owner_is_developer"),
+        (
+            json!({"owner_key": key, "developer": true}),
+            422,
+            "owner_is_developer",
+        ),
+        (
+            json!({"name": "王买家", "date": "2027-02-30"}),
+            422,
+            "invalid_date",
+        ),
+        (
+            json!({"name": "王买家", "phone": "12345"}),
+            422,
+            "invalid_phone",
+        ),
+        (json!({"name": ""}), 422, "invalid_name"),
+    ] {
+        let r = sw
+            .json(
+                "PUT",
+                &format!("/api/v1/households/{a}/owner"),
+                body.clone(),
+            )
+            .await;
+        assert_eq!(
+            (r.status, code(&r).as_str()),
+            (status, code_),
+            "{body}: {}",
+            r.body
+        );
+    }
+    let after = sw.get(&format!("/api/v1/households/{a}")).await.json();
+    assert_eq!(before["owner"], after["owner"], "refusals change nothing");
+
+    // A sale through the page: the new owner, the day, the old owner kept in the history.
+    let mut page = app.login("13800000004").await;
+    let unit_page = page.get(&format!("/households/{b}")).await.body;
+    assert!(
+        unit_page.contains("林业主") && unit_page.contains("名下单元数 2"),
+        "{unit_page}"
+    );
+    assert!(
+        unit_page.contains(&format!("value=\"{key}\"")),
+        "the owner is offered to pick"
+    );
+    let r = page
+        .post_form(
+            &format!("/households/{a}/owner"),
+            &[("who", "new"), ("name", "王买家"), ("date", "2027-03-01")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let body = page.get(r.location()).await.body;
+    assert!(body.contains("林业主 → 王买家 (2027-03-01)"), "{body}");
+    let r = page
+        .post_form(
+            &format!("/households/{a}/owner"),
+            &[("who", "new"), ("name", "王买家"), ("date", "明天")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("role=\"alert\""));
+    let b_owner = sw.get(&format!("/api/v1/households/{b}")).await.json();
+    assert_eq!(
+        b_owner["owner"]["units"], 1,
+        "the other unit stays the first owner's"
+    );
+    let mut resident = app.api_client(RESIDENT, DEMO_PASSWORD).await;
+    let r = resident
+        .json(
+            "PUT",
+            &format!("/api/v1/households/{a}/owner"),
+            json!({"name": "我"}),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+}
+
 on_both_databases!(
+    an_owner_of_several_units_is_one_owner_and_a_sale_keeps_history,
     a_building_prints_one_invitation_slip_per_household,
     units_are_kept_with_their_history,
     a_residents_committee_sets_up_a_compound_and_its_buildings,

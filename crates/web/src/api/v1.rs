@@ -41,6 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(building_slips, invite_building))
         .routes(routes!(unit, update_unit))
         .routes(routes!(add_unit_resident))
+        .routes(routes!(set_unit_owner))
         .routes(routes!(remove_unit_resident))
         .routes(routes!(roster))
         .routes(routes!(list_orgs, create_org))
@@ -68,6 +69,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         InviteBuildingReq,
         SlipsOut,
         ResidentReq,
+        OwnerReq,
         UpdateRegionReq,
         MoveRegionReq,
         RetiredOut,
@@ -538,6 +540,49 @@ async fn update_unit(
         )
         .await
         .api(&ctx)?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct OwnerReq {
+    /// An owner already recorded (their `owner_key`: one buyer of several units is one
+    /// owner); or absent, with `name` for a new owner; or `developer: true`.
+    owner_key: Option<String>,
+    name: Option<String>,
+    /// A new owner's mobile number; links their account if they have one.
+    phone: Option<String>,
+    #[serde(default)]
+    developer: bool,
+    /// The day of the transfer (YYYY-MM-DD), kept in the unit's history.
+    date: Option<String>,
+}
+
+/// Records who owns a unit (a sale: the old owner stays in the unit's history).
+#[utoipa::path(put, path = "/api/v1/households/{id}/owner", params(("id" = i64, Path)),
+    request_body = OwnerReq, responses((status = 200, body = linli_store::regions::UnitOwnerRow)))]
+async fn set_unit_owner(
+    ctx: LoggedIn,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<OwnerReq>,
+) -> ApiResult<Json<linli_store::regions::UnitOwnerRow>> {
+    use linli_app::units::NewOwner;
+    let a = ctx.actor();
+    let owner = match (&r.owner_key, r.developer) {
+        (Some(_), true) => {
+            return Err(linli_app::AppError::Invalid("owner_is_developer")).api(&ctx);
+        }
+        (Some(k), false) => NewOwner::Known(k),
+        (None, true) => NewOwner::Developer,
+        (None, false) => NewOwner::Named {
+            name: r.name.as_deref().unwrap_or(""),
+            phone: r.phone.as_deref().unwrap_or(""),
+        },
+    };
+    Ok(Json(
+        linli_app::units::set_owner(s.db(), a, id, owner, r.date.as_deref().unwrap_or(""))
+            .await
+            .api(&ctx)?,
     ))
 }
 

@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
             "/households/{id}/residents",
             axum::routing::post(add_resident),
         )
+        .route("/households/{id}/owner", axum::routing::post(set_owner))
         .route(
             "/households/{id}/residents/{resident}/remove",
             axum::routing::post(remove_resident),
@@ -487,7 +488,9 @@ async fn unit_render(
         .await
         .page(ctx)?;
     let done = done
-        .filter(|d| ["saved", "resident_added", "resident_removed"].contains(&d.as_str()))
+        .filter(|d| {
+            ["saved", "resident_added", "resident_removed", "owner_set"].contains(&d.as_str())
+        })
         .map(|d| ctx.t(&format!("unit.done_{d}")).to_string());
     Ok(UnitPage {
         l: ctx.layout(),
@@ -656,4 +659,40 @@ async fn slips_page(
         slips,
         made: q.made,
     })
+}
+
+#[derive(Deserialize)]
+struct OwnerForm {
+    /// `new`, `developer`, or an owner's key ("the same owner as").
+    who: String,
+    name: Option<String>,
+    phone: Option<String>,
+    /// The day of the transfer (YYYY-MM-DD), for the history.
+    date: Option<String>,
+}
+
+async fn set_owner(
+    ctx: LoggedIn,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<OwnerForm>,
+) -> Result<Response, PageError> {
+    use linli_app::units::NewOwner;
+    let owner = match f.who.as_str() {
+        "new" => NewOwner::Named {
+            name: f.name.as_deref().unwrap_or(""),
+            phone: f.phone.as_deref().unwrap_or(""),
+        },
+        "developer" => NewOwner::Developer,
+        key => NewOwner::Known(key),
+    };
+    let result = linli_app::units::set_owner(
+        state.db(),
+        ctx.actor(),
+        id,
+        owner,
+        f.date.as_deref().unwrap_or(""),
+    )
+    .await;
+    unit_answer(ctx, state, id, result, "owner_set").await
 }
