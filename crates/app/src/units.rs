@@ -38,6 +38,15 @@ async fn kept_building(db: &Db, actor: &Actor, building_id: i64) -> AppResult<Re
     Ok(b)
 }
 
+/// A unit and its building, if the actor keeps the building's units.
+async fn kept_unit(db: &Db, actor: &Actor, id: i64) -> AppResult<(HouseholdRow, RegionRow)> {
+    let h = regions::get_household(db, id)
+        .await?
+        .ok_or(AppError::NotFound("household_not_found"))?;
+    let building = kept_building(db, actor, h.region_id).await?;
+    Ok((h, building))
+}
+
 async fn locked_unit(tx: &mut Tx, id: i64) -> AppResult<(i64, String, i64, String)> {
     regions::household_locked(tx, id)
         .await?
@@ -131,10 +140,7 @@ pub async fn update(
     kind: &str,
 ) -> AppResult<HouseholdRow> {
     let input = unit_input(label, area, kind)?;
-    let h = regions::get_household(db, id)
-        .await?
-        .ok_or(AppError::NotFound("household_not_found"))?;
-    let building = kept_building(db, actor, h.region_id).await?;
+    let (_, building) = kept_unit(db, actor, id).await?;
     let mut tx = db.begin().await?;
     let (_, old_label, old_area, old_kind) = locked_unit(&mut tx, id).await?;
     regions::update_household(&mut tx, id, &input.label, input.area.0, input.kind.as_str())
@@ -176,10 +182,7 @@ pub async fn update(
 
 /// A unit with who lives there (names and numbers: the read is logged) and its history.
 pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<UnitView> {
-    let household = regions::get_household(db, id)
-        .await?
-        .ok_or(AppError::NotFound("household_not_found"))?;
-    let building = kept_building(db, actor, household.region_id).await?;
+    let (household, building) = kept_unit(db, actor, id).await?;
     let residents = regions::residents_of(db, id).await?;
     let history = regions::household_changes(db, id, 50).await?;
     let owner = regions::unit_owner(db, id).await?;
@@ -228,10 +231,7 @@ pub async fn add_resident(
         "" => None,
         p => Some(Phone::parse(p)?),
     };
-    let h = regions::get_household(db, household_id)
-        .await?
-        .ok_or(AppError::NotFound("household_not_found"))?;
-    let building = kept_building(db, actor, h.region_id).await?;
+    let (_, building) = kept_unit(db, actor, household_id).await?;
     let mut tx = db.begin().await?;
     locked_unit(&mut tx, household_id).await?;
     let id = regions::insert_resident(
@@ -269,10 +269,7 @@ pub async fn remove_resident(
     household_id: i64,
     resident_id: i64,
 ) -> AppResult<()> {
-    let h = regions::get_household(db, household_id)
-        .await?
-        .ok_or(AppError::NotFound("household_not_found"))?;
-    let building = kept_building(db, actor, h.region_id).await?;
+    let (_, building) = kept_unit(db, actor, household_id).await?;
     let mut tx = db.begin().await?;
     locked_unit(&mut tx, household_id).await?;
     let name = regions::delete_resident(&mut tx, household_id, resident_id)
@@ -314,10 +311,7 @@ pub async fn set_owner(
         "" => None,
         d => Some(linli_domain::money::Day::parse(d)?),
     };
-    let h = regions::get_household(db, household_id)
-        .await?
-        .ok_or(AppError::NotFound("household_not_found"))?;
-    let building = kept_building(db, actor, h.region_id).await?;
+    let (_, building) = kept_unit(db, actor, household_id).await?;
     let named = match &owner {
         NewOwner::Named { name, phone } => {
             let name = PersonName::parse(name)?;
