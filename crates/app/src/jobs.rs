@@ -25,17 +25,20 @@ pub enum Kind {
     VoteClosing,
     /// Reminds those signed up for an activity the day before (payload: its id).
     ActivityReminder,
+    /// Writes a checked sheet's units, owners and residents (payload: the import's id).
+    Import,
     /// Hourly housekeeping: expired sessions, idle throttle rows, old done jobs, and any
     /// vote whose time is up that no job closed (a safety net).
     Maintenance,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::VoteClose,
         Kind::VoteOpened,
         Kind::VoteClosing,
         Kind::ActivityReminder,
+        Kind::Import,
         Kind::Maintenance,
     ];
 
@@ -45,6 +48,7 @@ impl Kind {
             Kind::VoteOpened => "vote.opened",
             Kind::VoteClosing => "vote.closing",
             Kind::ActivityReminder => "activity.reminder",
+            Kind::Import => "import",
             Kind::Maintenance => "maintenance",
         }
     }
@@ -193,6 +197,14 @@ async fn run(db: &Db, kind: Kind, job: &JobRow) -> AppResult<Outcome> {
                 .await?
                 .map_or(Outcome::Done, Outcome::Later))
         }
+        Kind::Import => {
+            let id: i64 = job
+                .payload
+                .parse()
+                .map_err(|_| AppError::Internal(format!("bad import id {:?}", job.payload)))?;
+            crate::imports::run(db, id).await?;
+            Ok(Outcome::Done)
+        }
         Kind::Maintenance => {
             let now = now_ms();
             linli_store::accounts::delete_expired_sessions(db).await?;
@@ -210,8 +222,17 @@ fn vote_id(job: &JobRow) -> AppResult<i64> {
         .map_err(|_| AppError::Internal(format!("bad vote id {:?}", job.payload)))
 }
 
-/// Runs jobs until the process ends: claims what is due every second (at once again
-/// after a full batch).
+static WAKE: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// Tells this process's worker that a job is due now (after committing it), so work a
+/// user waits for (an import) starts at once rather than at the next second's poll.
+/// Other processes' workers find it at their next poll.
+pub fn wake() {
+    WAKE.notify_one();
+}
+
+/// Runs jobs until the process ends: claims what is due every second, or at once when
+/// woken (and again at once after a full batch).
 pub async fn worker(db: Db) {
     let name = worker_name();
     tracing::info!(worker = %name, "job worker started");
@@ -221,7 +242,10 @@ pub async fn worker(db: Db) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "job worker"),
         }
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            _ = WAKE.notified() => {}
+        }
     }
 }
 

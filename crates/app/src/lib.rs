@@ -11,6 +11,7 @@ pub mod deliberation;
 pub mod error;
 pub mod files;
 pub mod grants;
+pub mod imports;
 pub mod jobs;
 pub mod money;
 pub mod notifications;
@@ -23,6 +24,7 @@ pub mod sms;
 pub mod tokens;
 pub mod units;
 pub mod waiting;
+pub mod xlsx;
 
 pub use actor::Actor;
 pub use error::{AppError, AppResult};

@@ -171,7 +171,11 @@ pub async fn move_node(
     id: i64,
     new_parent_id: i64,
 ) -> AppResult<RegionRow> {
+    let parent_id = regions::get(db, id).await?.and_then(|n| n.parent_id);
     let mut tx = db.begin().await?;
+    let mut ids = vec![id, new_parent_id];
+    ids.extend(parent_id);
+    regions::lock_in_order(&mut tx, &ids).await?;
     let node = locked(&mut tx, id).await?;
     let old_parent = parent_administered(&mut tx, actor, &node).await?;
     let target = locked(&mut tx, new_parent_id).await?;

@@ -323,31 +323,38 @@ pub async fn set_owner(
                 Some(p) => linli_store::accounts::user_by_phone(db, p.as_str()).await?,
                 None => None,
             };
-            Some((name, user.map(|u| u.id)))
+            Some((name, user.map(|u| u.id), phone))
         }
         _ => None,
     };
     let mut tx = db.begin().await?;
     locked_unit(&mut tx, household_id).await?;
-    let (key, name, user_id, developer) = match (&owner, named) {
+    let (key, name, user_id, developer, phone) = match (&owner, named) {
         (NewOwner::Known(key), _) => {
-            let (name, user_id, developer) = regions::owner_by_key(&mut tx, key)
+            let (name, user_id, developer, phone) = regions::owner_by_key(&mut tx, key)
                 .await?
                 .ok_or(AppError::NotFound("owner_not_found"))?;
             if developer {
                 return Err(AppError::Invalid("owner_is_developer"));
             }
-            (key.to_string(), name, user_id, false)
+            (key.to_string(), name, user_id, false, phone)
         }
-        (NewOwner::Named { .. }, Some((name, user_id))) => {
+        (NewOwner::Named { .. }, Some((name, user_id, phone))) => {
             // The same account is the same owner across units.
             let key = match user_id {
                 Some(u) => format!("u{u}"),
                 None => format!("o{}", &crate::tokens::random_token()[..16]),
             };
-            (key, name.as_str().to_string(), user_id, false)
+            let phone = phone.map(|p| p.as_str().to_string());
+            (key, name.as_str().to_string(), user_id, false, phone)
         }
-        _ => ("developer".to_string(), "开发商".to_string(), None, true),
+        _ => (
+            "developer".to_string(),
+            "开发商".to_string(),
+            None,
+            true,
+            None,
+        ),
     };
     let old = regions::unit_owner(db, household_id).await?;
     regions::set_unit_owner(
@@ -358,6 +365,7 @@ pub async fn set_owner(
         &name,
         user_id,
         developer,
+        phone.as_deref(),
     )
     .await?;
     let shown = |n: &str, dev: bool| {

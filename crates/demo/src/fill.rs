@@ -270,3 +270,39 @@ async fn load_test_vote(
     )
     .await?)
 }
+
+/// Load testing only: an import sheet (`.xlsx`) of `units` units in buildings of 100,
+/// each with an area, an owner with a phone (one buyer in fifty owns two units) and a
+/// head of household — the shape `linli_app::imports` reads.
+pub fn import_sheet_for_load_test(units: usize) -> AppResult<Vec<u8>> {
+    use linli_app::xlsx::{Cell, Writer};
+    let header = linli_app::imports::template_header();
+    let mut w = Writer::new(Vec::new(), "住户名册", &header)?;
+    for i in 0..units {
+        let building = format!("{}栋", i / 100 + 1);
+        let unit = i % 100;
+        let label = format!(
+            "{}单元{}{:02}",
+            unit / 50 + 1,
+            (unit % 50) / 2 + 1,
+            unit % 2 + 1
+        );
+        let owner_no = if i % 50 == 1 { i - 1 } else { i };
+        let owner = format!("业主{owner_no}");
+        let phone = format!("139{owner_no:08}");
+        let resident = format!("住户{i}");
+        w.row(&[
+            Cell::Text(&building),
+            Cell::Text(&label),
+            Cell::Number(60.0 + (i % 90) as f64 + 0.25),
+            Cell::Text("住宅"),
+            Cell::Text(&owner),
+            Cell::Text(&phone),
+            Cell::Text("否"),
+            Cell::Text(&resident),
+            Cell::Empty,
+            Cell::Text("是"),
+        ])?;
+    }
+    w.finish()
+}

@@ -54,6 +54,16 @@ impl Phone {
     }
 }
 
+/// A person's name as shown to those who may not see it: the family name and a star
+/// for each other character (`张**`).
+pub fn mask_name(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => std::iter::once(first).chain(c.map(|_| '*')).collect(),
+        None => String::new(),
+    }
+}
+
 /// Masks the middle four digits of a stored phone number.
 pub fn mask_phone(s: &str) -> String {
     if s.len() == 11 && s.is_ascii() {

@@ -85,6 +85,14 @@ enum Command {
         #[arg(long, default_value = "tokens.txt")]
         tokens: PathBuf,
     },
+    /// Load testing only: writes an import sheet of UNITS units (buildings of 100, each unit
+    /// with its owner and head of household) to OUT, for `bench/import.sh`.
+    FillSheet {
+        #[arg(long, default_value_t = 50_000)]
+        units: usize,
+        #[arg(long, default_value = "sheet.xlsx")]
+        out: PathBuf,
+    },
     /// Load testing only: appends COUNT synthetic transactions to organization ORG's ledger.
     FillLedger {
         #[arg(long)]
@@ -386,6 +394,16 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!(
                 "vote {id}: {units} units with ballots loaded in {:.1} s",
                 started.elapsed().as_secs_f64()
+            );
+        }
+        Command::FillSheet { units, out } => {
+            let bytes = linli_demo::fill::import_sheet_for_load_test(*units)
+                .map_err(|e| format!("fill-sheet: {e}"))?;
+            std::fs::write(out, &bytes).map_err(|e| format!("{}: {e}", out.display()))?;
+            println!(
+                "{units} units written to {} ({} bytes)",
+                out.display(),
+                bytes.len()
             );
         }
         Command::FillVoters { count, tokens } => {

@@ -11,6 +11,7 @@ mod db;
 pub mod deliberation;
 pub mod files;
 pub mod grants;
+pub mod imports;
 pub mod jobs;
 pub mod money;
 pub mod notifications;

@@ -232,6 +232,24 @@ pub async fn get_locked(tx: &mut Tx, id: i64) -> StoreResult<Option<RegionRow>> 
     }
 }
 
+/// Locks several nodes at once, in id order, before a change that touches them all (a
+/// move locks the node, its parent and its new parent). Two moves that cross — A under B
+/// while B goes under A — then queue on the same first lock instead of each holding one
+/// the other needs, which PostgreSQL would end as a deadlock. On SQLite the write
+/// transaction already holds the whole database.
+pub async fn lock_in_order(tx: &mut Tx, ids: &[i64]) -> StoreResult<()> {
+    if let Tx::Postgres(t) = tx {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        sqlx::query("SELECT id FROM regions WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+            .bind(ids)
+            .fetch_all(&mut **t)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Renames a node and sets its place among its siblings.
 pub async fn rename(tx: &mut Tx, id: i64, name: &str, sort_order: i64) -> StoreResult<u64> {
     on_tx!(tx, c => sqlx::query("UPDATE regions SET name = $1, sort_order = $2 WHERE id = $3")
@@ -447,9 +465,9 @@ pub async fn owners_within(
 pub async fn owner_by_key(
     tx: &mut Tx,
     key: &str,
-) -> StoreResult<Option<(String, Option<i64>, bool)>> {
+) -> StoreResult<Option<(String, Option<i64>, bool, Option<String>)>> {
     on_tx!(tx, c => sqlx::query_as(
-        "SELECT owner_name, user_id, developer FROM unit_owners WHERE owner_key = $1 ORDER BY household_id LIMIT 1")
+        "SELECT owner_name, user_id, developer, phone FROM unit_owners WHERE owner_key = $1 ORDER BY household_id LIMIT 1")
         .bind(key).fetch_optional(c).await)
 }
 
@@ -462,14 +480,16 @@ pub async fn set_unit_owner(
     name: &str,
     user_id: Option<i64>,
     developer: bool,
+    phone: Option<&str>,
 ) -> StoreResult<()> {
     on_tx!(tx, c => sqlx::query(
-        "INSERT INTO unit_owners (household_id, region_id, owner_key, owner_name, user_id, developer) \
-         VALUES ($1, $2, $3, $4, $5, $6) \
+        "INSERT INTO unit_owners (household_id, region_id, owner_key, owner_name, user_id, developer, phone) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
          ON CONFLICT (household_id) DO UPDATE SET region_id = EXCLUDED.region_id, \
            owner_key = EXCLUDED.owner_key, owner_name = EXCLUDED.owner_name, \
-           user_id = EXCLUDED.user_id, developer = EXCLUDED.developer")
+           user_id = EXCLUDED.user_id, developer = EXCLUDED.developer, phone = EXCLUDED.phone")
         .bind(household_id).bind(building_id).bind(key).bind(name).bind(user_id).bind(developer)
+        .bind(phone)
         .execute(c).await.map(|_| ()))
 }
 

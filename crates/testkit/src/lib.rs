@@ -406,6 +406,8 @@ pub struct Resp {
     pub status: u16,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    /// The body as sent (a PDF, a spreadsheet).
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -523,6 +525,7 @@ impl Client {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 

@@ -8,6 +8,7 @@ mod clubs;
 mod deliberation;
 mod home;
 mod http;
+mod imports;
 mod jobs;
 mod money;
 mod notifications;

@@ -718,6 +718,46 @@ async fn a_building_prints_one_invitation_slip_per_household(app: &TestApp) {
         "each with its QR code"
     );
     assert!(sheet.body.contains("/join?code="));
+    // The same slips as a PDF to print: each unit and code in its text, and the first
+    // page's QR codes, read back from the rendered page, open registration with a code.
+    assert!(
+        sheet
+            .body
+            .contains(&format!("/regions/{building}/slips.pdf"))
+    );
+    let pdf = page.get(&format!("/regions/{building}/slips.pdf")).await;
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    let (text, urls) = read_pdf(&pdf.bytes);
+    let codes_shown: Vec<String> = sheet
+        .body
+        .match_indices("/join?code=")
+        .map(|(i, _)| sheet.body[i + 11..i + 20].to_string())
+        .collect();
+    for code in &codes_shown {
+        assert!(text.contains(code.as_str()), "{code} in the PDF's text");
+    }
+    assert_eq!(
+        text.matches("/join?code=").count() as i64,
+        slips,
+        "one slip per household in the PDF too"
+    );
+    assert!(
+        text.contains("邀请您加入"),
+        "the Chinese text is text: {text}"
+    );
+    assert_eq!(
+        urls.len() as i64,
+        slips.min(8),
+        "eight slips to the first page"
+    );
+    for url in &urls {
+        let code = url.split("/join?code=").nth(1).unwrap_or("");
+        assert!(
+            url.starts_with("http") && codes_shown.iter().any(|c| c == code),
+            "{url}"
+        );
+    }
     let codes = app.count("invitations").await;
     let r = rep
         .json(
@@ -772,6 +812,79 @@ async fn a_building_prints_one_invitation_slip_per_household(app: &TestApp) {
             .status,
         403
     );
+}
+
+/// The text of a PDF (pdftotext) and what the QR codes of its first page say, read
+/// from the page rendered at 150 dpi in grey (pdftoppm), as a phone's camera would.
+fn read_pdf(pdf: &[u8]) -> (String, Vec<String>) {
+    let dir = std::env::temp_dir().join(format!("linli-pdf-{}", rand_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("slips.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    assert!(
+        out.status.success(),
+        "pdftotext: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let status = std::process::Command::new("pdftoppm")
+        .args(["-r", "150", "-gray", "-f", "1", "-l", "1"])
+        .arg(&file)
+        .arg(dir.join("page"))
+        .status()
+        .expect("pdftoppm");
+    assert!(status.success());
+    let pgm = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "pgm"))
+        .expect("a rendered page");
+    let img = std::fs::read(&pgm).unwrap();
+    // P5 (binary grey): "P5\n<w> <h>\n255\n" then one byte a pixel.
+    let mut fields = vec![];
+    let mut at = 0;
+    while fields.len() < 4 {
+        while img[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        let start = at;
+        while !img[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        fields.push(String::from_utf8_lossy(&img[start..at]).into_owned());
+    }
+    assert_eq!(fields[0], "P5");
+    let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+    let pixels = &img[at + 1..];
+    // Each slip on its own, as a phone frames one: two columns, four rows a page.
+    let (cw, ch) = (w / 2, h / 4);
+    let mut urls = vec![];
+    for cell in 0..8 {
+        let (x0, y0) = ((cell % 2) * cw, (cell / 2) * ch);
+        let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(cw, ch, |x, y| {
+            pixels[(y0 + y) * w + x0 + x]
+        });
+        urls.extend(
+            prepared
+                .detect_grids()
+                .into_iter()
+                .filter_map(|g| g.decode().ok().map(|(_, content)| content)),
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    (text, urls)
+}
+
+fn rand_suffix() -> String {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{}-{n}", std::process::id())
 }
 
 /// Owners of units: a buyer of several units is picked, not typed twice, and is one owner;
@@ -911,7 +1024,48 @@ async fn an_owner_of_several_units_is_one_owner_and_a_sale_keeps_history(app: &T
     assert_eq!(r.status, 403);
 }
 
+/// Two officers move buildings across the same two compounds at the same moment, each
+/// the other way: both moves land, every round, with no deadlock reported to either
+/// (each move locks the node and both parents in one order).
+async fn crossing_moves_at_once_both_land(app: &TestApp) {
+    let community = app.region_id("翠竹园社区").await;
+    let mut a = app.api_client(COMMITTEE, DEMO_PASSWORD).await;
+    let mut b = app.api_client(COMMITTEE, DEMO_PASSWORD).await;
+    let add = async |c: &mut linli_testkit::Client, parent: i64, kind: &str, name: &str| {
+        let r = c
+            .json(
+                "POST",
+                &format!("/api/v1/regions/{parent}/children"),
+                json!({"kind": kind, "name": name}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.json()["id"].as_i64().unwrap()
+    };
+    let p = add(&mut a, community, "compound", "交叉甲苑").await;
+    let q = add(&mut a, community, "compound", "交叉乙苑").await;
+    let b1 = add(&mut a, p, "building", "甲1栋").await;
+    let b2 = add(&mut a, q, "building", "乙1栋").await;
+    for round in 0..40 {
+        // Even rounds: b1 P→Q while b2 Q→P; odd rounds back again.
+        let (to1, to2) = if round % 2 == 0 { (q, p) } else { (p, q) };
+        let (m1, m2) = (
+            format!("/api/v1/regions/{b1}/move"),
+            format!("/api/v1/regions/{b2}/move"),
+        );
+        let (r1, r2) = tokio::join!(
+            a.json("POST", &m1, json!({"parent_id": to1})),
+            b.json("POST", &m2, json!({"parent_id": to2})),
+        );
+        assert_eq!(r1.status, 200, "round {round}: {}", r1.body);
+        assert_eq!(r2.status, 200, "round {round}: {}", r2.body);
+        assert_eq!(r1.json()["parent_id"], to1);
+        assert_eq!(r2.json()["parent_id"], to2);
+    }
+}
+
 on_both_databases!(
+    crossing_moves_at_once_both_land,
     an_owner_of_several_units_is_one_owner_and_a_sale_keeps_history,
     a_building_prints_one_invitation_slip_per_household,
     units_are_kept_with_their_history,

@@ -7,6 +7,7 @@ mod clubs;
 mod common;
 mod deliberation;
 mod grants;
+mod imports;
 mod jobs;
 mod money;
 mod notifications;
@@ -41,6 +42,7 @@ pub fn routes_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let mut base = v1::ApiDoc::openapi();
     for doc in [
         money::MoneyDoc::openapi(),
+        imports::ImportsDoc::openapi(),
         grants::GrantsDoc::openapi(),
         clubs::ClubsDoc::openapi(),
         deliberation::doc(),
@@ -53,6 +55,7 @@ pub fn routes_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (routes, mut doc) = OpenApiRouter::with_openapi(base)
         .merge(v1::router())
         .merge(money::router())
+        .merge(imports::router())
         .merge(grants::router())
         .merge(clubs::router())
         .merge(deliberation::router())

@@ -6,6 +6,7 @@ mod clubs;
 mod deliberation;
 mod grants;
 mod home;
+mod imports;
 mod money;
 mod notifications;
 mod orgs;
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .merge(home::router())
         .merge(auth::router())
         .merge(regions::router())
+        .merge(imports::router())
         .merge(orgs::router())
         .merge(admin::router())
         .merge(money::router())

@@ -11,6 +11,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::State;
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use linli_app::regions::RegionView;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(invite_building),
         )
         .route("/regions/{id}/slips", get(slips_page))
+        .route("/regions/{id}/slips.pdf", get(slips_pdf))
         .route("/households/{id}/edit", axum::routing::post(edit_unit))
         .route(
             "/households/{id}/residents",
@@ -659,6 +661,79 @@ async fn slips_page(
         slips,
         made: q.made,
     })
+}
+
+/// The same slips as one A4 PDF to print: eight to a page (two columns, four rows), cut
+/// along the dashed lines; each with the building and unit, the QR code, the code in
+/// large letters, when it expires and the address to type instead.
+async fn slips_pdf(
+    ctx: LoggedIn,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    use crate::pdf::{A4, Document, Font, Page, wrap};
+    let (building, rows) = acc::building_slips(state.db(), ctx.actor(), id)
+        .await
+        .page(&ctx)?;
+    let base = state.public_base(&ctx.origin);
+    let l = ctx.layout();
+    let invite = l.t("slips.invite");
+    let expires = l.t("invite.expires");
+    let (cols, per_page) = (2usize, 8usize);
+    let (w, h) = (A4.0 / cols as f32, A4.1 / (per_page / cols) as f32);
+    let mut doc = Document::new(&format!("{} · {}", l.t("slips.title"), building.name));
+    for chunk in rows.chunks(per_page) {
+        let mut page = Page::default();
+        for (i, inv) in chunk.iter().enumerate() {
+            let (x, y) = ((i % cols) as f32 * w, A4.1 - ((i / cols) + 1) as f32 * h);
+            page.cut_box(x + 6.0, y + 6.0, w - 12.0, h - 12.0);
+            let display = format!("{}-{}", &inv.code[..4], &inv.code[4..]);
+            let url = format!("{base}/join?code={display}");
+            let top = y + h - 34.0;
+            page.text(
+                x + 18.0,
+                top,
+                Font::Song,
+                14.0,
+                &format!("{} · {}", building.name, inv.unit_label),
+            );
+            let qr = 116.0;
+            page.qr(x + 12.0, top - 10.0 - qr, qr, &url);
+            let tx = x + 12.0 + qr + 4.0;
+            let mut ty = top - 26.0;
+            for line in wrap(Font::Song, 10.0, w - (tx - x) - 16.0, &invite) {
+                page.text(tx, ty, Font::Song, 10.0, &line);
+                ty -= 14.0;
+            }
+            page.text(tx, ty - 18.0, Font::Mono, 20.0, &display);
+            page.text(
+                tx,
+                ty - 40.0,
+                Font::Song,
+                9.0,
+                &format!("{expires} {}", l.time(&inv.expires_at)),
+            );
+            page.text(x + 18.0, y + 20.0, Font::Sans, 7.5, &url);
+        }
+        doc.push(page);
+    }
+    if rows.is_empty() {
+        let mut page = Page::default();
+        page.text(40.0, A4.1 - 60.0, Font::Song, 14.0, &l.t("slips.none"));
+        doc.push(page);
+    }
+    let name = format!("slips-{}.pdf", building.id);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{name}\""),
+            ),
+        ],
+        doc.render(),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
