@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod money;
 pub mod notifications;
 pub mod organizations;
+pub mod pdf;
 pub mod regions;
 pub mod search;
 pub mod status;

@@ -13,7 +13,6 @@ mod extract;
 pub mod i18n;
 mod metrics;
 mod pages;
-pub mod pdf;
 mod state;
 
 pub use state::{AppState, Config};

@@ -3,9 +3,7 @@
 //! A body (四方联席会议, 议事会, 业主大会, 专委会) seats members by party for a term; a
 //! sitting has a quorum when enough seated members are present — and a joint meeting
 //! also needs each of its four parties in the room, or it is not a four-party meeting.
-//! The minutes are printed with the small PDF writer in [`pdf`].
-
-pub mod pdf;
+//! The minutes are printed with the PDF writer in [`crate::pdf`].
 
 use serde::{Deserialize, Serialize};
 

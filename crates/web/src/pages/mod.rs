@@ -116,6 +116,21 @@ pub fn qr_svg(url: &str, px: u32) -> String {
         .unwrap_or_default()
 }
 
+/// The modules of a QR code for `url` (its width and, row by row, which are dark), for
+/// printing with `linli_domain::pdf`.
+pub fn qr_modules(url: &str) -> (usize, Vec<bool>) {
+    match qrcode::QrCode::new(url.as_bytes()) {
+        Ok(q) => (
+            q.width(),
+            q.to_colors()
+                .into_iter()
+                .map(|c| c == qrcode::Color::Dark)
+                .collect(),
+        ),
+        Err(_) => (0, vec![]),
+    }
+}
+
 /// Page links for a list.
 pub struct Pager {
     pub number: i64,

@@ -671,7 +671,7 @@ async fn slips_pdf(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    use crate::pdf::{A4, Document, Font, Page, wrap};
+    use linli_domain::pdf::{A4, Document, Font, Page, wrap};
     let (building, rows) = acc::building_slips(state.db(), ctx.actor(), id)
         .await
         .page(&ctx)?;
@@ -698,7 +698,8 @@ async fn slips_pdf(
                 &format!("{} · {}", building.name, inv.unit_label),
             );
             let qr = 116.0;
-            page.qr(x + 12.0, top - 10.0 - qr, qr, &url);
+            let (n, dark) = crate::pages::qr_modules(&url);
+            page.qr(x + 12.0, top - 10.0 - qr, qr, n, &dark);
             let tx = x + 12.0 + qr + 4.0;
             let mut ty = top - 26.0;
             for line in wrap(Font::Song, 10.0, w - (tx - x) - 16.0, &invite) {

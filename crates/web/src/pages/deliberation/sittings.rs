@@ -518,7 +518,7 @@ async fn minutes_pdf(
     let (title, text) = app::published_minutes(state.db(), actor, id)
         .await
         .page(&ctx)?;
-    let pdf = linli_domain::deliberation::sittings::pdf::document(&title, &text);
+    let pdf = linli_domain::pdf::text_document(&title, &text);
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_string()),

@@ -1,5 +1,6 @@
-//! A small PDF writer for what Linli prints on paper (invitation slips; later notices and
-//! paper ballots): A4 pages of text, lines and QR codes.
+//! The one PDF writer for what Linli prints on paper (minutes, invitation slips; later
+//! notices and paper ballots): A4 pages of text, cut lines and QR codes, with no font file
+//! and no crate.
 //!
 //! Chinese text uses the Adobe standard CJK font STSong-Light (Adobe-GB1, UTF-16 CMap),
 //! which PDF readers supply themselves (poppler maps it to the system's Noto CJK, Adobe
@@ -62,27 +63,26 @@ impl Page {
         );
     }
 
-    /// A QR code of `data`, `size` points square, its bottom left at (x, y), with the
-    /// quiet zone the standard asks for included in `size`. Dark runs of a row are drawn
+    /// A QR code, `size` points square, its bottom left at (x, y): `dark` holds its
+    /// `n` × `n` modules row by row from the top (as `qrcode` gives them). The quiet zone
+    /// the standard asks for (four modules) is inside `size`. Dark runs of a row are drawn
     /// as one rectangle.
-    pub fn qr(&mut self, x: f32, y: f32, size: f32, data: &str) {
-        let Ok(code) = qrcode::QrCode::new(data.as_bytes()) else {
+    pub fn qr(&mut self, x: f32, y: f32, size: f32, n: usize, dark: &[bool]) {
+        if n == 0 || dark.len() != n * n {
             return;
-        };
-        let n = code.width();
+        }
         let quiet = 4;
         let module = size / (n + 2 * quiet) as f32;
-        let colors = code.to_colors();
         self.ops.push_str("q 0 g\n");
         for row in 0..n {
             let mut col = 0;
             while col < n {
-                if colors[row * n + col] != qrcode::Color::Dark {
+                if !dark[row * n + col] {
                     col += 1;
                     continue;
                 }
                 let start = col;
-                while col < n && colors[row * n + col] == qrcode::Color::Dark {
+                while col < n && dark[row * n + col] {
                     col += 1;
                 }
                 let rx = x + (quiet + start) as f32 * module;
@@ -109,28 +109,74 @@ pub fn width(font: Font, size: f32, text: &str) -> f32 {
         * size
 }
 
-/// Breaks `text` into lines no wider than `max` points: between any two Chinese
-/// characters, and at a space for words in Latin letters where one is in reach.
+/// Breaks `text` into lines no wider than `max` points: each of its own lines (an empty
+/// one stays, as a gap), then between any two Chinese characters, and at a space for
+/// words in Latin letters where one is in reach.
 pub fn wrap(font: Font, size: f32, max: f32, text: &str) -> Vec<String> {
     let mut lines = vec![];
-    let mut line = String::new();
-    for c in text.chars() {
-        line.push(c);
-        if width(font, size, &line) > max {
-            let cut = match line.rfind(' ') {
-                Some(i) if c.is_ascii_alphanumeric() && i > 0 => i,
-                _ => line.len() - c.len_utf8(),
-            };
-            let rest = line[cut..].trim_start().to_string();
-            line.truncate(cut);
-            lines.push(line.trim_end().to_string());
-            line = rest;
+    for para in text.lines() {
+        let mut line = String::new();
+        for c in para.chars() {
+            line.push(c);
+            if width(font, size, &line) > max && line.chars().count() > 1 {
+                let cut = match line.rfind(' ') {
+                    Some(i) if c.is_ascii_alphanumeric() && i > 0 => i,
+                    _ => line.len() - c.len_utf8(),
+                };
+                let rest = line[cut..].trim_start().to_string();
+                line.truncate(cut);
+                lines.push(line.trim_end().to_string());
+                line = rest;
+            }
         }
-    }
-    if !line.trim().is_empty() {
         lines.push(line);
     }
     lines
+}
+
+/// A text document: a title on the first page, then `body` wrapped onto A4 pages, each
+/// numbered at its foot (`1 / 3`); for minutes and other printed text.
+pub fn text_document(title: &str, body: &str) -> Vec<u8> {
+    const MARGIN: f32 = 56.0;
+    const TITLE: f32 = 16.0;
+    const BODY: f32 = 11.0;
+    const LEADING: f32 = 17.0;
+    let w = A4.0 - 2.0 * MARGIN;
+    // Where each line goes: (page, y, size, text).
+    let mut placed: Vec<(usize, f32, f32, String)> = vec![];
+    let (mut page, mut y) = (0usize, A4.1 - MARGIN);
+    for l in wrap(Font::Song, TITLE, w, title) {
+        placed.push((page, y - TITLE, TITLE, l));
+        y -= TITLE + 8.0;
+    }
+    y -= 6.0;
+    for l in wrap(Font::Song, BODY, w, body) {
+        if y - BODY < MARGIN {
+            page += 1;
+            y = A4.1 - MARGIN;
+        }
+        if !l.is_empty() {
+            placed.push((page, y - BODY, BODY, l));
+        }
+        y -= LEADING;
+    }
+    let n = page + 1;
+    let mut doc = Document::new(title);
+    let mut pages: Vec<Page> = (0..n).map(|_| Page::default()).collect();
+    for (p, y, size, l) in placed {
+        pages[p].text(MARGIN, y, Font::Song, size, &l);
+    }
+    for (i, mut p) in pages.into_iter().enumerate() {
+        p.text(
+            A4.0 / 2.0 - 12.0,
+            MARGIN / 2.0,
+            Font::Song,
+            9.0,
+            &format!("{} / {n}", i + 1),
+        );
+        doc.push(p);
+    }
+    doc.render()
 }
 
 /// A PDF document: its pages, in order, rendered by [`Document::render`].
@@ -231,7 +277,13 @@ impl Document {
 fn utf16_hex(text: &str) -> String {
     let mut s = String::with_capacity(2 + text.len() * 4);
     s.push('<');
-    for u in text.encode_utf16() {
+    for c in text.chars() {
+        // Characters outside the BMP have no glyph in the standard font: `?`.
+        let u = match c {
+            '\t' => 0x20,
+            c if (c as u32) > 0xFFFF => u32::from('?'),
+            c => c as u32,
+        };
         let _ = write!(s, "{u:04X}");
     }
     s.push('>');
@@ -265,6 +317,56 @@ fn ascii_literal(text: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Reads the cross-reference table back, checks each offset points at its object,
+    /// and returns how many objects there are.
+    fn check_xref(pdf: &[u8]) -> usize {
+        let sx = pdf
+            .windows(10)
+            .rposition(|w| w == b"startxref\n")
+            .expect("startxref");
+        let tail = std::str::from_utf8(&pdf[sx + 10..]).unwrap();
+        let xref: usize = tail.lines().next().unwrap().trim().parse().unwrap();
+        let table = std::str::from_utf8(&pdf[xref..]).expect("the table is ASCII");
+        assert!(table.starts_with("xref\n"), "startxref points at the table");
+        let mut lines = table.lines().skip(1);
+        let count: usize = lines
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(lines.next().unwrap(), "0000000000 65535 f ");
+        for i in 1..count {
+            let entry = lines.next().unwrap();
+            assert_eq!(entry.len(), 19, "entries are 20 bytes with the newline");
+            let off: usize = entry[..10].parse().unwrap();
+            let head = format!("{i} 0 obj");
+            assert_eq!(&pdf[off..off + head.len()], head.as_bytes(), "object {i}");
+        }
+        count - 1
+    }
+
+    #[test]
+    fn a_page_of_text_codes_and_a_qr_code_has_exact_offsets() {
+        let mut d = Document::new("邀请");
+        let mut p = Page::default();
+        p.text(40.0, 800.0, Font::Song, 12.0, "一单元 101");
+        p.text(40.0, 780.0, Font::Mono, 12.0, "AB(C)");
+        p.cut_box(10.0, 10.0, 100.0, 100.0);
+        // A 2 × 2 "code": one run of two in the top row, one module below.
+        p.qr(40.0, 600.0, 100.0, 2, &[true, true, false, true]);
+        d.push(p);
+        let bytes = d.render();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(bytes.starts_with(b"%PDF-1.4") && bytes.ends_with(b"%%EOF\n"));
+        assert!(text.contains("<4E0053555143"), "一单元 in UTF-16");
+        assert!(text.contains("(AB\\(C\\))"), "ASCII escaped for Courier");
+        assert_eq!(text.matches(" re\n").count(), 2, "a run is one rectangle");
+        assert_eq!(check_xref(&bytes), 9, "seven shared objects and one page");
+    }
+
     #[test]
     fn lines_break_within_the_width_and_at_spaces_for_words() {
         let zh = wrap(
@@ -283,45 +385,62 @@ mod tests {
         );
         assert!(en.iter().all(|l| !l.starts_with(' ') && !l.ends_with(' ')));
         assert_eq!(en.join(" "), "You are invited to Linli, your platform");
+        assert_eq!(wrap(Font::Song, 10.0, 100.0, &"字".repeat(100)).len(), 10);
+        assert_eq!(
+            wrap(Font::Song, 10.0, 100.0, &"a".repeat(40)).len(),
+            2,
+            "ASCII is half as wide"
+        );
+        assert_eq!(wrap(Font::Song, 10.0, 100.0, "一\n\n二"), ["一", "", "二"]);
     }
 
     #[test]
-    fn the_file_has_a_cross_reference_that_points_at_each_object() {
-        let mut d = Document::new("邀请");
-        let mut p = Page::default();
-        p.text(40.0, 800.0, Font::Song, 12.0, "一单元 101");
-        p.text(40.0, 780.0, Font::Mono, 12.0, "AB(C)");
-        p.qr(
-            40.0,
-            600.0,
-            100.0,
-            "https://example.org/join?code=ABCD-EFGH",
+    fn a_text_document_flows_onto_numbered_pages_with_its_title_in_utf16() {
+        let pdf = text_document(
+            "四方联席会议纪要 2026",
+            "出席：居委会、业委会、物业、社会组织。\nQuorum met.",
         );
-        d.push(p);
-        let bytes = d.render();
-        let text = String::from_utf8_lossy(&bytes);
-        assert!(bytes.starts_with(b"%PDF-1.4"));
-        assert!(text.contains("<4E0053555143"), "一单元 in UTF-16");
-        assert!(text.contains("(AB\\(C\\))"));
-        let start: usize = text
-            .rsplit("startxref\n")
-            .next()
-            .unwrap()
-            .lines()
-            .next()
-            .unwrap()
-            .parse()
+        assert_eq!(check_xref(&pdf), 9);
+        let text = String::from_utf8_lossy(&pdf);
+        assert!(
+            text.contains(&utf16_hex("四方联席会议纪要")[1..13]),
+            "title encoded"
+        );
+        assert!(text.contains("/STSong-Light") && text.contains("/UniGB-UTF16-H"));
+        assert!(text.contains(&utf16_hex("1 / 1")), "the page is numbered");
+        let long = text_document("纪要", &"议而有行，行而有效。".repeat(400));
+        let pages = (check_xref(&long) - 7) / 2;
+        assert!(pages >= 3, "{pages} pages");
+        assert!(String::from_utf8_lossy(&long).contains(&utf16_hex(&format!("{pages} / {pages}"))));
+    }
+
+    #[test]
+    fn characters_outside_the_bmp_become_question_marks() {
+        assert_eq!(utf16_hex("A中😀\t"), "<00414E2D003F0020>");
+    }
+
+    #[test]
+    fn the_text_round_trips_through_pdftotext() {
+        // A missing tool fails the test: `.ci/run` installs poppler-utils.
+        std::process::Command::new("pdftotext")
+            .arg("-v")
+            .output()
+            .expect("pdftotext must be installed (apt-get install poppler-utils)");
+        let dir = std::env::temp_dir().join(format!("linli-pdf-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("m.pdf");
+        std::fs::write(&f, text_document("纪要", "出席 present: 5")).unwrap();
+        let o = std::process::Command::new("pdftotext")
+            .arg(&f)
+            .arg("-")
+            .output()
             .unwrap();
-        assert!(bytes[start..].starts_with(b"xref"));
-        let table = String::from_utf8_lossy(&bytes[start..]).to_string();
-        // Every offset in the table starts its object.
-        for (i, line) in table.lines().skip(3).take(9).enumerate() {
-            let off: usize = line[..10].parse().unwrap();
-            assert!(
-                bytes[off..].starts_with(format!("{} 0 obj", i + 1).as_bytes()),
-                "object {}",
-                i + 1
-            );
-        }
+        assert!(o.status.success(), "pdftotext read the minutes");
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            text.contains("纪要") && text.contains("present: 5"),
+            "{text}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
