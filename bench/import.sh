@@ -21,7 +21,8 @@ if [ -z "${BIN:-}" ]; then
   BIN=target/release/linli
 fi
 DATA=$(mktemp -d /tmp/linli-bench-import.XXXXXX)
-export LINLI_LOG=warn
+# The import job's line says where its time went.
+export LINLI_LOG=warn,linli_app::imports=info
 if [ "${BENCH_DB:-sqlite}" = postgres ]; then
   NAME="linli_bench_import_$$"
   psql postgres://postgres@127.0.0.1:5432/test -qtAc "CREATE DATABASE $NAME" >/dev/null
@@ -86,9 +87,10 @@ PEOPLE_IN=$(sql "SELECT COUNT(*) FROM residents x JOIN regions b ON b.id = x.reg
 OWNERS_SENT=$((UNITS - (UNITS + 48) / 50))
 SIZE=$(stat -c %s "$DATA/sheet.xlsx")
 echo "import of $UNITS units ($SIZE bytes, $UNITS rows), upload to done: $TOTAL_MS ms = $((UNITS * 1000 / TOTAL_MS)) rows/s"
-echo "  dry run (upload, read, check, keep): $CHECK_MS ms; write (queue, job, $((UNITS / 2000 + 1)) transactions): $WRITE_MS ms"
+echo "  dry run (upload, read, check, keep): $CHECK_MS ms; write (queue, job, $((UNITS / 5000 + 1)) transactions of up to 5,000 units): $WRITE_MS ms"
 echo "  status $STATUS; in the database: $UNITS_IN units, $OWNERS_IN owners, $PEOPLE_IN residents (sent $UNITS, $OWNERS_SENT, $UNITS)"
 echo "  server peak RSS during the import: $RSS_IMPORT"
+echo "  the job's own account: $(grep -o '"message":"import written"[^}]*' "$DATA/server.log" | tail -1)"
 [ "$STATUS" = done ] || fail "import: status $STATUS"
 [ "$UNITS_IN" = "$UNITS" ] || fail "import: $UNITS_IN units in the database, $UNITS sent"
 [ "$OWNERS_IN" = "$OWNERS_SENT" ] || fail "import: $OWNERS_IN owners in the database, $OWNERS_SENT sent"

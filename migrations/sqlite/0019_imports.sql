@@ -27,3 +27,5 @@ CREATE INDEX residents_household_name ON residents(household_id, name);
 -- An owner's contact (a mainland mobile number), as the sheet or the unit page gives it;
 -- an owner with an account is reached through the account as well.
 ALTER TABLE unit_owners ADD COLUMN phone TEXT;
+-- residents(household_id, name) serves every lookup residents(household_id) did.
+DROP INDEX residents_household;

@@ -1309,6 +1309,21 @@ async fn the_tour_meets_the_size_rules_in_both_modes_and_languages() {
     let sitting = one("SELECT id FROM sittings ORDER BY id").await;
     let vote = one("SELECT id FROM votes ORDER BY id").await;
     let action = one("SELECT id FROM action_items ORDER BY id").await;
+    // A checked sheet with two bad rows: the import report and its table of problems.
+    let mut committee = app
+        .api_client("13800000003", linli_testkit::DEMO_PASSWORD)
+        .await;
+    let r = committee
+        .send(
+            "POST",
+            &format!("/api/v1/regions/{compound}/imports?filename=sheet.xlsx"),
+            None,
+            crate::imports::compound_sheet(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let import_report = format!("/imports/{}", r.json()["import"]["id"]);
     let committee_pages = vec![
         "/".to_string(),
         format!("/regions/{community}"),
@@ -1343,6 +1358,8 @@ async fn the_tour_meets_the_size_rules_in_both_modes_and_languages() {
         format!("/regions/{community}/setup"),
         format!("/regions/{building}/setup"),
         format!("/households/{household}"),
+        format!("/regions/{compound}/import"),
+        import_report.clone(),
     ];
     let treasurer_pages = vec![
         format!("/households/{household}/invitations"),
@@ -1498,4 +1515,136 @@ async fn tour_page(
             f.as_str().unwrap()
         ));
     }
+}
+
+/// A residents' committee imports a sheet of 3 buildings × 24 units with owners in the
+/// browser: the dry run names the two bad rows; the valid rows are imported in the
+/// background while the page shows its progress; one building's invitation slips are
+/// printed and the PDF's QR codes open registration with a code; an owners' vote over the
+/// compound counts the imported owners and areas.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_committee_imports_a_sheet_prints_slips_and_an_owners_vote_counts_the_owners() {
+    let app = linli_testkit::spawn(Backend::Sqlite).await;
+    let (_driver, port) = start_driver().await;
+    let profile =
+        std::env::temp_dir().join(format!("linli-chromium-import-{}", std::process::id()));
+    std::fs::create_dir_all(&profile).unwrap();
+    let community = app.region_id("翠竹园社区").await;
+    let mut api = app
+        .api_client("13800000003", linli_testkit::DEMO_PASSWORD)
+        .await;
+    let r = api
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{community}/children"),
+            serde_json::json!({"kind": "compound", "name": "新建苑"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let compound = r.json()["id"].as_i64().unwrap();
+    let sheet = profile.join("新建苑名册.xlsx");
+    std::fs::write(&sheet, crate::imports::compound_sheet()).unwrap();
+
+    let b = browser(port, &profile.join("b")).await;
+    login(&b, &app, "13800000003", linli_testkit::DEMO_PASSWORD).await;
+    b.goto(&app.url(&format!("/regions/{compound}/setup")))
+        .await
+        .unwrap();
+    click(&b, "#import-link").await;
+    wait_for_text(&b, "第二步：上传并检查").await;
+    shot(&b, "import-start.png").await;
+    b.wait()
+        .at_most(wait_limit())
+        .for_element(Locator::Css("input[name=sheet]"))
+        .await
+        .unwrap()
+        .send_keys(&sheet.display().to_string())
+        .await
+        .unwrap();
+    click(&b, "#upload-sheet button[type=submit]").await;
+    let report = wait_for_text(&b, "导入检查结果").await;
+    assert!(report.contains("id=\"bad-rows\">2<"), "two bad rows");
+    assert!(report.contains("一百平") && report.contains("12345"));
+    b.execute(
+        "document.querySelector('#problems').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    shot(&b, "import-report.png").await;
+    click(&b, "#commit-valid button[type=submit]").await;
+    wait_for_text(&b, "导入进度").await;
+    shot(&b, "import-progress.png").await;
+    // The server's worker is not running in tests: run it, and let the page refresh.
+    app.on_clock(linli_app::jobs::run_due(&app.db, "browser-test", 10))
+        .await
+        .unwrap();
+    let done = wait_for_text(&b, "导入完成").await;
+    assert!(done.contains("id=\"done-units\">71<"), "71 units written");
+    shot(&b, "import-done.png").await;
+
+    // The slips of one imported building, printed from its page.
+    let building = app
+        .i64s(&format!(
+            "SELECT id FROM regions WHERE parent_id = {compound} AND name = '1栋'"
+        ))
+        .await[0];
+    b.goto(&app.url(&format!("/regions/{building}")))
+        .await
+        .unwrap();
+    click(
+        &b,
+        &format!("form[action='/regions/{building}/invitations'] button"),
+    )
+    .await;
+    let slips = wait_for_text(&b, "slips.pdf").await;
+    assert_eq!(
+        slips.matches("class=\"slip\"").count(),
+        23,
+        "one per unit: 24 less the bad row 5"
+    );
+    let mut c = app.login("13800000003").await;
+    let pdf = c.get(&format!("/regions/{building}/slips.pdf")).await;
+    assert_eq!(pdf.status, 200);
+    let (text, urls) = crate::setup::read_pdf(&pdf.bytes);
+    assert!(text.contains("1栋"), "{text}");
+    assert_eq!(urls.len(), 8, "the first page's eight QR codes decode");
+    assert!(urls.iter().all(|u| u.contains("/join?code=")), "{urls:?}");
+
+    // An owners' vote over the compound: the imported owners and their areas.
+    let r = api
+        .json(
+            "POST",
+            &format!("/api/v1/regions/{compound}/votes"),
+            serde_json::json!({"title": "增设电动车充电桩", "method": "owners", "electorate": "owners",
+                   "region_id": compound, "minutes_open": 600}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let vote = r.json()["id"].as_i64().unwrap();
+    let r = api
+        .json(
+            "POST",
+            &format!("/api/v1/votes/{vote}/close"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let a = &r.json()["tally"]["art278"];
+    // 70 homes (72 less the two bad rows) of 69 owners (one owns two) and the shop, which
+    // is the developer's: 70 owners; each floor's areas were 80.5 + floor.
+    assert_eq!(a["total_owners"], 70, "{a}");
+    let area = app
+        .i64s(&format!(
+            "SELECT CAST(SUM(h.floor_area) AS BIGINT) FROM households h JOIN regions b ON b.id = h.region_id \
+             WHERE b.parent_id = {compound}"
+        ))
+        .await[0];
+    assert_eq!(a["total_area"], area);
+    b.goto(&app.url(&format!("/votes/{vote}"))).await.unwrap();
+    wait_for_text(&b, "70").await;
+    shot(&b, "import-owners-vote.png").await;
+    b.close().await.ok();
+    let _ = std::fs::remove_dir_all(&profile);
+    app.finish().await;
 }

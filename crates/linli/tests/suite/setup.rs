@@ -816,7 +816,7 @@ async fn a_building_prints_one_invitation_slip_per_household(app: &TestApp) {
 
 /// The text of a PDF (pdftotext) and what the QR codes of its first page say, read
 /// from the page rendered at 150 dpi in grey (pdftoppm), as a phone's camera would.
-fn read_pdf(pdf: &[u8]) -> (String, Vec<String>) {
+pub(crate) fn read_pdf(pdf: &[u8]) -> (String, Vec<String>) {
     let dir = std::env::temp_dir().join(format!("linli-pdf-{}", rand_suffix()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("slips.pdf");
