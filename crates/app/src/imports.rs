@@ -153,18 +153,6 @@ pub struct Checked {
     pub bad_rows: usize,
 }
 
-fn column_letter(mut i: usize) -> String {
-    let mut s = vec![];
-    loop {
-        s.push((b'A' + (i % 26) as u8) as char);
-        if i < 26 {
-            break;
-        }
-        i = i / 26 - 1;
-    }
-    s.iter().rev().collect()
-}
-
 fn yes_no(raw: &str) -> Option<bool> {
     match raw.trim().to_lowercase().as_str() {
         "" | "否" | "no" | "n" | "0" | "false" | "×" => Some(false),
@@ -210,7 +198,7 @@ pub fn check_rows(rows: &[Vec<String>]) -> Checked {
         for c in missing {
             out.problems.push(Problem {
                 row: 1,
-                column: column_letter(header.len()),
+                column: crate::xlsx::column_name(header.len()),
                 header: c.headers()[0].into(),
                 value: header.join(" | "),
                 code: "import_column_missing".into(),
@@ -237,7 +225,7 @@ pub fn check_rows(rows: &[Vec<String>]) -> Checked {
             let j = at.get(&c).copied().unwrap_or(0);
             problems.push(Problem {
                 row: sheet_row,
-                column: column_letter(j),
+                column: crate::xlsx::column_name(j),
                 header: header.get(j).cloned().unwrap_or_default(),
                 value: cell(c).chars().take(60).collect(),
                 code: code.to_string(),

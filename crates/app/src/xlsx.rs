@@ -36,7 +36,8 @@ pub enum Cell<'a> {
     Empty,
 }
 
-fn column_name(mut i: usize) -> String {
+/// A column as Excel names it: 0 → `A`, 25 → `Z`, 26 → `AA`.
+pub(crate) fn column_name(mut i: usize) -> String {
     let mut s = Vec::new();
     loop {
         s.push(b'A' + (i % 26) as u8);
