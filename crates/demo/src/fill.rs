@@ -66,7 +66,7 @@ pub async fn fill_for_load_test(db: &Db, org_id: i64, count: i64) -> AppResult<i
 
 /// Load testing only: builds a compound of `units` owned units under the first
 /// community (one buyer in fifty owns two units; 1% are the developer's), an owners' vote
-/// on a major matter, and ballots for about 80% of the units; returns the vote's id.
+/// on a major matter, and one ballot from about 80% of the owners; returns the vote's id.
 pub async fn fill_owners_vote_for_load_test(db: &Db, units: i64) -> AppResult<i64> {
     use linli_domain::regions::RegionKind;
     let community: i64 = linli_store::on_db!(db, p => sqlx::query_scalar(
@@ -86,6 +86,7 @@ pub async fn fill_owners_vote_for_load_test(db: &Db, units: i64) -> AppResult<i6
     )
     .await?;
     let mut ballots = Vec::new();
+    let mut voted = std::collections::HashSet::new();
     let mut made = 0i64;
     let mut b_no = 0;
     while made < units {
@@ -119,12 +120,19 @@ pub async fn fill_owners_vote_for_load_test(db: &Db, units: i64) -> AppResult<i6
             })
             .collect();
         st::bulk_owners(&mut tx, &owners).await?;
-        for (i, &h) in ids.iter().enumerate() {
+        // One ballot per owner (the developer's unsold units are one owner), as its
+        // first unit would have it.
+        for (i, o) in owners.iter().enumerate() {
             let k = made + i as i64;
-            if k % 5 != 4 {
+            let key = if o.developer {
+                "developer".to_string()
+            } else {
+                o.owner_key.clone()
+            };
+            if k % 5 != 4 && voted.insert(key.clone()) {
                 let choice = if k % 7 == 3 { "no" } else { "yes" };
                 ballots.push((
-                    format!("u:{h}"),
+                    format!("o:{key}"),
                     choice.to_string(),
                     linli_app::deliberation::votes::ballot_id(),
                 ));
@@ -141,6 +149,8 @@ pub async fn fill_owners_vote_for_load_test(db: &Db, units: i64) -> AppResult<i6
         now,
     )
     .await?;
+    let (lo, hi) = compound.region_path().subtree_bounds();
+    st::snapshot_owners(&mut tx, vote, &lo, &hi).await?;
     st::bulk_ballots(&mut tx, vote, &ballots, "paper", now).await?;
     tx.commit().await?;
     // Fresh planner statistics after the bulk load (PostgreSQL), as the other fillers do.

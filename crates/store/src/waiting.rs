@@ -54,10 +54,10 @@ SELECT * FROM (SELECT 'vote' AS kind, v.id, v.title, v.closes_at AS at, '' AS pl
    OR (v.electorate = 'body' AND EXISTS (SELECT 1 FROM body_members bm WHERE bm.body_id = v.body_id \
       AND bm.user_id = $1 AND bm.term_start <= $3 AND bm.term_end >= $3) \
       AND NOT EXISTS (SELECT 1 FROM vote_participation p WHERE p.vote_id = v.id AND p.voter_key = $4)) \
-   OR (v.electorate = 'owners' AND EXISTS (SELECT 1 FROM unit_owners o JOIN regions r ON r.id = o.region_id \
-      WHERE o.user_id = $1 AND substr(r.path, 1, length(er.path)) = er.path \
+   OR (v.electorate = 'owners' AND EXISTS (SELECT 1 FROM vote_owners o \
+      WHERE o.vote_id = v.id AND o.user_id = $1 \
       AND NOT EXISTS (SELECT 1 FROM vote_participation p WHERE p.vote_id = v.id \
-        AND p.voter_key = 'u:' || CAST(o.household_id AS TEXT))))) \
+        AND p.voter_key = 'o:' || o.owner_key)))) \
   ORDER BY v.closes_at, v.id LIMIT $5) AS w1 \
 UNION ALL \
 SELECT * FROM (SELECT 'activity' AS kind, a.id, a.title, a.starts_at AS at, a.place, s.status AS word, \

@@ -1,7 +1,10 @@
 //! Votes: set-up, electorates, ballots (open or secret), paper entries, proxies and the
 //! tally. Exactly one ballot counts per voter — a person `p:ID`, a household `h:ID` or an
-//! owner's unit `u:ID` — because `vote_participation` has that key as its primary key.
+//! owner `o:KEY` — because `vote_participation` has that key as its primary key.
 //! A secret ballot is stored without voter or time, apart from the participation row.
+//! An owners' vote copies its electorate (units, areas, owners) when it opens: an owner
+//! of several units casts one ballot carrying all their area, and the count and the
+//! paper ballots (numbered per owner) read that copy, not today's register.
 
 use crate::deliberation::bodies::today;
 use crate::files::Purpose;
@@ -195,6 +198,11 @@ pub async fn create(db: &Db, actor: &Actor, v: NewVote) -> AppResult<i64> {
     )
     .await?;
     st::insert_options(&mut tx, id, &options).await?;
+    if electorate == Electorate::Owners {
+        // A later stage copies its electorate again when it opens.
+        let (lo, hi) = bounds(&region.path);
+        st::snapshot_owners(&mut tx, id, &lo, &hi).await?;
+    }
     if status == VoteStatus::Open {
         crate::jobs::schedule_vote(&mut tx, id, now, now + v.minutes_open * 60_000).await?;
     }
@@ -253,8 +261,11 @@ pub struct Voice {
     /// self | household | units | proxy
     pub kind: String,
     pub keys: Vec<String>,
-    /// Units or the proxied owner's unit, for owners' votes.
+    /// The owner's units (with the owner's name, for a proxy), for owners' votes.
     pub label: String,
+    /// The owner's area in hundredths of m² and ballot number, for owners' votes.
+    pub area: i64,
+    pub ballot: String,
     pub proxy_id: Option<i64>,
     /// Who already voted for these keys (the household member, the proxy…), if anyone.
     pub voted: Vec<ParticipationRow>,
@@ -268,27 +279,44 @@ impl Voice {
     }
 }
 
+fn new_voice(
+    kind: &str,
+    keys: Vec<String>,
+    label: String,
+    proxy_id: Option<i64>,
+    area: i64,
+    ballot: String,
+) -> Voice {
+    Voice {
+        kind: kind.into(),
+        keys,
+        label,
+        area,
+        ballot,
+        proxy_id,
+        voted: vec![],
+        choice: None,
+    }
+}
+
 /// The voices the actor has in a vote (empty if outside its electorate).
 pub async fn voices(db: &Db, actor: &Actor, v: &VoteRow) -> AppResult<Vec<Voice>> {
     let (lo, hi) = bounds(&v.electorate_path);
     let me = actor.id();
     let mut out: Vec<Voice> = Vec::new();
-    let mut voice = |kind: &str, keys: Vec<String>, label: String, proxy_id| {
-        out.push(Voice {
-            kind: kind.into(),
-            keys,
-            label,
-            proxy_id,
-            voted: vec![],
-            choice: None,
-        })
-    };
     match Electorate::parse(&v.electorate)? {
         Electorate::Body => {
             if let Some(body) = v.body_id
                 && is_seated(db, body, me).await?
             {
-                voice("self", vec![format!("p:{me}")], String::new(), None);
+                out.push(new_voice(
+                    "self",
+                    vec![format!("p:{me}")],
+                    String::new(),
+                    None,
+                    0,
+                    String::new(),
+                ));
             }
         }
         Electorate::Residents => {
@@ -296,7 +324,14 @@ pub async fn voices(db: &Db, actor: &Actor, v: &VoteRow) -> AppResult<Vec<Voice>
                 && path.as_str() >= lo.as_str()
                 && path.as_str() < hi.as_str()
             {
-                voice("self", vec![format!("p:{me}")], String::new(), None);
+                out.push(new_voice(
+                    "self",
+                    vec![format!("p:{me}")],
+                    String::new(),
+                    None,
+                    0,
+                    String::new(),
+                ));
             }
         }
         Electorate::Households => {
@@ -304,32 +339,36 @@ pub async fn voices(db: &Db, actor: &Actor, v: &VoteRow) -> AppResult<Vec<Voice>
                 && path.as_str() >= lo.as_str()
                 && path.as_str() < hi.as_str()
             {
-                voice(
+                out.push(new_voice(
                     "household",
                     vec![format!("h:{household}")],
                     String::new(),
                     None,
-                );
+                    0,
+                    String::new(),
+                ));
             }
         }
         Electorate::Owners => {
-            let units = st::owned_units(db, me, &lo, &hi).await?;
-            if !units.is_empty() {
-                let n = units.len();
-                voice(
+            for o in st::owners_of_user(db, v.id, me).await? {
+                out.push(new_voice(
                     "units",
-                    units.into_iter().map(|u| format!("u:{u}")).collect(),
-                    n.to_string(),
+                    vec![owner_key(&o)],
+                    o.unit_labels.clone(),
                     None,
-                );
+                    o.area,
+                    b::ballot_code(o.ballot_no),
+                ));
             }
             for p in st::proxies_held(db, v.id, me).await? {
-                voice(
+                out.push(new_voice(
                     "proxy",
                     vec![p.voter_key.clone()],
                     format!("{} · {}", p.owner_name, p.unit_label),
                     Some(p.id),
-                );
+                    p.area,
+                    b::ballot_code(p.ballot_no),
+                ));
             }
         }
     }
@@ -360,6 +399,11 @@ pub async fn voices(db: &Db, actor: &Actor, v: &VoteRow) -> AppResult<Vec<Voice>
         }
     }
     Ok(out)
+}
+
+/// The voter key of an owner in an owners' vote.
+fn owner_key(o: &st::VoteOwnerRow) -> String {
+    format!("o:{}", o.owner_key)
 }
 
 /// A ballot as the voter sends it.
@@ -666,8 +710,7 @@ async fn count(tx: &mut Tx, v: &VoteRow, options: usize) -> AppResult<Tally> {
     let matter = b::parse_matter(&v.matter)?;
     let ballots = st::ballots(tx, v.id).await?;
     let units = if method == Method::Owners {
-        let (lo, hi) = bounds(&v.electorate_path);
-        st::units(tx, &lo, &hi)
+        st::units(tx, v.id)
             .await?
             .into_iter()
             .map(|u| Unit {
@@ -717,7 +760,10 @@ pub async fn finish(db: &Db, vote_id: i64, by: Option<i64>) -> AppResult<()> {
     }
     // The issue is decided by the last stage: none follows if no stage opened here.
     let opened = st::start_stages(&mut tx, vote_id, winner, now).await?;
+    let (lo, hi) = bounds(&v.electorate_path);
     for (stage, closes_at) in &opened {
+        // An owners' stage counts the owners as they stand when it opens.
+        st::snapshot_owners(&mut tx, *stage, &lo, &hi).await?;
         crate::jobs::schedule_vote(&mut tx, *stage, now, *closes_at).await?;
     }
     let next_stage = !opened.is_empty();
@@ -768,7 +814,7 @@ pub struct VoteView {
     /// The result (closed) or the live count (open, unless hidden until the close).
     #[schema(value_type = Option<Object>)]
     pub tally: Option<Tally>,
-    /// How many may vote (units for an owners' vote).
+    /// How many may vote (owners for an owners' vote, as it opened).
     pub electorate_size: i64,
     pub voices: Vec<Voice>,
     pub reasons: Vec<ReasonRow>,
@@ -783,8 +829,11 @@ pub async fn view(db: &Db, actor: &Actor, vote_id: i64) -> AppResult<VoteView> {
     let options = st::options(db, vote_id).await?;
     let tally = live_tally(db, &v, options.len()).await?;
     let (lo, hi) = bounds(&v.electorate_path);
-    let electorate_size =
-        st::electorate_size(db, &v.electorate, v.body_id, &lo, &hi, &today()).await?;
+    let electorate_size = if v.electorate == "owners" {
+        st::owners_count(db, vote_id).await?
+    } else {
+        st::electorate_size(db, &v.electorate, v.body_id, &lo, &hi, &today()).await?
+    };
     let reasons = if tally.is_some() {
         st::reasons(db, vote_id, 200).await?
     } else {
@@ -871,17 +920,40 @@ pub use linli_domain::deliberation::ballots::PaperStatus as PaperOutcome;
 /// A teller's entry of a paper ballot.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct PaperInput {
-    /// The number printed on the paper ballot.
+    /// The number printed on the paper ballot: for an owners' vote the owner's ballot
+    /// number with its check digit (`0007-5`), which says whose ballot it is.
     pub paper_no: String,
-    /// The unit (household) the ballot is for, as printed on it.
-    pub household_id: i64,
+    /// For a households' vote: the household the ballot is for, as printed on it.
+    #[serde(default)]
+    pub household_id: Option<i64>,
     pub choice: String,
 }
 
-fn paper_key(v: &VoteRow, household: i64) -> AppResult<String> {
+/// The owner a printed ballot number belongs to in an owners' vote; refuses a number with
+/// a wrong check digit or one no owner has.
+pub async fn owner_by_ballot(db: &Db, v: &VoteRow, raw: &str) -> AppResult<st::VoteOwnerRow> {
+    let no = b::parse_ballot_code(raw)?;
+    st::owner_by_ballot(db, v.id, no)
+        .await?
+        .ok_or(AppError::Invalid("ballot_no_unknown"))
+}
+
+/// The paper number as stored and the voter key a paper ballot is for.
+async fn paper_key(db: &Db, v: &VoteRow, input: &PaperInput) -> AppResult<(String, String)> {
     match v.electorate.as_str() {
-        "owners" => Ok(format!("u:{household}")),
-        "households" => Ok(format!("h:{household}")),
+        "owners" => {
+            let o = owner_by_ballot(db, v, &input.paper_no).await?;
+            Ok((b::ballot_code(o.ballot_no), owner_key(&o)))
+        }
+        "households" => {
+            let paper_no = text(&input.paper_no, 40, "paper_no_required")?;
+            let household = input.household_id.unwrap_or(0);
+            let (lo, hi) = bounds(&v.electorate_path);
+            if !st::household_in(db, household, &lo, &hi).await? {
+                return Err(AppError::Invalid("paper_unit_outside"));
+            }
+            Ok((paper_no, format!("h:{household}")))
+        }
         _ => Err(AppError::Invalid("paper_not_for_this_vote")),
     }
 }
@@ -898,17 +970,7 @@ pub async fn enter_paper(
     if !can_tell(actor, &v) {
         return Err(AppError::Forbidden);
     }
-    let key = paper_key(&v, input.household_id)?;
-    let paper_no = text(&input.paper_no, 40, "paper_no_required")?;
-    let (lo, hi) = bounds(&v.electorate_path);
-    let inside = if v.electorate == "owners" {
-        st::unit_in(db, input.household_id, &lo, &hi).await?
-    } else {
-        st::household_in(db, input.household_id, &lo, &hi).await?
-    };
-    if !inside {
-        return Err(AppError::Invalid("paper_unit_outside"));
-    }
+    let (paper_no, key) = paper_key(db, &v, input).await?;
     let method = Method::parse(&v.method)?;
     let n_options = st::options(db, vote_id).await?.len();
     let choice = Choice::parse(method, n_options, &input.choice)?.stored();
@@ -973,6 +1035,14 @@ pub async fn reenter_paper(db: &Db, actor: &Actor, vote_id: i64, paper_no: &str)
     if !can_tell(actor, &v) {
         return Err(AppError::Forbidden);
     }
+    // An owners' ballot number is stored as printed, whichever way it was typed.
+    let normalized;
+    let paper_no = if v.electorate == "owners" {
+        normalized = b::ballot_code(b::parse_ballot_code(paper_no)?);
+        normalized.as_str()
+    } else {
+        paper_no.trim()
+    };
     let mut tx = db.begin().await?;
     let entries = st::entries(&mut tx, vote_id, paper_no).await?;
     let mismatch = matches!(entries.as_slice(), [a, b2] if a.voter_key != b2.voter_key || a.choice != b2.choice);
@@ -1009,9 +1079,11 @@ pub async fn papers(
     Ok((v, rows))
 }
 
-/// A written proxy (委托书) as the teller or the owner registers it.
+/// A written proxy (委托书) as the teller or the owner registers it: for the owner whose
+/// printed ballot number is `ballot_no` (or, through the API, the owner of a unit).
 pub struct ProxyInput<'a> {
-    pub household_id: i64,
+    pub ballot_no: &'a str,
+    pub household_id: Option<i64>,
     pub proxy_phone: &'a str,
     pub filename: &'a str,
     pub mime: &'a str,
@@ -1027,21 +1099,21 @@ pub async fn add_proxy(db: &Db, actor: &Actor, vote_id: i64, p: ProxyInput<'_>) 
     if !v.status.is_live() {
         return Err(AppError::Invalid("vote_closed"));
     }
-    let (lo, hi) = bounds(&v.electorate_path);
-    let own = st::owned_units(db, actor.id(), &lo, &hi)
-        .await?
-        .contains(&p.household_id);
+    let owner = match p.household_id {
+        Some(h) if p.ballot_no.trim().is_empty() => st::owner_of_unit(db, vote_id, h)
+            .await?
+            .ok_or(AppError::Invalid("paper_unit_outside"))?,
+        _ => owner_by_ballot(db, &v, p.ballot_no).await?,
+    };
+    let own = owner.user_id == Some(actor.id());
     if !own && !can_tell(actor, &v) {
         return Err(AppError::Forbidden);
-    }
-    if !st::unit_in(db, p.household_id, &lo, &hi).await? {
-        return Err(AppError::Invalid("paper_unit_outside"));
     }
     let proxy = linli_store::accounts::user_by_phone(db, p.proxy_phone.trim())
         .await?
         .ok_or(AppError::Invalid("proxy_unknown_phone"))?;
     crate::files::check(Purpose::Letter, p.mime, p.data)?;
-    let key = format!("u:{}", p.household_id);
+    let key = owner_key(&owner);
     let now = now_ms();
     let mut tx = db.begin().await?;
     let file = crate::files::store_file(
@@ -1103,4 +1175,75 @@ pub async fn proxy_scan(
     st::file(db, file)
         .await?
         .ok_or(AppError::NotFound("proxy_not_found"))
+}
+
+// ---- the owners of an owners' vote and their paper ballots ---------------------------------
+
+/// The owners of an owners' vote, as it opened, by ballot number from `after` on: the
+/// roll a teller finds a lost ballot's number in. Owners' names are for those who count
+/// the vote; the read is logged.
+pub async fn owner_roll(
+    db: &Db,
+    actor: &Actor,
+    vote_id: i64,
+    after: i64,
+    limit: i64,
+) -> AppResult<(VoteRow, Vec<st::VoteOwnerRow>)> {
+    let v = get(db, actor, vote_id).await?;
+    if v.electorate != "owners" {
+        return Err(AppError::Invalid("proxy_owners_only"));
+    }
+    if !can_tell(actor, &v) {
+        return Err(AppError::Forbidden);
+    }
+    let rows = st::owners_page(db, vote_id, after.max(0), limit.clamp(1, 500)).await?;
+    log_owner_read(db, actor, &v, rows.len()).await?;
+    Ok((v, rows))
+}
+
+async fn log_owner_read(db: &Db, actor: &Actor, v: &VoteRow, n: usize) -> AppResult<()> {
+    audit::record_now(
+        db,
+        NewAudit {
+            actor_id: Some(actor.id()),
+            action: "pii.read",
+            region_id: Some(v.region_id),
+            target: format!("vote:{}", v.id),
+            detail: format!("{n} owners"),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Most paper ballots printed at once (one vote's owners).
+pub const PAPER_BALLOTS_MAX: usize = 20_000;
+
+/// Everything the paper ballots of an owners' vote print: the vote, its options and
+/// every owner (name, units, area, ballot number), for those who count the vote.
+pub async fn paper_ballots(
+    db: &Db,
+    actor: &Actor,
+    vote_id: i64,
+) -> AppResult<(VoteRow, Vec<st::VoteOwnerRow>)> {
+    let v = get(db, actor, vote_id).await?;
+    if v.electorate != "owners" {
+        return Err(AppError::Invalid("proxy_owners_only"));
+    }
+    if !can_tell(actor, &v) {
+        return Err(AppError::Forbidden);
+    }
+    let mut all: Vec<st::VoteOwnerRow> = Vec::new();
+    loop {
+        let after = all.last().map_or(0, |o| o.ballot_no);
+        let page = st::owners_page(db, vote_id, after, 1000).await?;
+        let done = page.len() < 1000;
+        all.extend(page);
+        if done || all.len() >= PAPER_BALLOTS_MAX {
+            break;
+        }
+    }
+    all.truncate(PAPER_BALLOTS_MAX);
+    log_owner_read(db, actor, &v, all.len()).await?;
+    Ok((v, all))
 }

@@ -3,7 +3,7 @@
 //! needs is in the stored ballots (and, for owners' votes, the units), so `linli tally`
 //! reproduces a result from the database alone.
 
-use super::{Art278, Matter, OwnerVote, Rule, Runoff, Unit, YesNo, approval, art278};
+use super::{Art278, Matter, OwnerVote, OwnersSplit, Rule, Runoff, Unit, YesNo, approval, art278};
 use super::{check_ranking, instant_runoff};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -54,6 +54,7 @@ pub enum BallotError {
     TooFewOptions,
     TooManyOptions,
     OwnersVoteIsOpen,
+    BallotNoBad,
 }
 
 impl BallotError {
@@ -69,8 +70,57 @@ impl BallotError {
             Self::TooFewOptions => "vote_too_few_options",
             Self::TooManyOptions => "vote_too_many_options",
             Self::OwnersVoteIsOpen => "vote_owners_not_secret",
+            Self::BallotNoBad => "ballot_no_bad",
         }
     }
+}
+
+// ---- paper ballot numbers ----------------------------------------------------------------
+
+/// The Luhn check digit of `n`: a teller's single mistyped digit, or two neighbouring
+/// digits swapped, never yields another owner's valid number.
+fn check_digit(n: u64) -> u64 {
+    let mut sum = 0;
+    for (i, d) in n.to_string().bytes().rev().enumerate() {
+        let d = u64::from(d - b'0');
+        sum += if i % 2 == 0 {
+            let x = d * 2;
+            if x > 9 { x - 9 } else { x }
+        } else {
+            d
+        };
+    }
+    (10 - sum % 10) % 10
+}
+
+/// The number printed on an owner's paper ballot: their number in the vote, four digits
+/// at least, then a check digit (`0007-5`).
+pub fn ballot_code(no: i64) -> String {
+    let n = no.max(0) as u64;
+    format!("{n:04}-{}", check_digit(n))
+}
+
+/// Reads a ballot number as a teller types it (spaces, dashes and full-width digits
+/// allowed) back into the owner's number; refuses a wrong check digit.
+pub fn parse_ballot_code(raw: &str) -> Result<i64, BallotError> {
+    let digits: String = raw
+        .chars()
+        .filter_map(|c| match c {
+            '0'..='9' => Some(c),
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
+            ' ' | '-' | '－' | '—' | '　' => None,
+            _ => Some('x'),
+        })
+        .collect();
+    if digits.len() < 2 || digits.len() > 12 || digits.contains('x') {
+        return Err(BallotError::BallotNoBad);
+    }
+    let (body, check) = digits.split_at(digits.len() - 1);
+    let n: u64 = body.parse().map_err(|_| BallotError::BallotNoBad)?;
+    if n == 0 || check_digit(n).to_string() != check {
+        return Err(BallotError::BallotNoBad);
+    }
+    Ok(n as i64)
 }
 
 /// How a vote is decided.
@@ -327,6 +377,9 @@ pub struct Tally {
     pub approvals: Option<Vec<u64>>,
     pub runoff: Option<Runoff>,
     pub art278: Option<Art278>,
+    /// For owners' votes: for, against and abstaining, by owners and by area.
+    #[serde(default)]
+    pub owners_split: Option<OwnersSplit>,
     /// The winning option (0-based), for approval and ranked votes; none on a tie.
     pub winner: Option<usize>,
     /// Options tied for first place (approval), when there is no single winner.
@@ -383,24 +436,38 @@ pub fn tally(
             t.runoff = Some(r);
         }
         Method::Owners => {
+            // An owner's one ballot (`o:KEY`) carries every unit they own in the electorate;
+            // a ballot per unit (`u:ID`, before owners voted as owners) carries its unit.
+            let mut by_owner: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+            for u in units {
+                let key = if u.developer {
+                    "developer"
+                } else {
+                    u.owner_key.as_str()
+                };
+                by_owner.entry(key).or_default().push(u.unit_id);
+            }
             let mut votes = BTreeMap::new();
             for (key, c) in ballots {
-                let Some(unit) = key
-                    .as_deref()
-                    .and_then(|k| k.strip_prefix("u:"))
-                    .and_then(|k| k.parse::<i64>().ok())
-                else {
-                    continue;
-                };
                 let v = match Choice::from_stored(method, options, c) {
                     Some(Choice::Yes) => OwnerVote::Yes,
                     Some(Choice::No) => OwnerVote::No,
                     Some(Choice::Abstain) => OwnerVote::Abstain,
                     _ => continue,
                 };
-                votes.insert(unit, v);
+                let key = key.as_deref().unwrap_or("");
+                if let Some(owner) = key.strip_prefix("o:") {
+                    for unit in by_owner.get(owner).into_iter().flatten() {
+                        votes.insert(*unit, v);
+                    }
+                } else if let Some(unit) =
+                    key.strip_prefix("u:").and_then(|k| k.parse::<i64>().ok())
+                {
+                    votes.entry(unit).or_insert(v);
+                }
             }
             let a = art278(matter, units, &votes);
+            t.owners_split = Some(super::owners_split(units, &votes));
             t.passed = a.passed;
             t.yes_no = Some(yes_no_of(&choices));
             t.art278 = Some(a);
@@ -469,6 +536,92 @@ mod tests {
             assert_eq!(c.as_form(), raw);
             assert_eq!(Choice::parse(method, 3, &c.as_form()).unwrap(), c);
         }
+    }
+
+    #[test]
+    fn a_ballot_number_reads_back_and_a_mistyped_digit_is_refused() {
+        for n in [1, 7, 42, 999, 1234, 98_765] {
+            let code = ballot_code(n);
+            assert_eq!(parse_ballot_code(&code), Ok(n), "{code}");
+            // Every single wrong digit and every swap of two neighbours is refused.
+            let digits: Vec<char> = code.chars().filter(|c| c.is_ascii_digit()).collect();
+            for i in 0..digits.len() {
+                for d in '0'..='9' {
+                    if d == digits[i] {
+                        continue;
+                    }
+                    let mut t = digits.clone();
+                    t[i] = d;
+                    let typed: String = t.iter().collect();
+                    assert!(
+                        parse_ballot_code(&typed).map_or(true, |m| m != n),
+                        "{typed}"
+                    );
+                    assert!(parse_ballot_code(&typed).is_err(), "{typed} for {code}");
+                }
+                if i + 1 < digits.len() && digits[i] != digits[i + 1] {
+                    let mut t = digits.clone();
+                    t.swap(i, i + 1);
+                    let typed: String = t.iter().collect();
+                    // Luhn misses only the swap of 0 and 9.
+                    if !matches!((digits[i], digits[i + 1]), ('0', '9') | ('9', '0')) {
+                        assert!(parse_ballot_code(&typed).is_err(), "{typed} for {code}");
+                    }
+                }
+            }
+        }
+        assert_eq!(ballot_code(7), "0007-5");
+        assert_eq!(parse_ballot_code(" ０００７－５ "), Ok(7));
+        for bad in ["", "7", "0000-0", "abc", "0007-4", "12345678901234"] {
+            assert_eq!(
+                parse_ballot_code(bad),
+                Err(BallotError::BallotNoBad),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_owner_ballot_carries_all_their_units() {
+        let unit = |id: i64, area: i64, owner: &str, developer: bool| Unit {
+            unit_id: id,
+            area,
+            owner_key: owner.into(),
+            developer,
+        };
+        // a owns three units (300 m²), b and c one each; the developer two unsold ones.
+        let units = vec![
+            unit(1, 10_000, "a", false),
+            unit(2, 10_000, "a", false),
+            unit(3, 10_000, "a", false),
+            unit(4, 10_000, "b", false),
+            unit(5, 10_000, "c", false),
+            unit(6, 10_000, "x", true),
+            unit(7, 10_000, "y", true),
+        ];
+        let ballots = vec![
+            (Some("o:a".to_string()), "yes".to_string()),
+            (Some("o:b".to_string()), "no".to_string()),
+            (Some("o:developer".to_string()), "abstain".to_string()),
+        ];
+        let t = tally(Method::Owners, Matter::Ordinary, 0, &ballots, &units);
+        let a = t.art278.unwrap();
+        assert_eq!((a.total_owners, a.total_area), (4, 70_000));
+        assert_eq!((a.voting_owners, a.voting_area), (3, 60_000));
+        assert_eq!((a.yes_owners, a.yes_area), (1, 30_000));
+        assert_eq!(t.cast, 3, "three ballots, one per owner");
+        let split = t.owners_split.unwrap();
+        assert_eq!(
+            (
+                split.no_owners,
+                split.no_area,
+                split.abstain_owners,
+                split.abstain_area
+            ),
+            (1, 10_000, 1, 20_000)
+        );
+        // Half the area says yes, a third of the owners: not passed.
+        assert!(!t.passed);
     }
 
     #[test]

@@ -286,6 +286,53 @@ pub fn art278(matter: Matter, units: &[Unit], votes: &BTreeMap<i64, OwnerVote>) 
     }
 }
 
+/// How the participants of an owners' vote divided, by owners and by area: what the
+/// result shows beside the four figures. An owner whose units voted differently is for
+/// only if all said yes (as in [`art278`]), against if any said no, else abstaining.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OwnersSplit {
+    pub yes_owners: u64,
+    pub no_owners: u64,
+    pub abstain_owners: u64,
+    pub yes_area: i64,
+    pub no_area: i64,
+    pub abstain_area: i64,
+}
+
+pub fn owners_split(units: &[Unit], votes: &BTreeMap<i64, OwnerVote>) -> OwnersSplit {
+    let mut by_owner: BTreeMap<String, (bool, bool)> = BTreeMap::new();
+    let mut s = OwnersSplit::default();
+    for u in units {
+        let Some(v) = votes.get(&u.unit_id) else {
+            continue;
+        };
+        match v {
+            OwnerVote::Yes => s.yes_area += u.area,
+            OwnerVote::No => s.no_area += u.area,
+            OwnerVote::Abstain => s.abstain_area += u.area,
+        }
+        let key = if u.developer {
+            "\u{0}developer".to_string()
+        } else {
+            u.owner_key.clone()
+        };
+        // (all yes so far, any no)
+        let e = by_owner.entry(key).or_insert((true, false));
+        e.0 &= *v == OwnerVote::Yes;
+        e.1 |= *v == OwnerVote::No;
+    }
+    for (all_yes, any_no) in by_owner.values() {
+        if *all_yes {
+            s.yes_owners += 1;
+        } else if *any_no {
+            s.no_owners += 1;
+        } else {
+            s.abstain_owners += 1;
+        }
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

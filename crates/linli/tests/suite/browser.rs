@@ -1622,6 +1622,57 @@ async fn a_committee_imports_a_sheet_prints_slips_and_an_owners_vote_counts_the_
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let vote = r.json()["id"].as_i64().unwrap();
+    // Paper ballots are printed one per owner; the buyer of two homes has one ballot.
+    let pdf = c.get(&format!("/votes/{vote}/ballots.pdf")).await;
+    assert_eq!(pdf.status, 200);
+    let (text, urls) = crate::setup::read_pdf(&pdf.bytes);
+    assert_eq!(
+        text.matches("业主大会表决票").count(),
+        70,
+        "one ballot per owner"
+    );
+    assert!(text.contains("共 2 套"), "{text}");
+    assert!(
+        !urls.is_empty() && urls.iter().all(|u| u.ends_with(&format!("/votes/{vote}"))),
+        "{urls:?}"
+    );
+    let roll = api
+        .get(&format!("/api/v1/votes/{vote}/owners?limit=2"))
+        .await
+        .json();
+    let code = roll[1]["ballot_code"].as_str().unwrap().to_string();
+    // A teller enters a paper ballot by its printed number on the page; a mistyped
+    // number is refused in words above the form, and a second teller's entry counts it.
+    b.goto(&app.url(&format!("/votes/{vote}/paper")))
+        .await
+        .unwrap();
+    let form = format!("form[action='/votes/{vote}/paper']");
+    let digits: String = code.chars().filter(|c| c.is_ascii_digit()).collect();
+    let last = digits.chars().last().unwrap().to_digit(10).unwrap();
+    let typo = format!("{}{}", &digits[..digits.len() - 1], (last + 1) % 10);
+    fill(&b, &format!("{form} input[name=paper_no]"), &typo).await;
+    click(&b, &format!("{form} button[value=yes]")).await;
+    refused_above_form(&b, &form, "校验位对不上").await;
+    fill(&b, &format!("{form} input[name=paper_no]"), &code).await;
+    click(&b, &format!("{form} button[value=yes]")).await;
+    wait_for_text(&b, "已录入一次").await;
+    shot(&b, "owners-paper-entry.png").await;
+    let mut sw = app
+        .api_client("13800000004", linli_testkit::DEMO_PASSWORD)
+        .await;
+    let r = sw
+        .json(
+            "POST",
+            &format!("/api/v1/votes/{vote}/paper"),
+            serde_json::json!({"paper_no": code, "choice": "yes"}),
+        )
+        .await;
+    assert_eq!(r.json()["outcome"], "counted", "{}", r.body);
+    b.goto(&app.url(&format!("/votes/{vote}/owners")))
+        .await
+        .unwrap();
+    wait_for_text(&b, &code).await;
+    shot(&b, "owners-roll.png").await;
     let r = api
         .json(
             "POST",
@@ -1631,6 +1682,7 @@ async fn a_committee_imports_a_sheet_prints_slips_and_an_owners_vote_counts_the_
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let a = &r.json()["tally"]["art278"];
+    assert_eq!(a["voting_owners"], 1, "{a}");
     // 70 homes (72 less the two bad rows) of 69 owners (one owns two) and the shop, which
     // is the developer's: 70 owners; each floor's areas were 80.5 + floor.
     assert_eq!(a["total_owners"], 70, "{a}");
@@ -1642,7 +1694,11 @@ async fn a_committee_imports_a_sheet_prints_slips_and_an_owners_vote_counts_the_
         .await[0];
     assert_eq!(a["total_area"], area);
     b.goto(&app.url(&format!("/votes/{vote}"))).await.unwrap();
-    wait_for_text(&b, "70").await;
+    let page = wait_for_text(&b, "业主总数（开始表决时） 70").await;
+    assert!(
+        page.contains("按业主人数") && page.contains("1 人 · 1.42%"),
+        "{page}"
+    );
     shot(&b, "import-owners-vote.png").await;
     b.close().await.ok();
     let _ = std::fs::remove_dir_all(&profile);

@@ -373,23 +373,6 @@ pub async fn home_of(db: &Db, user_id: i64) -> StoreResult<Option<(i64, String)>
         .bind(user_id).fetch_optional(p).await)
 }
 
-/// The units a user owns at or below a node.
-pub async fn owned_units(db: &Db, user_id: i64, lo: &str, hi: &str) -> StoreResult<Vec<i64>> {
-    on_db!(db, p => sqlx::query_scalar(
-        "SELECT o.household_id FROM unit_owners o JOIN regions r ON r.id = o.region_id \
-         WHERE o.user_id = $1 AND r.path >= $2 AND r.path < $3 ORDER BY o.household_id LIMIT 200")
-        .bind(user_id).bind(lo).bind(hi).fetch_all(p).await)
-}
-
-/// Whether a unit is owned and lies at or below a node.
-pub async fn unit_in(db: &Db, household_id: i64, lo: &str, hi: &str) -> StoreResult<bool> {
-    let n: i64 = on_db!(db, p => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM unit_owners o JOIN regions r ON r.id = o.region_id \
-         WHERE o.household_id = $1 AND r.path >= $2 AND r.path < $3")
-        .bind(household_id).bind(lo).bind(hi).fetch_one(p).await)?;
-    Ok(n > 0)
-}
-
 /// Whether a household lies at or below a node.
 pub async fn household_in(db: &Db, household_id: i64, lo: &str, hi: &str) -> StoreResult<bool> {
     let n: i64 = on_db!(db, p => sqlx::query_scalar(
@@ -407,13 +390,151 @@ pub struct UnitRow {
     pub developer: bool,
 }
 
-/// The owners' electorate of a node: every owned unit with its area, in one query.
-pub async fn units(tx: &mut Tx, lo: &str, hi: &str) -> StoreResult<Vec<UnitRow>> {
-    on_tx!(tx, c => sqlx::query_as(
-        "SELECT o.household_id, h.floor_area AS area, o.owner_key, o.developer FROM unit_owners o \
+/// One owner of an owners' vote's electorate, as it stood when the vote opened.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct VoteOwnerRow {
+    pub owner_key: String,
+    /// The owner's number in this vote (printed on the paper ballot with a check digit).
+    pub ballot_no: i64,
+    pub owner_name: String,
+    pub user_id: Option<i64>,
+    pub developer: bool,
+    /// Their units' area, in hundredths of m².
+    pub area: i64,
+    pub units: i64,
+    pub unit_labels: String,
+    /// Whether the owner's ballot has been cast (online, by proxy or on paper).
+    pub voted: bool,
+}
+
+/// Copies the owners' electorate of the subtree `lo..hi` into vote `vote_id` (replacing
+/// any earlier copy): every owned unit outside retired nodes, and one row per owner
+/// numbered in the order of their first unit. The developer's units are one owner.
+/// Returns how many owners there are.
+pub async fn snapshot_owners(tx: &mut Tx, vote_id: i64, lo: &str, hi: &str) -> StoreResult<i64> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM vote_owners WHERE vote_id = $1")
+        .bind(vote_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    on_tx!(tx, c => sqlx::query("DELETE FROM vote_units WHERE vote_id = $1")
+        .bind(vote_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO vote_units (vote_id, household_id, owner_key, area, unit_label, developer) \
+         SELECT $1, o.household_id, CASE WHEN o.developer THEN 'developer' ELSE o.owner_key END, \
+         h.floor_area, r.name || ' ' || h.unit_label, o.developer FROM unit_owners o \
          JOIN households h ON h.id = o.household_id JOIN regions r ON r.id = o.region_id \
-         WHERE r.path >= $1 AND r.path < $2")
-        .bind(lo).bind(hi).fetch_all(c).await)
+         WHERE r.path >= $2 AND r.path < $3 AND r.retired_at IS NULL \
+         AND EXISTS (SELECT 1 FROM votes v WHERE v.id = $1 AND v.electorate = 'owners')")
+        .bind(vote_id).bind(lo).bind(hi).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    // (owner key, name, user, unit label, area), in the order of the units.
+    let rows: Vec<(String, String, Option<i64>, String, i64)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT vu.owner_key, CASE WHEN vu.developer THEN '' ELSE o.owner_name END, \
+         CASE WHEN vu.developer THEN NULL ELSE o.user_id END, vu.unit_label, vu.area \
+         FROM vote_units vu JOIN unit_owners o ON o.household_id = vu.household_id \
+         JOIN regions r ON r.id = o.region_id WHERE vu.vote_id = $1 ORDER BY r.path, vu.household_id")
+        .bind(vote_id).fetch_all(&mut *c).await)?;
+    let mut owners: Vec<VoteOwnerRow> = Vec::new();
+    let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (key, name, user, label, area) in rows {
+        let i = *at.entry(key.clone()).or_insert_with(|| {
+            owners.push(VoteOwnerRow {
+                developer: key == "developer",
+                ballot_no: owners.len() as i64 + 1,
+                owner_key: key,
+                owner_name: name,
+                user_id: user,
+                area: 0,
+                units: 0,
+                unit_labels: String::new(),
+                voted: false,
+            });
+            owners.len() - 1
+        });
+        let o = &mut owners[i];
+        o.area += area;
+        o.units += 1;
+        if o.units <= 3 {
+            if !o.unit_labels.is_empty() {
+                o.unit_labels.push('、');
+            }
+            o.unit_labels.push_str(&label);
+        } else if o.units == 4 {
+            o.unit_labels.push('…');
+        }
+        if o.user_id.is_none() {
+            o.user_id = user;
+        }
+    }
+    for chunk in owners.chunks(500) {
+        on_tx!(tx, c => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO vote_owners (vote_id, owner_key, ballot_no, owner_name, user_id, developer, area, units, unit_labels) ");
+            qb.push_values(chunk, |mut b, o| {
+                b.push_bind(vote_id).push_bind(o.owner_key.as_str()).push_bind(o.ballot_no)
+                    .push_bind(o.owner_name.as_str()).push_bind(o.user_id).push_bind(o.developer)
+                    .push_bind(o.area).push_bind(o.units).push_bind(o.unit_labels.as_str());
+            });
+            qb.build().execute(c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(owners.len() as i64)
+}
+
+/// The units of an owners' vote as they stood when it opened, in one query.
+pub async fn units(tx: &mut Tx, vote_id: i64) -> StoreResult<Vec<UnitRow>> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT household_id, area, owner_key, developer FROM vote_units WHERE vote_id = $1")
+        .bind(vote_id).fetch_all(c).await)
+}
+
+const OWNER_SELECT: &str = "SELECT vo.owner_key, vo.ballot_no, vo.owner_name, vo.user_id, vo.developer, \
+    vo.area, vo.units, vo.unit_labels, EXISTS (SELECT 1 FROM vote_participation p \
+    WHERE p.vote_id = vo.vote_id AND p.voter_key = 'o:' || vo.owner_key) AS voted FROM vote_owners vo";
+
+/// The owners an account speaks for in vote `vote_id` (usually one).
+pub async fn owners_of_user(db: &Db, vote_id: i64, user_id: i64) -> StoreResult<Vec<VoteOwnerRow>> {
+    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{OWNER_SELECT} WHERE vo.vote_id = $1 AND vo.user_id = $2 ORDER BY vo.ballot_no LIMIT 20")))
+        .bind(vote_id).bind(user_id).fetch_all(p).await)
+}
+
+/// The owner whose paper ballot carries number `ballot_no`.
+pub async fn owner_by_ballot(
+    db: &Db,
+    vote_id: i64,
+    ballot_no: i64,
+) -> StoreResult<Option<VoteOwnerRow>> {
+    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{OWNER_SELECT} WHERE vo.vote_id = $1 AND vo.ballot_no = $2")))
+        .bind(vote_id).bind(ballot_no).fetch_optional(p).await)
+}
+
+/// The owner of unit `household_id` in vote `vote_id`'s electorate.
+pub async fn owner_of_unit(
+    db: &Db,
+    vote_id: i64,
+    household_id: i64,
+) -> StoreResult<Option<VoteOwnerRow>> {
+    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{OWNER_SELECT} JOIN vote_units vu ON vu.vote_id = vo.vote_id AND vu.owner_key = vo.owner_key \
+         WHERE vo.vote_id = $1 AND vu.household_id = $2")))
+        .bind(vote_id).bind(household_id).fetch_optional(p).await)
+}
+
+/// The owners of vote `vote_id` by ballot number, from `after` (exclusive) on.
+pub async fn owners_page(
+    db: &Db,
+    vote_id: i64,
+    after: i64,
+    limit: i64,
+) -> StoreResult<Vec<VoteOwnerRow>> {
+    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{OWNER_SELECT} WHERE vo.vote_id = $1 AND vo.ballot_no > $2 ORDER BY vo.ballot_no LIMIT $3")))
+        .bind(vote_id).bind(after).bind(limit).fetch_all(p).await)
+}
+
+/// How many owners an owners' vote has (as it opened).
+pub async fn owners_count(db: &Db, vote_id: i64) -> StoreResult<i64> {
+    on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM vote_owners WHERE vote_id = $1")
+        .bind(vote_id).fetch_one(p).await)
 }
 
 /// How many may vote: body members on `today`, residents with an account, or households.
@@ -436,9 +557,7 @@ pub async fn electorate_size(
         "households" => sqlx::query_scalar(
             "SELECT COUNT(*) FROM households h JOIN regions r ON r.id = h.region_id WHERE r.path >= $1 AND r.path < $2")
             .bind(lo).bind(hi).fetch_one(p).await,
-        _ => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM unit_owners o JOIN regions r ON r.id = o.region_id WHERE r.path >= $1 AND r.path < $2")
-            .bind(lo).bind(hi).fetch_one(p).await,
+        _ => Ok(0),
     })
 }
 
@@ -473,10 +592,10 @@ pub async fn electorate_users(
              AND v.voter_key = 'h:' || CAST(h.id AS TEXT)))")
             .bind(lo).bind(hi).bind(vote_id).bind(not_voted).fetch_all(p).await,
         _ => sqlx::query_scalar(
-            "SELECT DISTINCT o.user_id FROM unit_owners o JOIN regions r ON r.id = o.region_id \
-             WHERE o.user_id IS NOT NULL AND r.path >= $1 AND r.path < $2 AND (NOT $4 OR NOT EXISTS \
-             (SELECT 1 FROM vote_participation v WHERE v.vote_id = $3 AND v.voter_key = 'u:' || CAST(o.household_id AS TEXT)))")
-            .bind(lo).bind(hi).bind(vote_id).bind(not_voted).fetch_all(p).await,
+            "SELECT DISTINCT o.user_id FROM vote_owners o WHERE o.vote_id = $1 AND o.user_id IS NOT NULL \
+             AND (NOT $2 OR NOT EXISTS (SELECT 1 FROM vote_participation v WHERE v.vote_id = $1 \
+             AND v.voter_key = 'o:' || o.owner_key))")
+            .bind(vote_id).bind(not_voted).fetch_all(p).await,
     })
 }
 
@@ -486,6 +605,9 @@ pub async fn electorate_users(
 pub struct ProxyRow {
     pub id: i64,
     pub voter_key: String,
+    /// The owner's ballot number in this vote, and their area (hundredths of m²).
+    pub ballot_no: i64,
+    pub area: i64,
     pub unit_label: String,
     pub owner_name: String,
     pub proxy_name: String,
@@ -494,11 +616,11 @@ pub struct ProxyRow {
     pub voted: bool,
 }
 
-const PROXY_SELECT: &str = "SELECT x.id, x.voter_key, h.unit_label, o.owner_name, u.display_name AS proxy_name, \
-    x.proxy_user_id, x.file_id, \
+const PROXY_SELECT: &str = "SELECT x.id, x.voter_key, vo.ballot_no, vo.area, vo.unit_labels AS unit_label, vo.owner_name, \
+    u.display_name AS proxy_name, x.proxy_user_id, x.file_id, \
     EXISTS (SELECT 1 FROM vote_participation p WHERE p.vote_id = x.vote_id AND p.voter_key = x.voter_key) AS voted \
-    FROM proxies x JOIN households h ON h.id = CAST(SUBSTR(x.voter_key, 3) AS BIGINT) \
-    JOIN unit_owners o ON o.household_id = h.id JOIN users u ON u.id = x.proxy_user_id";
+    FROM proxies x JOIN vote_owners vo ON vo.vote_id = x.vote_id AND 'o:' || vo.owner_key = x.voter_key \
+    JOIN users u ON u.id = x.proxy_user_id";
 
 pub async fn insert_proxy(
     tx: &mut Tx,
@@ -617,9 +739,11 @@ pub struct PaperRow {
 /// Paper ballots of a vote, one row per paper number, problems first.
 pub async fn papers(db: &Db, vote_id: i64, limit: i64, offset: i64) -> StoreResult<Vec<PaperRow>> {
     on_db!(db, p => sqlx::query_as(
-        "SELECT e.paper_no, COUNT(*) AS entries, COALESCE(MAX(b.status), 'waiting') AS status, MAX(h.unit_label) AS unit_label \
+        "SELECT e.paper_no, COUNT(*) AS entries, COALESCE(MAX(b.status), 'waiting') AS status, \
+         COALESCE(MAX(vo.owner_name || ' · ' || vo.unit_labels), MAX(h.unit_label)) AS unit_label \
          FROM paper_entries e LEFT JOIN paper_ballots b ON b.vote_id = e.vote_id AND b.paper_no = e.paper_no \
-         LEFT JOIN households h ON h.id = CAST(SUBSTR(e.voter_key, 3) AS BIGINT) \
+         LEFT JOIN vote_owners vo ON vo.vote_id = e.vote_id AND 'o:' || vo.owner_key = e.voter_key \
+         LEFT JOIN households h ON h.id = CASE WHEN e.voter_key LIKE 'h:%' THEN CAST(SUBSTR(e.voter_key, 3) AS BIGINT) END \
          WHERE e.vote_id = $1 GROUP BY e.paper_no \
          ORDER BY CASE COALESCE(MAX(b.status), 'waiting') WHEN 'mismatch' THEN 0 WHEN 'duplicate' THEN 1 WHEN 'waiting' THEN 2 ELSE 3 END, e.paper_no \
          LIMIT $2 OFFSET $3")

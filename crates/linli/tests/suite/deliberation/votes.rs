@@ -440,6 +440,18 @@ async fn units_of(app: &TestApp, building: i64) -> Vec<i64> {
     (first..first + 24).collect()
 }
 
+/// The number printed on the paper ballot of the owner of `unit` in `vote`.
+async fn ballot_of(app: &TestApp, vote: i64, unit: i64) -> String {
+    let no = app
+        .i64s(&format!(
+            "SELECT o.ballot_no FROM vote_owners o JOIN vote_units u ON u.vote_id = o.vote_id \
+             AND u.owner_key = o.owner_key WHERE u.vote_id = {vote} AND u.household_id = {unit}"
+        ))
+        .await;
+    assert_eq!(no.len(), 1, "unit {unit} has one owner in vote {vote}");
+    linli_domain::deliberation::ballots::ballot_code(no[0])
+}
+
 async fn an_owners_vote_counts_paper_ballots_entered_twice_and_shows_the_four_figures(
     app: &TestApp,
 ) {
@@ -455,10 +467,18 @@ async fn an_owners_vote_counts_paper_ballots_entered_twice_and_shows_the_four_fi
                "matter": "major", "region_id": building, "minutes_open": 600}),
     )
     .await;
-    // 陈晓 votes online for his unit.
+    // 陈晓 votes online as the owner of his unit; the page names his ballot number.
+    let own: i64 = app
+        .count_where(
+            "SELECT household_id FROM unit_owners WHERE user_id = (SELECT id FROM users WHERE phone = $1)",
+            RESIDENT,
+        )
+        .await;
+    let own_ballot = ballot_of(app, vote, own).await;
     let mut resident = app.login(RESIDENT).await;
     let page = resident.get(&format!("/votes/{vote}")).await;
-    assert!(page.body.contains("您名下参与表决的房屋"), "{}", page.body);
+    assert!(page.body.contains("您作为业主投票"), "{}", page.body);
+    assert!(page.body.contains(&own_ballot), "{}", page.body);
     assert_eq!(
         resident
             .post_form(
@@ -469,18 +489,34 @@ async fn an_owners_vote_counts_paper_ballots_entered_twice_and_shows_the_four_fi
             .status,
         303
     );
-    let own: i64 = app
-        .count_where(
-            "SELECT household_id FROM unit_owners WHERE user_id = (SELECT id FROM users WHERE phone = $1)",
-            RESIDENT,
-        )
-        .await;
     let units = units_of(app, building).await;
     let mut teller1 = app.api_client(COMMITTEE, DEMO_PASSWORD).await;
     let mut teller2 = app.api_client(SOCIAL_WORKER, DEMO_PASSWORD).await;
-    let enter = |no: String, unit: i64, choice: &'static str| json!({"paper_no": no, "household_id": unit, "choice": choice});
+    let enter = |no: &str, choice: &str| json!({"paper_no": no, "choice": choice});
     let path = format!("/api/v1/votes/{vote}/paper");
-    // Paper ballots for every other unit: entered twice, by two tellers.
+    // Entries that disagree are a mismatch and count nothing; the API clears them and two
+    // tellers enter the paper again.
+    let first_other = *units.iter().find(|u| **u != own).unwrap();
+    let mismatched = ballot_of(app, vote, first_other).await;
+    let r = teller1.json("POST", &path, enter(&mismatched, "yes")).await;
+    assert_eq!(r.json()["outcome"], "waiting", "{}", r.body);
+    let r = teller2.json("POST", &path, enter(&mismatched, "no")).await;
+    assert_eq!(r.json()["outcome"], "mismatch", "{}", r.body);
+    let clear = format!("/api/v1/votes/{vote}/paper/reenter");
+    let r = teller2
+        .json("POST", &clear, json!({"paper_no": mismatched}))
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let r = teller2
+        .json("POST", &clear, json!({"paper_no": mismatched}))
+        .await;
+    assert_eq!(
+        r.json()["error"]["code"],
+        "paper_not_mismatched",
+        "only a mismatch is cleared"
+    );
+    // Paper ballots for every other owner, by the number printed on them: entered twice,
+    // by two tellers (typed with spaces instead of the dash, as a teller might).
     let mut counted = 0;
     let mut said_no = vec![];
     for (i, u) in units.iter().enumerate() {
@@ -491,52 +527,38 @@ async fn an_owners_vote_counts_paper_ballots_entered_twice_and_shows_the_four_fi
         if choice == "no" {
             said_no.push(*u);
         }
-        let no = format!("P{i:03}");
-        let r = teller1
-            .json("POST", &path, enter(no.clone(), *u, choice))
-            .await;
+        let no = ballot_of(app, vote, *u).await;
+        let r = teller1.json("POST", &path, enter(&no, choice)).await;
         assert_eq!(r.json()["outcome"], "waiting", "{}", r.body);
-        let same = teller1
-            .json("POST", &path, enter(no.clone(), *u, choice))
-            .await;
+        let same = teller1.json("POST", &path, enter(&no, choice)).await;
         assert_eq!(same.status, 422, "the same teller cannot enter twice");
-        let r = teller2.json("POST", &path, enter(no, *u, choice)).await;
-        assert_eq!(r.json()["outcome"], "counted");
+        let typed = no.replace('-', " ");
+        let r = teller2.json("POST", &path, enter(&typed, choice)).await;
+        assert_eq!(r.json()["outcome"], "counted", "{}", r.body);
         counted += 1;
     }
-    // Entries that disagree are a mismatch and count nothing.
-    let other = *units.iter().find(|u| **u != own).unwrap();
-    let r = teller1
-        .json("POST", &path, enter("X1".into(), other, "yes"))
-        .await;
-    assert_eq!(r.json()["outcome"], "waiting", "{}", r.body);
-    let r = teller2
-        .json("POST", &path, enter("X1".into(), other, "no"))
-        .await;
-    assert_eq!(r.json()["outcome"], "mismatch", "{}", r.body);
-    // A paper for a unit outside the vote's building is refused.
-    let outside = units.iter().max().unwrap() + 1_000;
-    let r = teller1
-        .json("POST", &path, enter("X2".into(), outside, "yes"))
-        .await;
+    // A number with a wrong check digit, and a number no owner has, are refused.
+    let digits: String = own_ballot.chars().filter(|c| c.is_ascii_digit()).collect();
+    let last = digits.chars().last().unwrap().to_digit(10).unwrap();
+    let wrong = format!("{}-{}", &digits[..digits.len() - 1], (last + 1) % 10);
+    let r = teller1.json("POST", &path, enter(&wrong, "yes")).await;
     assert_eq!(r.status, 422, "{}", r.body);
-    assert_eq!(r.json()["error"]["code"], "paper_unit_outside");
-    // A paper ballot for a unit that voted online is flagged and not counted.
-    teller1
-        .json("POST", &path, enter("DUP".into(), own, "no"))
-        .await;
-    let r = teller2
-        .json("POST", &path, enter("DUP".into(), own, "no"))
-        .await;
+    assert_eq!(r.json()["error"]["code"], "ballot_no_bad");
+    let unknown = linli_domain::deliberation::ballots::ballot_code(999);
+    let r = teller1.json("POST", &path, enter(&unknown, "yes")).await;
+    assert_eq!(r.json()["error"]["code"], "ballot_no_unknown", "{}", r.body);
+    // A paper ballot of an owner who voted online is flagged and not counted.
+    teller1.json("POST", &path, enter(&own_ballot, "no")).await;
+    let r = teller2.json("POST", &path, enter(&own_ballot, "no")).await;
     assert_eq!(r.json()["outcome"], "duplicate");
     let mut web_teller = app.login(SOCIAL_WORKER).await;
     let page = web_teller.get(&format!("/votes/{vote}/paper")).await;
-    assert!(page.body.contains("此户已投过票"), "{}", page.body);
+    assert!(page.body.contains("已投过票"), "{}", page.body);
     let result = close(app, vote).await;
     let a = &result["tally"]["art278"];
     assert_eq!(result["tally"]["cast"], counted + 1);
     // The figures, counted here from the units themselves: the building's 24 units have
-    // 24 different owners and every unit took part (one online, the rest on paper).
+    // 24 different owners and every owner took part (one online, the rest on paper).
     let ids = |v: &[i64]| {
         v.iter()
             .map(|u| u.to_string())
@@ -566,6 +588,9 @@ async fn an_owners_vote_counts_paper_ballots_entered_twice_and_shows_the_four_fi
     for (name, want) in figures {
         assert_eq!(a[name].as_i64().unwrap(), want, "{name}");
     }
+    let split = &result["tally"]["owners_split"];
+    assert_eq!(split["no_owners"], 6);
+    assert_eq!(split["no_area"].as_i64().unwrap(), no_area);
     // A major matter: everyone took part (valid); it passes with ≥ 3/4 of the area and
     // ≥ 3/4 of the owners (18 of 24 is exactly 3/4).
     let area_ok = yes_area * 4 >= total_area * 3;
@@ -584,6 +609,10 @@ async fn an_owners_vote_counts_paper_ballots_entered_twice_and_shows_the_four_fi
         "同意的人数",
         "≥ 2/3",
         "≥ 3/4",
+        "按业主人数",
+        "按专有部分面积",
+        "18 人 · 75.00%",
+        "业主总数（开始表决时） 24",
     ] {
         assert!(page.body.contains(figure), "shows {figure}");
     }
@@ -604,28 +633,25 @@ async fn mismatched_paper_entries_are_not_counted_until_entered_again(app: &Test
                "region_id": building, "minutes_open": 600}),
     )
     .await;
+    let no = ballot_of(app, vote, unit).await;
     let mut t1 = app.login(COMMITTEE).await;
     let mut t2 = app.login(SOCIAL_WORKER).await;
-    let form = |c: &'static str, u: i64| {
-        vec![
-            ("paper_no".to_string(), "A7".to_string()),
-            ("household_id".into(), u.to_string()),
-            ("choice".into(), c.to_string()),
-        ]
-    };
-    let f1 = form("yes", unit);
-    let fields: Vec<(&str, &str)> = f1.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    // The page asks for the printed number and offers the three choices as big buttons.
+    let page = t1.get(&format!("/votes/{vote}/paper")).await;
+    assert!(page.body.contains(r#"name="choice" value="abstain""#));
+    assert!(
+        !page.body.contains(r#"name="household_id""#),
+        "no internal ids to type"
+    );
+    let yes = [("paper_no", no.as_str()), ("choice", "yes")];
+    let nay = [("paper_no", no.as_str()), ("choice", "no")];
     assert_eq!(
-        t1.post_form(&format!("/votes/{vote}/paper"), &fields)
+        t1.post_form(&format!("/votes/{vote}/paper"), &yes)
             .await
             .status,
         303
     );
-    let f2 = form("no", unit);
-    let fields2: Vec<(&str, &str)> = f2.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-    let r = t2
-        .post_form(&format!("/votes/{vote}/paper"), &fields2)
-        .await;
+    let r = t2.post_form(&format!("/votes/{vote}/paper"), &nay).await;
     assert!(r.location().contains("outcome=mismatch"));
     let page = t2.get(&format!("/votes/{vote}/paper")).await;
     assert!(page.body.contains("两次录入不一致"));
@@ -638,20 +664,26 @@ async fn mismatched_paper_entries_are_not_counted_until_entered_again(app: &Test
         .await,
         0
     );
+    // A wrong number is refused on the page, in words.
+    let bad = t1
+        .post_form(
+            &format!("/votes/{vote}/paper"),
+            &[("paper_no", "0007-4"), ("choice", "yes")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("校验位对不上"), "{}", bad.body);
     assert_eq!(
         t2.post_form(
             &format!("/votes/{vote}/paper/reenter"),
-            &[("paper_no", "A7")]
+            &[("paper_no", no.as_str())]
         )
         .await
         .status,
         303
     );
-    t1.post_form(&format!("/votes/{vote}/paper"), &fields2)
-        .await;
-    let r = t2
-        .post_form(&format!("/votes/{vote}/paper"), &fields2)
-        .await;
+    t1.post_form(&format!("/votes/{vote}/paper"), &nay).await;
+    let r = t2.post_form(&format!("/votes/{vote}/paper"), &nay).await;
     assert!(r.location().contains("outcome=counted"));
     assert_eq!(
         app.count_where(
@@ -661,6 +693,172 @@ async fn mismatched_paper_entries_are_not_counted_until_entered_again(app: &Test
         .await,
         1
     );
+}
+
+/// Owners vote as owners: a buyer of three units casts one ballot that carries all three
+/// areas; the electorate is the one of the opening (a sale afterwards changes nothing, a
+/// vote opened after it counts the buyer); the roll and the printed ballots are per owner
+/// and for tellers only.
+async fn an_owner_of_three_units_casts_one_ballot_and_a_later_sale_changes_nothing(app: &TestApp) {
+    let building = app.count_where(
+        "SELECT region_id FROM residents WHERE user_id = (SELECT id FROM users WHERE phone = $1)",
+        RESIDENT,
+    )
+    .await;
+    let own: i64 = app
+        .count_where(
+            "SELECT household_id FROM unit_owners WHERE user_id = (SELECT id FROM users WHERE phone = $1)",
+            RESIDENT,
+        )
+        .await;
+    let units = units_of(app, building).await;
+    let others: Vec<i64> = units.iter().copied().filter(|u| *u != own).collect();
+    let (second, third) = (others[10], others[11]);
+    let mut sw = app.api_client(SOCIAL_WORKER, DEMO_PASSWORD).await;
+    let r = sw
+        .json(
+            "PUT",
+            &format!("/api/v1/households/{second}/owner"),
+            json!({"name": "陈晓", "phone": RESIDENT}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let key = r.json()["owner_key"].as_str().unwrap().to_string();
+    for u in [own, third] {
+        let r = sw
+            .json(
+                "PUT",
+                &format!("/api/v1/households/{u}/owner"),
+                json!({"owner_key": key}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let vote = new_vote(
+        app,
+        building,
+        json!({"title": "加装电梯", "method": "owners", "electorate": "owners",
+               "region_id": building, "minutes_open": 600}),
+    )
+    .await;
+    // One of the three sold after the opening: this vote still counts it as the seller's.
+    let r = sw
+        .json(
+            "PUT",
+            &format!("/api/v1/households/{third}/owner"),
+            json!({"name": "新买家", "date": "2026-12-01"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let mut resident = app.api_client(RESIDENT, DEMO_PASSWORD).await;
+    let v = resident.get(&format!("/api/v1/votes/{vote}")).await.json();
+    assert_eq!(
+        v["electorate_size"], 22,
+        "24 units, one owner of three: 22 owners"
+    );
+    let voices = v["voices"].as_array().unwrap();
+    assert_eq!(voices.len(), 1, "one voice for three units: {v}");
+    assert_eq!(voices[0]["keys"].as_array().unwrap().len(), 1);
+    let r = resident
+        .json(
+            "POST",
+            &format!("/api/v1/votes/{vote}/ballots"),
+            json!({"choice": "yes"}),
+        )
+        .await;
+    assert!(r.status == 200 || r.status == 201, "{}", r.body);
+    let again = resident
+        .json(
+            "POST",
+            &format!("/api/v1/votes/{vote}/ballots"),
+            json!({"choice": "no"}),
+        )
+        .await;
+    assert_eq!(again.status, 409, "one ballot per owner: {}", again.body);
+    assert_eq!(
+        app.count_where(
+            "SELECT COUNT(*) FROM ballots WHERE vote_id = CAST($1 AS BIGINT)",
+            &vote.to_string()
+        )
+        .await,
+        1
+    );
+    // The roll: 22 owners with their numbers; the buyer of three has one line; residents
+    // do not read it.
+    let roll = sw
+        .get(&format!("/api/v1/votes/{vote}/owners?limit=100"))
+        .await;
+    assert_eq!(roll.status, 200, "{}", roll.body);
+    let roll = roll.json();
+    let roll = roll.as_array().unwrap();
+    assert_eq!(roll.len(), 22);
+    let mine = roll
+        .iter()
+        .find(|o| o["owner_key"] == key.as_str())
+        .unwrap();
+    assert_eq!(mine["units"], 3);
+    assert_eq!(mine["voted"], true);
+    assert!(
+        !roll.iter().any(|o| o["owner_name"] == "新买家"),
+        "the sale came after the opening"
+    );
+    assert_eq!(
+        resident
+            .get(&format!("/api/v1/votes/{vote}/owners"))
+            .await
+            .status,
+        403
+    );
+    // The printed ballots: one per owner, each with its number and the QR code of the vote.
+    let mut web = app.login(SOCIAL_WORKER).await;
+    let pdf = web.get(&format!("/votes/{vote}/ballots.pdf")).await;
+    assert_eq!(pdf.status, 200);
+    let (text, urls) = crate::setup::read_pdf(&pdf.bytes);
+    let code = mine["ballot_code"].as_str().unwrap();
+    assert!(text.contains(code), "{text}");
+    assert!(text.contains("共 3 套"), "{text}");
+    assert_eq!(text.matches("业主大会表决票").count(), 22, "{text}");
+    assert!(
+        !urls.is_empty() && urls.iter().all(|u| u.ends_with(&format!("/votes/{vote}"))),
+        "{urls:?}"
+    );
+    let mut page = app.login(RESIDENT).await;
+    assert_eq!(
+        page.get(&format!("/votes/{vote}/ballots.pdf")).await.status,
+        403
+    );
+
+    let result = close(app, vote).await;
+    let a = &result["tally"]["art278"];
+    let area3 = app
+        .i64s(&format!(
+            "SELECT CAST(SUM(floor_area) AS BIGINT) FROM households WHERE id IN ({own}, {second}, {third})"
+        ))
+        .await[0];
+    assert_eq!(a["total_owners"], 22);
+    assert_eq!(a["voting_owners"], 1);
+    assert_eq!(a["yes_owners"], 1);
+    assert_eq!(
+        a["voting_area"].as_i64().unwrap(),
+        area3,
+        "one ballot, three units' area"
+    );
+    assert_eq!(a["yes_area"].as_i64().unwrap(), area3);
+    assert_eq!(
+        result["tally"]["passed"], false,
+        "1 of 22 owners is no quorum"
+    );
+    assert_reproducible(app, vote).await;
+    // A vote opened after the sale counts the buyer as one more owner.
+    let later = new_vote(
+        app,
+        building,
+        json!({"title": "更换门禁", "method": "owners", "electorate": "owners",
+               "region_id": building, "minutes_open": 600}),
+    )
+    .await;
+    let v = resident.get(&format!("/api/v1/votes/{later}")).await.json();
+    assert_eq!(v["electorate_size"], 23);
 }
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n0000IHDR";
@@ -679,11 +877,12 @@ async fn a_proxy_casts_the_owners_ballot_with_the_letter_attached(app: &TestApp)
                "region_id": building, "minutes_open": 600}),
     )
     .await;
+    let no = ballot_of(app, vote, unit).await;
     let mut teller = app.login(SOCIAL_WORKER).await;
     let r = teller
         .post_multipart(
             &format!("/votes/{vote}/proxies"),
-            &[("household_id", &unit.to_string()), ("proxy_phone", LEADER)],
+            &[("ballot_no", no.as_str()), ("proxy_phone", LEADER)],
             Some(("voucher", "weituoshu.png", "image/png", PNG)),
             true,
         )
@@ -692,12 +891,12 @@ async fn a_proxy_casts_the_owners_ballot_with_the_letter_attached(app: &TestApp)
     let again = teller
         .post_multipart(
             &format!("/votes/{vote}/proxies"),
-            &[("household_id", &unit.to_string()), ("proxy_phone", LEADER)],
+            &[("ballot_no", no.as_str()), ("proxy_phone", LEADER)],
             Some(("voucher", "weituoshu.png", "image/png", PNG)),
             true,
         )
         .await;
-    assert_eq!(again.status, 409, "one proxy per unit");
+    assert_eq!(again.status, 409, "one proxy per owner");
     let mut proxy = app.login(LEADER).await;
     let page = proxy.get(&format!("/votes/{vote}")).await;
     assert!(page.body.contains("您受委托代为投票"), "{}", page.body);
@@ -715,13 +914,17 @@ async fn a_proxy_casts_the_owners_ballot_with_the_letter_attached(app: &TestApp)
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
+    let by_proxy = app
+        .i64s(&format!(
+            "SELECT COUNT(*) FROM vote_participation WHERE vote_id = {vote} AND channel = 'proxy' \
+             AND voter_key = (SELECT 'o:' || owner_key FROM vote_units WHERE vote_id = {vote} \
+             AND household_id = {unit})"
+        ))
+        .await;
     assert_eq!(
-        app.count_where(
-            "SELECT COUNT(*) FROM vote_participation WHERE channel = 'proxy' AND voter_key = $1",
-            &format!("u:{unit}")
-        )
-        .await,
-        1
+        by_proxy,
+        vec![1],
+        "the owner's one ballot, cast by the proxy"
     );
     let scan = teller
         .get(&format!("/votes/{vote}/proxies/{pid}/scan"))
@@ -993,6 +1196,7 @@ on_both_databases!(
     an_owners_vote_counts_paper_ballots_entered_twice_and_shows_the_four_figures,
     mismatched_paper_entries_are_not_counted_until_entered_again,
     a_proxy_casts_the_owners_ballot_with_the_letter_attached,
+    an_owner_of_three_units_casts_one_ballot_and_a_later_sale_changes_nothing,
     a_two_stage_vote_runs_the_stage_that_follows_the_winner,
     a_consensus_fails_on_one_objection_and_shows_why,
     bad_vote_setups_are_refused_and_change_nothing,

@@ -13,7 +13,9 @@ use linli_app::Page;
 use linli_app::deliberation::votes::{
     self as app, BallotInput, NewVote, PaperInput, PaperOutcome, Voice, VoteView,
 };
-use linli_store::deliberation::votes::{PaperRow, ParticipationRow, ProxyRow, ReasonRow, VoteRow};
+use linli_store::deliberation::votes::{
+    PaperRow, ParticipationRow, ProxyRow, ReasonRow, VoteOwnerRow, VoteRow,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -27,6 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(receipt))
         .routes(routes!(close))
         .routes(routes!(papers, enter_paper))
+        .routes(routes!(reenter_paper))
+        .routes(routes!(owners))
         .routes(routes!(proxies))
 }
 
@@ -46,7 +50,9 @@ pub fn router() -> OpenApiRouter<AppState> {
     PaperRow,
     ProxyRow,
     VoteCreated,
-    PaperEntered
+    PaperEntered,
+    PaperCleared,
+    OwnerEntry
 )))]
 pub struct Doc;
 
@@ -192,6 +198,73 @@ async fn enter_paper(
     let a = ctx.actor();
     let outcome = app::enter_paper(s.db(), a, id, &r).await.api(&ctx)?;
     Ok(Json(PaperEntered { outcome }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PaperCleared {
+    /// The number of the paper ballot whose two entries disagreed.
+    paper_no: String,
+}
+
+/// Clears both entries of a paper ballot whose entries disagreed (tellers), so two
+/// tellers can enter it again; any other paper is refused and left as it is.
+#[utoipa::path(post, path = "/api/v1/votes/{id}/paper/reenter", params(("id" = i64, Path)), request_body = PaperCleared,
+    responses((status = 204), (status = 422, body = ApiErrorBody)))]
+async fn reenter_paper(
+    ctx: LoggedIn,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<PaperCleared>,
+) -> ApiResult<StatusCode> {
+    app::reenter_paper(s.db(), ctx.actor(), id, &r.paper_no)
+        .await
+        .api(&ctx)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An owner of an owners' vote, as the electorate stood when it opened.
+#[derive(Serialize, ToSchema)]
+pub struct OwnerEntry {
+    /// The number printed on the owner's paper ballot, with its check digit (`0007-5`):
+    /// what tellers enter.
+    ballot_code: String,
+    #[serde(flatten)]
+    owner: VoteOwnerRow,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RollParams {
+    /// Owners after this number (the `ballot_no` of the last one read, as an integer).
+    #[serde(default)]
+    after: i64,
+    /// How many (1–500; 100 if not given).
+    #[serde(default)]
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<i64>,
+}
+
+/// The owners of an owners' vote with their ballot numbers, units and areas (tellers;
+/// the read is logged), by number.
+#[utoipa::path(get, path = "/api/v1/votes/{id}/owners", params(("id" = i64, Path), RollParams),
+    responses((status = 200, body = [OwnerEntry])))]
+async fn owners(
+    ctx: LoggedIn,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<RollParams>,
+) -> ApiResult<Json<Vec<OwnerEntry>>> {
+    let (_, rows) = app::owner_roll(s.db(), ctx.actor(), id, q.after, q.limit.unwrap_or(100))
+        .await
+        .api(&ctx)?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|owner| OwnerEntry {
+                ballot_code: linli_domain::deliberation::ballots::ballot_code(owner.ballot_no),
+                owner,
+            })
+            .collect(),
+    ))
 }
 
 /// Registered proxies (委托书) of an owners' vote (tellers). Proxies are registered on

@@ -36,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/votes/{id}/stages", post(add_stage))
         .route("/votes/{id}/paper", get(paper_page).post(enter_paper))
         .route("/votes/{id}/paper/reenter", post(reenter))
+        .route("/votes/{id}/owners", get(owners_page))
+        .route("/votes/{id}/ballots.pdf", get(ballots_pdf))
         .route(
             "/votes/{id}/proxies",
             get(proxies_page)
@@ -50,7 +52,8 @@ pub fn router() -> Router<AppState> {
 /// One bar of a result chart.
 pub struct Bar {
     pub label: String,
-    pub value: u64,
+    /// The value as the page prints it (a count, or owners / area with the share).
+    pub shown: String,
     /// Bar length, 0–200 (half of it is the percentage of the widest bar's track).
     pub width: u64,
     pub winner: bool,
@@ -77,6 +80,10 @@ pub struct ResultView {
     pub winner: Option<String>,
     pub figures: Vec<Figure>,
     pub valid: Option<bool>,
+    /// Owners' votes: how the owners and the area divided, each bar a share of the whole
+    /// electorate (those who did not take part last).
+    pub owner_bars: Vec<Bar>,
+    pub area_bars: Vec<Bar>,
 }
 
 fn area(hundredths: i64) -> String {
@@ -93,7 +100,9 @@ fn percent(part: i128, whole: i128) -> String {
 
 fn result_view(l: &Layout, t: &Tally, options: &[String]) -> ResultView {
     let mut bars: Vec<(String, u64, bool)> = Vec::new();
-    if let Some(yn) = &t.yes_no {
+    // An owners' vote is read in owners and area, never in ballots: a bar of ballots can
+    // look like a pass while art. 278 says otherwise.
+    if let (Some(yn), None) = (&t.yes_no, &t.art278) {
         bars.push((l.t("ballot.yes").into(), yn.yes, false));
         bars.push((l.t("ballot.no").into(), yn.no, false));
         bars.push((l.t("ballot.abstain").into(), yn.abstain, false));
@@ -112,12 +121,57 @@ fn result_view(l: &Layout, t: &Tally, options: &[String]) -> ResultView {
     let bars: Vec<Bar> = bars
         .into_iter()
         .map(|(label, value, winner)| Bar {
+            shown: value.to_string(),
             label,
-            value,
             width: value * 200 / max,
             winner,
         })
         .collect();
+    let (mut owner_bars, mut area_bars) = (Vec::new(), Vec::new());
+    if let (Some(a), Some(sp)) = (&t.art278, &t.owners_split) {
+        let words = [
+            l.t("ballot.yes"),
+            l.t("ballot.no"),
+            l.t("ballot.abstain"),
+            l.t("art278.absent"),
+        ];
+        let owners = [
+            sp.yes_owners,
+            sp.no_owners,
+            sp.abstain_owners,
+            a.total_owners.saturating_sub(a.voting_owners),
+        ];
+        let areas = [
+            sp.yes_area,
+            sp.no_area,
+            sp.abstain_area,
+            (a.total_area - a.voting_area).max(0),
+        ];
+        let whole_o = a.total_owners.max(1);
+        let whole_a = a.total_area.max(1);
+        for i in 0..4 {
+            owner_bars.push(Bar {
+                label: words[i].to_string(),
+                shown: format!(
+                    "{} · {}",
+                    l.tf("art278.n_owners", &[&owners[i].to_string()]),
+                    percent(owners[i] as i128, a.total_owners as i128)
+                ),
+                width: owners[i] * 200 / whole_o,
+                winner: false,
+            });
+            area_bars.push(Bar {
+                label: words[i].to_string(),
+                shown: format!(
+                    "{} · {}",
+                    area(areas[i]),
+                    percent(areas[i] as i128, a.total_area as i128)
+                ),
+                width: (areas[i].max(0) * 200 / whole_a) as u64,
+                winner: false,
+            });
+        }
+    }
     let mut figures = Vec::new();
     let mut valid = None;
     if let Some(a) = &t.art278 {
@@ -170,6 +224,8 @@ fn result_view(l: &Layout, t: &Tally, options: &[String]) -> ResultView {
         winner: t.winner.map(|w| options[w].clone()),
         figures,
         valid,
+        owner_bars,
+        area_bars,
     }
 }
 
@@ -343,6 +399,10 @@ fn words_of(l: &Layout, c: &Choice, options: &[String]) -> String {
 }
 
 impl VotePage {
+    fn area_text(&self, a: &i64) -> String {
+        area(*a)
+    }
+
     /// What this voice voted, in words (open ballots only).
     fn voted_words(&self, voice: &linli_app::deliberation::votes::Voice) -> String {
         voice
@@ -530,7 +590,17 @@ async fn cast(
         reason: p.reason,
         proxy_id: p.voice.proxy_id,
         voice_kind: p.voice.kind,
-        voice_label: p.voice.label,
+        voice_label: if p.voice.ballot.is_empty() {
+            p.voice.label
+        } else {
+            format!(
+                "{} · {} · {}{}",
+                p.voice.label,
+                area(p.voice.area),
+                l.label("paper.no"),
+                p.voice.ballot
+            )
+        },
         vote: p.vote,
         l,
     }
@@ -634,7 +704,9 @@ async fn paper_page(
 #[derive(Deserialize)]
 struct PaperForm {
     paper_no: String,
+    #[serde(default)]
     household_id: String,
+    #[serde(default)]
     choice: String,
 }
 
@@ -647,7 +719,7 @@ async fn enter_paper(
     let actor = ctx.actor();
     let input = PaperInput {
         paper_no: f.paper_no,
-        household_id: f.household_id.trim().parse().unwrap_or(0),
+        household_id: f.household_id.trim().parse().ok(),
         choice: f.choice,
     };
     let outcome: PaperOutcome = app::enter_paper(state.db(), actor, id, &input)
@@ -686,6 +758,12 @@ struct ProxiesPage {
     pager: Pager,
 }
 
+impl ProxiesPage {
+    fn code(&self, no: &i64) -> String {
+        linli_domain::deliberation::ballots::ballot_code(*no)
+    }
+}
+
 async fn proxies_page(
     ctx: LoggedIn,
     State(state): State<AppState>,
@@ -718,7 +796,8 @@ async fn add_proxy(
         actor,
         id,
         ProxyInput {
-            household_id: up.get("household_id").trim().parse().unwrap_or(0),
+            ballot_no: up.get("ballot_no"),
+            household_id: None,
             proxy_phone: up.get("proxy_phone"),
             filename,
             mime,
@@ -745,6 +824,171 @@ async fn proxy_scan(
             (header::CACHE_CONTROL, "private, no-store".to_string()),
         ],
         data,
+    )
+        .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "deliberation/vote_owners.html")]
+struct OwnersPage {
+    l: Layout,
+    vote: VoteRow,
+    owners: Vec<linli_store::deliberation::votes::VoteOwnerRow>,
+    next: Option<i64>,
+}
+
+impl OwnersPage {
+    fn code(&self, no: &i64) -> String {
+        linli_domain::deliberation::ballots::ballot_code(*no)
+    }
+
+    fn area(&self, a: &i64) -> String {
+        area(*a)
+    }
+
+    fn n_units(&self, n: &i64) -> String {
+        self.l.tf("ballots.n_units", &[&n.to_string()])
+    }
+}
+
+#[derive(Deserialize)]
+struct RollQuery {
+    after: Option<i64>,
+}
+
+const ROLL_PAGE: i64 = 100;
+
+/// The owners of an owners' vote with their ballot numbers (tellers), 100 at a time.
+async fn owners_page(
+    ctx: LoggedIn,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<RollQuery>,
+) -> Result<OwnersPage, PageError> {
+    let (vote, owners) =
+        app::owner_roll(state.db(), ctx.actor(), id, q.after.unwrap_or(0), ROLL_PAGE)
+            .await
+            .page(&ctx)?;
+    let next = (owners.len() as i64 == ROLL_PAGE)
+        .then(|| owners.last().map(|o| o.ballot_no))
+        .flatten();
+    Ok(OwnersPage {
+        l: ctx.layout(),
+        vote,
+        owners,
+        next,
+    })
+}
+
+/// The paper ballots of an owners' vote, two to an A4 page: the question, the owner's
+/// name, units and area, the ballot number (with its check digit) the tellers enter, the
+/// three boxes, and a QR code to vote online instead.
+async fn ballots_pdf(
+    ctx: LoggedIn,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    use linli_domain::deliberation::ballots::ballot_code;
+    use linli_domain::pdf::{A4, Document, Font, Page, wrap};
+    let (vote, owners) = app::paper_ballots(state.db(), ctx.actor(), id)
+        .await
+        .page(&ctx)?;
+    let l = ctx.layout();
+    let url = format!("{}/votes/{}", state.public_base(&ctx.origin), vote.id);
+    let (n, dark) = crate::pages::qr_modules(&url);
+    let title = l.t("ballots.title");
+    let mut doc = Document::new(&format!("{title} · {}", vote.title));
+    let h = A4.1 / 2.0;
+    let question: Vec<String> = wrap(Font::Song, 11.0, A4.0 - 80.0, vote.description.trim())
+        .into_iter()
+        .take(5)
+        .collect();
+    let closes = format!("{} {}", l.t("ballots.closes"), l.time(&vote.closes_at));
+    let boxes = [l.t("ballot.yes"), l.t("ballot.no"), l.t("ballot.abstain")];
+    for pair in owners.chunks(2) {
+        let mut page = Page::default();
+        for (i, o) in pair.iter().enumerate() {
+            let y0 = A4.1 - (i + 1) as f32 * h;
+            page.cut_box(14.0, y0 + 10.0, A4.0 - 28.0, h - 20.0);
+            let mut y = y0 + h - 46.0;
+            page.text(
+                40.0,
+                y,
+                Font::Song,
+                16.0,
+                &format!("{title} · {}", vote.region_name),
+            );
+            page.text(A4.0 - 190.0, y, Font::Mono, 18.0, &ballot_code(o.ballot_no));
+            y -= 24.0;
+            for line in wrap(Font::Song, 13.0, A4.0 - 80.0, &vote.title)
+                .into_iter()
+                .take(2)
+            {
+                page.text(40.0, y, Font::Song, 13.0, &line);
+                y -= 18.0;
+            }
+            for line in &question {
+                page.text(40.0, y, Font::Song, 11.0, line);
+                y -= 15.0;
+            }
+            y -= 6.0;
+            let name = if o.developer {
+                l.t("owner.developer").to_string()
+            } else {
+                o.owner_name.clone()
+            };
+            page.text(
+                40.0,
+                y,
+                Font::Song,
+                13.0,
+                &format!("{}{name}", l.label("ballots.owner")),
+            );
+            y -= 18.0;
+            let units = format!(
+                "{}{} · {} · {}",
+                l.label("ballots.units"),
+                o.unit_labels,
+                l.tf("ballots.n_units", &[&o.units.to_string()]),
+                area(o.area)
+            );
+            for line in wrap(Font::Song, 11.0, A4.0 - 200.0, &units)
+                .into_iter()
+                .take(2)
+            {
+                page.text(40.0, y, Font::Song, 11.0, &line);
+                y -= 15.0;
+            }
+            y -= 14.0;
+            for (k, word) in boxes.iter().enumerate() {
+                let x = 40.0 + k as f32 * 120.0;
+                page.cut_box(x, y - 6.0, 22.0, 22.0);
+                page.text(x + 30.0, y, Font::Song, 15.0, word);
+            }
+            y -= 40.0;
+            page.text(40.0, y, Font::Song, 11.0, &l.t("ballots.sign"));
+            page.text(40.0, y0 + 40.0, Font::Song, 9.0, &l.t("ballots.rule"));
+            page.text(40.0, y0 + 26.0, Font::Song, 9.0, &closes);
+            let qr = 84.0;
+            page.qr(A4.0 - 40.0 - qr, y0 + 24.0, qr, n, &dark);
+        }
+        doc.push(page);
+    }
+    if owners.is_empty() {
+        let mut page = Page::default();
+        page.text(40.0, A4.1 - 60.0, Font::Song, 14.0, &l.t("ballots.none"));
+        doc.push(page);
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"ballots-{}.pdf\"", vote.id),
+            ),
+        ],
+        doc.render(),
     )
         .into_response())
 }
