@@ -651,22 +651,21 @@ async fn write(db: &Db, row: &ImportRow) -> AppResult<()> {
         let parent = regions::get_locked(&mut tx, target.id)
             .await?
             .ok_or(AppError::NotFound("region_not_found"))?;
-        for name in new_names {
-            let order = regions::next_sort_order(&mut tx, parent.id).await?;
-            let node = regions::insert(&mut tx, Some(&parent), RegionKind::Building, name).await?;
-            regions::rename(&mut tx, node.id, name, order).await?;
-            audit::record(
-                &mut tx,
-                NewAudit {
-                    actor_id: Some(row.actor_id),
-                    action: "region.create",
-                    region_id: Some(node.id),
-                    target: format!("region:{}", node.id),
-                    detail: format!("building {name} under {} (import {})", parent.name, row.id),
-                },
-            )
-            .await?;
-            building_of.insert(name.to_string(), node.id);
+        let added =
+            regions::insert_children(&mut tx, &parent, RegionKind::Building, &new_names).await?;
+        let entries: Vec<NewAudit> = added
+            .iter()
+            .map(|(id, name)| NewAudit {
+                actor_id: Some(row.actor_id),
+                action: "region.create",
+                region_id: Some(*id),
+                target: format!("region:{id}"),
+                detail: format!("building {name} under {} (import {})", parent.name, row.id),
+            })
+            .collect();
+        audit::record_many(&mut tx, &entries).await?;
+        for (id, name) in added {
+            building_of.insert(name, id);
             written.buildings_added += 1;
         }
         tx.commit().await?;
@@ -1036,11 +1035,11 @@ pub async fn write_export(
     let header = template_header();
     let mut w = Writer::new(pending.clone(), &e.region.name, &header)?;
     let (lo, hi) = e.region.region_path().subtree_bounds();
-    let mut after = (0i64, 0i64);
+    let mut after = 0i64;
     loop {
         let page = st::export_page(db, &lo, &hi, after, 2_000).await?;
         let Some(last) = page.last() else { break };
-        after = (last.household_id, last.resident_key);
+        after = last.household_id;
         for r in &page {
             let name = |n: &Option<String>| match n {
                 Some(n) if e.masked => mask_name(n),

@@ -63,6 +63,11 @@ impl Page {
         );
     }
 
+    /// A solid rectangle outline (a box to tick).
+    pub fn tick_box(&mut self, x: f32, y: f32, w: f32, h: f32) {
+        let _ = writeln!(self.ops, "q 0 G 1.2 w {x:.2} {y:.2} {w:.2} {h:.2} re S Q");
+    }
+
     /// A QR code, `size` points square, its bottom left at (x, y): `dark` holds its
     /// `n` × `n` modules row by row from the top (as `qrcode` gives them). The quiet zone
     /// the standard asks for (four modules) is inside `size`. Dark runs of a row are drawn

@@ -39,6 +39,23 @@ pub async fn record(tx: &mut Tx, a: NewAudit<'_>) -> StoreResult<()> {
     Ok(())
 }
 
+/// Appends several entries in one statement per thousand (an import's new buildings).
+pub async fn record_many(tx: &mut Tx, entries: &[NewAudit<'_>]) -> StoreResult<()> {
+    let now = now_ms();
+    for chunk in entries.chunks(1000) {
+        on_tx!(tx, c => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO audit_log (at, actor_id, action, region_id, target, detail) ");
+            qb.push_values(chunk, |mut b, a| {
+                b.push_bind(now).push_bind(a.actor_id).push_bind(a.action).push_bind(a.region_id)
+                    .push_bind(a.target.as_str()).push_bind(a.detail.as_str());
+            });
+            qb.build().execute(&mut *c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(())
+}
+
 /// Appends an entry outside a transaction (reads of personal data).
 pub async fn record_now(db: &Db, a: NewAudit<'_>) -> StoreResult<()> {
     on_db!(db, p => sqlx::query(INSERT)

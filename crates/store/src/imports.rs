@@ -208,7 +208,9 @@ pub struct UnitWrite {
     pub kind: &'static str,
 }
 
-/// Statement sizes, well under both databases' limits on bound values.
+/// Statement sizes, well under both databases' limits on bound values. On PostgreSQL a
+/// whole batch goes in one statement instead, as arrays (`UNNEST`): a few bound values
+/// however many rows, which is several times faster than thousands of parameters.
 const CHUNK: usize = 1000;
 
 /// Adds or updates units by (building, label); returns (id, building, label) of each.
@@ -217,6 +219,23 @@ pub async fn upsert_units(
     units: &[UnitWrite],
 ) -> StoreResult<Vec<(i64, i64, String)>> {
     let now = now_ms();
+    if let Tx::Postgres(t) = tx {
+        let rows = sqlx::query_as(
+            "INSERT INTO households (region_id, unit_label, floor_area, kind, created_at) \
+             SELECT r, l, a, k, $5 FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[]) AS u(r, l, a, k) \
+             ON CONFLICT (region_id, unit_label) DO UPDATE SET \
+             floor_area = excluded.floor_area, kind = excluded.kind \
+             RETURNING id, region_id, unit_label",
+        )
+        .bind(units.iter().map(|u| u.building_id).collect::<Vec<_>>())
+        .bind(units.iter().map(|u| u.label.as_str()).collect::<Vec<_>>())
+        .bind(units.iter().map(|u| u.floor_area).collect::<Vec<_>>())
+        .bind(units.iter().map(|u| u.kind).collect::<Vec<_>>())
+        .bind(now)
+        .fetch_all(&mut **t)
+        .await?;
+        return Ok(rows);
+    }
     let mut out = Vec::with_capacity(units.len());
     for chunk in units.chunks(CHUNK) {
         let rows: Vec<(i64, i64, String)> = on_tx!(tx, c => {
@@ -248,6 +267,26 @@ pub struct OwnerWrite {
 }
 
 pub async fn upsert_owners(tx: &mut Tx, owners: &[OwnerWrite]) -> StoreResult<()> {
+    if let Tx::Postgres(t) = tx {
+        sqlx::query(
+            "INSERT INTO unit_owners (household_id, region_id, owner_key, owner_name, user_id, developer, phone) \
+             SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[], \
+             $6::BOOLEAN[], $7::TEXT[]) \
+             ON CONFLICT (household_id) DO UPDATE SET region_id = excluded.region_id, \
+             owner_key = excluded.owner_key, owner_name = excluded.owner_name, \
+             user_id = excluded.user_id, developer = excluded.developer, phone = excluded.phone",
+        )
+        .bind(owners.iter().map(|o| o.household_id).collect::<Vec<_>>())
+        .bind(owners.iter().map(|o| o.building_id).collect::<Vec<_>>())
+        .bind(owners.iter().map(|o| o.key.as_str()).collect::<Vec<_>>())
+        .bind(owners.iter().map(|o| o.name.as_str()).collect::<Vec<_>>())
+        .bind(owners.iter().map(|o| o.user_id).collect::<Vec<_>>())
+        .bind(owners.iter().map(|o| o.developer).collect::<Vec<_>>())
+        .bind(owners.iter().map(|o| o.phone.as_deref()).collect::<Vec<_>>())
+        .execute(&mut **t)
+        .await?;
+        return Ok(());
+    }
     for chunk in owners.chunks(CHUNK) {
         on_tx!(tx, c => {
             let mut qb = QueryBuilder::new(
@@ -283,6 +322,30 @@ pub async fn insert_residents(tx: &mut Tx, people: &[ResidentWrite]) -> StoreRes
         .filter(|r| r.is_head)
         .map(|r| r.household_id)
         .collect();
+    if let Tx::Postgres(t) = tx {
+        if !heads.is_empty() {
+            sqlx::query(
+                "UPDATE residents SET is_head = FALSE WHERE is_head AND household_id = ANY($1)",
+            )
+            .bind(&heads)
+            .execute(&mut **t)
+            .await?;
+        }
+        sqlx::query(
+            "INSERT INTO residents (household_id, region_id, name, phone, is_head, created_at) \
+             SELECT h, r, n, p, i, $6 FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], \
+             $5::BOOLEAN[]) AS x(h, r, n, p, i)",
+        )
+        .bind(people.iter().map(|r| r.household_id).collect::<Vec<_>>())
+        .bind(people.iter().map(|r| r.building_id).collect::<Vec<_>>())
+        .bind(people.iter().map(|r| r.name.as_str()).collect::<Vec<_>>())
+        .bind(people.iter().map(|r| r.phone.as_deref()).collect::<Vec<_>>())
+        .bind(people.iter().map(|r| r.is_head).collect::<Vec<_>>())
+        .bind(now)
+        .execute(&mut **t)
+        .await?;
+        return Ok(());
+    }
     for chunk in heads.chunks(CHUNK) {
         on_tx!(tx, c => {
             let mut qb = QueryBuilder::new(
@@ -319,6 +382,21 @@ pub async fn insert_changes(
     changes: &[ChangeWrite],
 ) -> StoreResult<()> {
     let now = now_ms();
+    if let Tx::Postgres(t) = tx {
+        sqlx::query(
+            "INSERT INTO household_changes (household_id, actor_id, field, old_value, new_value, changed_at) \
+             SELECT h, $2, f, o, n, $6 FROM UNNEST($1::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[]) AS x(h, f, o, n)",
+        )
+        .bind(changes.iter().map(|c| c.household_id).collect::<Vec<_>>())
+        .bind(actor_id)
+        .bind(changes.iter().map(|c| c.field).collect::<Vec<_>>())
+        .bind(changes.iter().map(|c| c.old.as_str()).collect::<Vec<_>>())
+        .bind(changes.iter().map(|c| c.new.as_str()).collect::<Vec<_>>())
+        .bind(now)
+        .execute(&mut **t)
+        .await?;
+        return Ok(());
+    }
     for chunk in changes.chunks(CHUNK) {
         on_tx!(tx, c => {
             let mut qb = QueryBuilder::new(
@@ -351,26 +429,28 @@ pub struct ExportRow {
     pub is_head: Option<bool>,
 }
 
-/// The next page of the units list under `[lo, hi)`, after (unit, resident) `after`, in
-/// unit order: keyset paging, so an export of any size reads a page at a time.
+/// The next page of the units list under `[lo, hi)`: the next `limit` units after unit
+/// `after` (keyset paging on the unit id alone, an index range), each with all its people,
+/// in unit order — so an export of any size reads a page at a time and no page sorts more
+/// than its own rows.
 pub async fn export_page(
     db: &Db,
     lo: &str,
     hi: &str,
-    after: (i64, i64),
+    after: i64,
     limit: i64,
 ) -> StoreResult<Vec<ExportRow>> {
     on_db!(db, p => sqlx::query_as(
         "SELECT h.id AS household_id, COALESCE(x.id, 0) AS resident_key, b.name AS building, \
          h.unit_label, h.floor_area, h.kind, o.owner_name, COALESCE(o.phone, u.phone) AS owner_phone, o.developer, \
          x.name AS resident_name, x.phone AS resident_phone, x.is_head \
-         FROM households h JOIN regions b ON b.id = h.region_id \
+         FROM (SELECT h0.id FROM households h0 JOIN regions b0 ON b0.id = h0.region_id \
+               WHERE b0.path >= $1 AND b0.path < $2 AND h0.id > $3 ORDER BY h0.id LIMIT $4) AS pg \
+         JOIN households h ON h.id = pg.id JOIN regions b ON b.id = h.region_id \
          LEFT JOIN unit_owners o ON o.household_id = h.id \
          LEFT JOIN users u ON u.id = o.user_id \
          LEFT JOIN residents x ON x.household_id = h.id \
-         WHERE b.path >= $1 AND b.path < $2 \
-           AND (h.id > $3 OR (h.id = $3 AND COALESCE(x.id, 0) > $4)) \
-         ORDER BY h.id, COALESCE(x.id, 0) LIMIT $5")
-        .bind(lo).bind(hi).bind(after.0).bind(after.1).bind(limit)
+         ORDER BY h.id, COALESCE(x.id, 0)")
+        .bind(lo).bind(hi).bind(after).bind(limit)
         .fetch_all(p).await)
 }

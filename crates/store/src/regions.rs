@@ -106,6 +106,40 @@ pub async fn insert(
     })
 }
 
+/// Adds children of one kind under `parent` (an import's new buildings) in a few
+/// statements, placed after its last child in the order given; returns (id, name) of each.
+/// The caller holds `parent` locked.
+pub async fn insert_children(
+    tx: &mut Tx,
+    parent: &RegionRow,
+    kind: RegionKind,
+    names: &[&str],
+) -> StoreResult<Vec<(i64, String)>> {
+    let now = now_ms();
+    let first = next_sort_order(tx, parent.id).await?;
+    let mut out = Vec::with_capacity(names.len());
+    for (c_no, chunk) in names.chunks(1000).enumerate() {
+        let rows: Vec<(i64, String)> = on_tx!(tx, c => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO regions (parent_id, kind, name, path, depth, sort_order, created_at) ");
+            qb.push_values(chunk.iter().enumerate(), |mut b, (i, name)| {
+                let n = c_no * 1000 + i;
+                b.push_bind(parent.id).push_bind(kind.as_str()).push_bind(*name)
+                    .push_bind(format!("~new~{now}~{}~{n}", rand_suffix()))
+                    .push_bind(parent.depth + 1).push_bind(first + n as i64).push_bind(now);
+            });
+            qb.push(" RETURNING id, name");
+            qb.build_query_as().fetch_all(&mut *c).await
+        })?;
+        out.extend(rows);
+    }
+    // Each path is the parent's with the new id: one statement for all of them.
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE regions SET path = $1 || CAST(id AS TEXT) || '/' WHERE parent_id = $2 AND path LIKE '~new~%'")
+        .bind(parent.path.as_str()).bind(parent.id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(out)
+}
+
 fn rand_suffix() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);

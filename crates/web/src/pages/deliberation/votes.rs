@@ -945,13 +945,23 @@ async fn ballots_pdf(
                 &format!("{}{name}", l.label("ballots.owner")),
             );
             y -= 18.0;
-            let units = format!(
-                "{}{} · {} · {}",
-                l.label("ballots.units"),
-                o.unit_labels,
-                l.tf("ballots.n_units", &[&o.units.to_string()]),
-                area(o.area)
+            // The CJK font has no "²": the area is printed with the word.
+            let sqm = format!(
+                "{}.{:02} {}",
+                o.area / 100,
+                o.area % 100,
+                l.t("ballots.sqm")
             );
+            let units = if o.units > 1 {
+                format!(
+                    "{}{} · {} · {sqm}",
+                    l.label("ballots.units"),
+                    o.unit_labels,
+                    l.tf("ballots.n_units", &[&o.units.to_string()]),
+                )
+            } else {
+                format!("{}{} · {sqm}", l.label("ballots.units"), o.unit_labels)
+            };
             for line in wrap(Font::Song, 11.0, A4.0 - 200.0, &units)
                 .into_iter()
                 .take(2)
@@ -962,7 +972,7 @@ async fn ballots_pdf(
             y -= 14.0;
             for (k, word) in boxes.iter().enumerate() {
                 let x = 40.0 + k as f32 * 120.0;
-                page.cut_box(x, y - 6.0, 22.0, 22.0);
+                page.tick_box(x, y - 6.0, 22.0, 22.0);
                 page.text(x + 30.0, y, Font::Song, 15.0, word);
             }
             y -= 40.0;
