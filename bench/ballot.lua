@@ -4,7 +4,7 @@
 -- no token is sent twice. A connection asks for a token before each request (wrk calls
 -- delay() first): it gets one reserved, or waits forever once the slice is used up; the
 -- thread stops when every reserved token has its answer. So the run is a fixed number of
--- ballots, each one answered (none abandoned mid-flight), and the number of 204 answers
+-- ballots, each one answered (none abandoned mid-flight), and the number of 201 answers
 -- must equal the number of ballots in the database afterwards. The last thread to finish
 -- wakes wrk's main thread (which otherwise sleeps for all of -d) with SIGINT; the rate is
 -- timed here, from the first ballot sent to the last answer received, with gettimeofday.
@@ -80,7 +80,7 @@ end
 
 function response(status, hdrs, body)
    answered = answered + 1
-   if status == 204 then
+   if status == 201 then
       ok = ok + 1
    else
       bad = bad + 1
@@ -126,15 +126,15 @@ function done(summary, latency, requests)
    local e = summary.errors
    io.write(string.format("ballots_sent %d\n", t_sent))
    io.write(string.format("ballots_planned %d\n", t_mine))
-   io.write(string.format("ok_204 %d\n", t_ok))
-   io.write(string.format("non_204 %d %s\n", t_bad, table.concat(all_codes, " ")))
+   io.write(string.format("ok_201 %d\n", t_ok))
+   io.write(string.format("non_201 %d %s\n", t_bad, table.concat(all_codes, " ")))
    io.write(string.format("unanswered %d\n", t_sent - t_ok - t_bad))
    io.write(string.format("sent_yes %d\nsent_no %d\n", t_yes, t_no))
    io.write(string.format("socket_errors connect=%d read=%d write=%d timeout=%d\n",
       e.connect, e.read, e.write, e.timeout))
    io.write(string.format("seconds %.2f\n", secs))
    io.write(string.format("wrk_seconds %.2f\n", summary.duration / 1e6))
-   io.write(string.format("rate_204 %.0f\n", t_ok / secs))
+   io.write(string.format("rate_201 %.0f\n", t_ok / secs))
    io.write(string.format("p50_ms %.1f\np90_ms %.1f\np99_ms %.1f\nmax_ms %.1f\n",
       latency:percentile(50) / 1000, latency:percentile(90) / 1000,
       latency:percentile(99) / 1000, latency.max / 1000))

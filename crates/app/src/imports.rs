@@ -37,6 +37,9 @@ pub const MAX_ROWS: usize = 200_000;
 const MAX_PROBLEMS: usize = 500;
 /// Units written per transaction.
 const BATCH: usize = 5_000;
+/// How long a checked sheet waits for "import" before its kept units are dropped (the
+/// report stays; the sheet is uploaded again to import it).
+pub const KEEP_CHECKED_MS: i64 = 7 * 24 * 3600 * 1000;
 
 /// A column of the sheet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -539,6 +542,9 @@ impl Mode {
 /// Queues the writing of a checked sheet.
 pub async fn commit(db: &Db, actor: &Actor, id: i64, mode: Mode) -> AppResult<ImportRow> {
     let (row, _, _) = get(db, actor, id).await?;
+    if row.status == "failed" && row.error == "import_expired" {
+        return Err(AppError::Invalid("import_expired"));
+    }
     if mode == Mode::All && row.bad_rows > 0 {
         return Err(AppError::Invalid("import_has_problems"));
     }

@@ -210,6 +210,9 @@ async fn run(db: &Db, kind: Kind, job: &JobRow) -> AppResult<Outcome> {
             linli_store::accounts::delete_expired_sessions(db).await?;
             linli_store::accounts::delete_old_throttle_rows(db, now - DAY_MS).await?;
             st::delete_done_before(db, now - 7 * DAY_MS).await?;
+            // A dry run never committed does not keep its units (a sheet's worth) forever.
+            linli_store::imports::expire_checked(db, now - crate::imports::KEEP_CHECKED_MS, now)
+                .await?;
             crate::deliberation::votes::close_due(db).await?;
             Ok(Outcome::Later(now + HOUR_MS))
         }

@@ -182,6 +182,16 @@ pub async fn residents_of(db: &Db, building_ids: &[i64]) -> StoreResult<Vec<(i64
     })
 }
 
+/// Drops the kept units of imports checked before `before` and never committed: the
+/// dry run's report stays readable, the import is marked failed (`import_expired`) and
+/// cannot be committed any more. Returns how many were dropped.
+pub async fn expire_checked(db: &Db, before: i64, at: i64) -> StoreResult<u64> {
+    on_db!(db, p => sqlx::query(
+        "UPDATE imports SET status = 'failed', error = 'import_expired', payload = NULL, updated_at = $2 \
+         WHERE status = 'checked' AND created_at < $1")
+        .bind(before).bind(at).execute(p).await.map(|r| r.rows_affected()))
+}
+
 /// (account, phone) for the phones that have an account.
 pub async fn users_by_phone(db: &Db, phones: &[String]) -> StoreResult<Vec<(i64, String)>> {
     let mut out = vec![];

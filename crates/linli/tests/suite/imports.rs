@@ -482,8 +482,62 @@ async fn the_api_imports_and_the_list_exports(app: &TestApp) {
     );
 }
 
+/// A dry run nobody imports does not keep its units forever: a week on, the housekeeping
+/// job drops them, the report still reads, and importing says why it cannot.
+async fn a_dry_run_never_imported_is_dropped_after_a_week(app: &TestApp) {
+    let compound = new_compound(app, "搁置苑").await;
+    let mut api = app.api_client(COMMITTEE, DEMO_PASSWORD).await;
+    let r = api
+        .send(
+            "POST",
+            &format!("/api/v1/regions/{compound}/imports?filename=a.xlsx"),
+            Some(XLSX),
+            compound_sheet(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["import"]["id"].as_i64().unwrap();
+    let kept = || async {
+        app.count_where(
+            "SELECT COUNT(*) FROM imports WHERE payload IS NOT NULL AND CAST(id AS TEXT) = $1",
+            &id.to_string(),
+        )
+        .await
+    };
+    assert_eq!(kept().await, 1);
+    app.on_clock(linli_app::jobs::schedule_maintenance(&app.db))
+        .await
+        .unwrap();
+    // Six days on, the housekeeping runs and keeps it; eight days on, it drops it.
+    app.clock.advance(6 * 24 * 3600 * 1000);
+    run_jobs(app).await;
+    assert_eq!(kept().await, 1, "a week to decide");
+    app.clock.advance(2 * 24 * 3600 * 1000);
+    run_jobs(app).await;
+    assert_eq!(kept().await, 0, "dropped after a week");
+    let r = api.get(&format!("/api/v1/imports/{id}")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["import"]["status"], "failed");
+    assert_eq!(r.json()["problems"][0]["row"], 5, "the report still reads");
+    let r = api
+        .json(
+            "POST",
+            &format!("/api/v1/imports/{id}/commit"),
+            json!({"mode": "valid"}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "import_expired");
+    assert_eq!(units_under(app, compound).await, 0);
+    let mut page = app.login(COMMITTEE).await;
+    let report = page.get(&format!("/imports/{id}")).await;
+    assert!(report.body.contains("超过 7 天没有导入"), "{}", report.body);
+}
+
 on_both_databases!(
     a_committee_imports_a_compound_from_a_sheet,
+    a_dry_run_never_imported_is_dropped_after_a_week,
     bad_files_and_strangers_are_refused,
     the_api_imports_and_the_list_exports,
 );
