@@ -299,18 +299,25 @@ pub enum NewOwner<'a> {
 }
 
 /// Records a unit's owner — at a sale, on `date` (the day of the transfer, for the
-/// history) — keeping the previous owner in the unit's history.
+/// history) — with their share of the unit (`share`, a percentage; empty: the whole
+/// unit; the developer always holds the whole), keeping the previous owner in the unit's
+/// history.
 pub async fn set_owner(
     db: &Db,
     actor: &Actor,
     household_id: i64,
     owner: NewOwner<'_>,
     date: &str,
+    share: &str,
 ) -> AppResult<UnitOwnerRow> {
     let date = match date.trim() {
         "" => None,
         d => Some(linli_domain::money::Day::parse(d)?),
     };
+    let share = linli_domain::regions::ShareBp::parse(share)?;
+    if matches!(owner, NewOwner::Developer) && share != linli_domain::regions::ShareBp::WHOLE {
+        return Err(AppError::Invalid("invalid_share"));
+    }
     let (_, building) = kept_unit(db, actor, household_id).await?;
     let named = match &owner {
         NewOwner::Named { name, phone } => {
@@ -366,6 +373,7 @@ pub async fn set_owner(
         user_id,
         developer,
         phone.as_deref(),
+        share.0,
     )
     .await?;
     let shown = |n: &str, dev: bool| {
@@ -375,10 +383,13 @@ pub async fn set_owner(
             n.to_string()
         }
     };
-    let new_value = match &date {
-        Some(d) => format!("{} ({})", shown(&name, developer), d.as_str()),
-        None => shown(&name, developer),
-    };
+    let mut new_value = shown(&name, developer);
+    if share != linli_domain::regions::ShareBp::WHOLE {
+        new_value.push_str(&format!(" · {}", share.display()));
+    }
+    if let Some(d) = &date {
+        new_value.push_str(&format!(" ({})", d.as_str()));
+    }
     let old_value = old
         .map(|o| shown(&o.owner_name, o.developer))
         .unwrap_or_default();

@@ -44,6 +44,8 @@ pub enum DomainError {
     InvalidMonth,
     #[error("invalid_area")]
     InvalidArea,
+    #[error("invalid_share")]
+    InvalidShare,
     #[error("unknown_unit_kind")]
     UnknownUnitKind,
     #[error("invalid_unit_label")]
@@ -74,6 +76,7 @@ impl DomainError {
             Self::MovesNothing => "moves_nothing",
             Self::InvalidMonth => "invalid_month",
             Self::InvalidArea => "invalid_area",
+            Self::InvalidShare => "invalid_share",
             Self::UnknownUnitKind => "unknown_unit_kind",
             Self::InvalidUnitLabel => "invalid_unit_label",
         }

@@ -135,6 +135,58 @@ impl RegionPath {
 }
 
 /// A floor area in hundredths of a square metre, as registered (不动产登记).
+/// An owner's share of their unit (产权份额), in basis points of the whole (10000 = all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShareBp(pub i64);
+
+impl ShareBp {
+    pub const WHOLE: Self = Self(10_000);
+
+    /// `50%`, `33.33%`, `100%`.
+    pub fn display(self) -> String {
+        match self.0 % 100 {
+            0 => format!("{}%", self.0 / 100),
+            f => format!("{}.{:02}%", self.0 / 100, f),
+        }
+    }
+
+    /// A share as people write it: `50`, `50%`, `33.33`, `１/２`-free: a percentage above 0
+    /// and at most 100 with two decimals at most; empty means the whole unit.
+    pub fn parse(raw: &str) -> Result<Self, crate::error::DomainError> {
+        use crate::error::DomainError::InvalidShare;
+        let t = raw.trim();
+        let t = t
+            .strip_suffix('%')
+            .or_else(|| t.strip_suffix('％'))
+            .unwrap_or(t)
+            .trim();
+        if t.is_empty() {
+            return Ok(Self::WHOLE);
+        }
+        let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+        if whole.is_empty()
+            || t.ends_with('.')
+            || whole.len() > 3
+            || frac.len() > 2
+            || !whole.bytes().all(|b| b.is_ascii_digit())
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(InvalidShare);
+        }
+        let whole: i64 = whole.parse().map_err(|_| InvalidShare)?;
+        let frac: i64 = match frac.len() {
+            0 => 0,
+            1 => frac.parse::<i64>().map_err(|_| InvalidShare)? * 10,
+            _ => frac.parse().map_err(|_| InvalidShare)?,
+        };
+        let bp = whole * 100 + frac;
+        if bp <= 0 || bp > 10_000 {
+            return Err(InvalidShare);
+        }
+        Ok(Self(bp))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct AreaCm2(pub i64);
@@ -224,6 +276,23 @@ pub fn unit_label(raw: &str) -> Result<String, crate::error::DomainError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_share_is_a_percentage_of_the_unit() {
+        assert_eq!(ShareBp::parse(""), Ok(ShareBp::WHOLE));
+        assert_eq!(ShareBp::parse("50"), Ok(ShareBp(5_000)));
+        assert_eq!(ShareBp::parse("33.33%"), Ok(ShareBp(3_333)));
+        assert_eq!(ShareBp::parse(" 12.5 ％"), Ok(ShareBp(1_250)));
+        assert_eq!(ShareBp(5_000).display(), "50%");
+        assert_eq!(ShareBp(3_333).display(), "33.33%");
+        for bad in ["0", "100.01", "一半", "1/2", "-5", "50.", "12.345", "1000"] {
+            assert_eq!(
+                ShareBp::parse(bad),
+                Err(crate::error::DomainError::InvalidShare),
+                "{bad}"
+            );
+        }
+    }
 
     #[test]
     fn kinds_hold_the_next_level_or_a_lone_building_under_a_community() {

@@ -468,9 +468,11 @@ pub struct UnitOwnerRow {
     pub developer: bool,
     /// How many units this owner holds in all.
     pub units: i64,
+    /// Their share of this unit, in basis points (10000: the whole unit).
+    pub share_bp: i64,
 }
 
-const OWNER_SELECT: &str = "SELECT o.owner_key, o.owner_name, o.user_id, o.developer, \
+const OWNER_SELECT: &str = "SELECT o.owner_key, o.owner_name, o.user_id, o.developer, o.share_bp, \
     (SELECT COUNT(*) FROM unit_owners o2 WHERE o2.owner_key = o.owner_key) AS units FROM unit_owners o";
 
 pub async fn unit_owner(db: &Db, household_id: i64) -> StoreResult<Option<UnitOwnerRow>> {
@@ -488,7 +490,7 @@ pub async fn owners_within(
 ) -> StoreResult<Vec<UnitOwnerRow>> {
     on_db!(db, p => sqlx::query_as(
         "SELECT o.owner_key, MIN(o.owner_name) AS owner_name, MIN(o.user_id) AS user_id, \
-         FALSE AS developer, COUNT(*) AS units \
+         FALSE AS developer, COUNT(*) AS units, CAST(10000 AS BIGINT) AS share_bp \
          FROM unit_owners o JOIN regions r ON r.id = o.region_id \
          WHERE r.path >= $1 AND r.path < $2 AND NOT o.developer \
          GROUP BY o.owner_key ORDER BY MIN(o.owner_name), o.owner_key LIMIT $3")
@@ -515,15 +517,17 @@ pub async fn set_unit_owner(
     user_id: Option<i64>,
     developer: bool,
     phone: Option<&str>,
+    share_bp: i64,
 ) -> StoreResult<()> {
     on_tx!(tx, c => sqlx::query(
-        "INSERT INTO unit_owners (household_id, region_id, owner_key, owner_name, user_id, developer, phone) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+        "INSERT INTO unit_owners (household_id, region_id, owner_key, owner_name, user_id, developer, phone, share_bp) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
          ON CONFLICT (household_id) DO UPDATE SET region_id = EXCLUDED.region_id, \
            owner_key = EXCLUDED.owner_key, owner_name = EXCLUDED.owner_name, \
-           user_id = EXCLUDED.user_id, developer = EXCLUDED.developer, phone = EXCLUDED.phone")
+           user_id = EXCLUDED.user_id, developer = EXCLUDED.developer, phone = EXCLUDED.phone, \
+           share_bp = EXCLUDED.share_bp")
         .bind(household_id).bind(building_id).bind(key).bind(name).bind(user_id).bind(developer)
-        .bind(phone)
+        .bind(phone).bind(share_bp)
         .execute(c).await.map(|_| ()))
 }
 

@@ -962,6 +962,21 @@ async fn an_owner_of_several_units_is_one_owner_and_a_sale_keeps_history(app: &T
             "invalid_phone",
         ),
         (json!({"name": ""}), 422, "invalid_name"),
+        (
+            json!({"name": "王买家", "share": "一半"}),
+            422,
+            "invalid_share",
+        ),
+        (
+            json!({"name": "王买家", "share": "0"}),
+            422,
+            "invalid_share",
+        ),
+        (
+            json!({"developer": true, "share": "50"}),
+            422,
+            "invalid_share",
+        ),
     ] {
         let r = sw
             .json(
@@ -1000,6 +1015,19 @@ async fn an_owner_of_several_units_is_one_owner_and_a_sale_keeps_history(app: &T
     assert_eq!(r.status, 303, "{}", r.body);
     let body = page.get(r.location()).await.body;
     assert!(body.contains("林业主 → 王买家 (2027-03-01)"), "{body}");
+    // A co-owned unit: the owner's share is kept, shown and in the history.
+    let r = page
+        .post_form(
+            &format!("/households/{a}/owner"),
+            &[("who", "new"), ("name", "赵共有"), ("share", "50%")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let body = page.get(r.location()).await.body;
+    assert!(body.contains("产权份额 50%"), "{body}");
+    assert!(body.contains("王买家 → 赵共有 · 50%"), "{body}");
+    let r = sw.get(&format!("/api/v1/households/{a}")).await.json();
+    assert_eq!(r["owner"]["share_bp"], 5000, "{r}");
     let r = page
         .post_form(
             &format!("/households/{a}/owner"),

@@ -555,6 +555,9 @@ pub struct OwnerReq {
     developer: bool,
     /// The day of the transfer (YYYY-MM-DD), kept in the unit's history.
     date: Option<String>,
+    /// The owner's share of the unit (产权份额) as a percentage, such as `50` or `33.33`;
+    /// absent: the whole unit.
+    share: Option<String>,
 }
 
 /// Records who owns a unit (a sale: the old owner stays in the unit's history).
@@ -580,9 +583,16 @@ async fn set_unit_owner(
         },
     };
     Ok(Json(
-        linli_app::units::set_owner(s.db(), a, id, owner, r.date.as_deref().unwrap_or(""))
-            .await
-            .api(&ctx)?,
+        linli_app::units::set_owner(
+            s.db(),
+            a,
+            id,
+            owner,
+            r.date.as_deref().unwrap_or(""),
+            r.share.as_deref().unwrap_or(""),
+        )
+        .await
+        .api(&ctx)?,
     ))
 }
 

@@ -479,6 +479,12 @@ struct UnitPage {
     done: Option<String>,
 }
 
+impl UnitPage {
+    fn share(&self, bp: &i64) -> String {
+        linli_domain::regions::ShareBp(*bp).display()
+    }
+}
+
 async fn unit_render(
     ctx: &LoggedIn,
     state: &AppState,
@@ -745,6 +751,8 @@ struct OwnerForm {
     phone: Option<String>,
     /// The day of the transfer (YYYY-MM-DD), for the history.
     date: Option<String>,
+    /// The owner's share of the unit, a percentage (empty: the whole unit).
+    share: Option<String>,
 }
 
 async fn set_owner(
@@ -768,6 +776,7 @@ async fn set_owner(
         id,
         owner,
         f.date.as_deref().unwrap_or(""),
+        f.share.as_deref().unwrap_or(""),
     )
     .await;
     unit_answer(ctx, state, id, result, "owner_set").await
