@@ -135,6 +135,28 @@ impl RegionPath {
 }
 
 /// A floor area in hundredths of a square metre, as registered (不动产登记).
+/// A decimal number as people write it (`89`, `89.5`, `89.50`: up to `whole_digits`
+/// digits, at most two decimals, nothing else) in hundredths.
+fn hundredths(t: &str, whole_digits: usize) -> Option<i64> {
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty()
+        || t.ends_with('.')
+        || whole.len() > whole_digits
+        || frac.len() > 2
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let frac: i64 = match frac.len() {
+        0 => 0,
+        1 => frac.parse::<i64>().ok()? * 10,
+        _ => frac.parse().ok()?,
+    };
+    Some(whole * 100 + frac)
+}
+
 /// An owner's share of their unit (产权份额), in basis points of the whole (10000 = all).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShareBp(pub i64);
@@ -163,23 +185,7 @@ impl ShareBp {
         if t.is_empty() {
             return Ok(Self::WHOLE);
         }
-        let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
-        if whole.is_empty()
-            || t.ends_with('.')
-            || whole.len() > 3
-            || frac.len() > 2
-            || !whole.bytes().all(|b| b.is_ascii_digit())
-            || !frac.bytes().all(|b| b.is_ascii_digit())
-        {
-            return Err(InvalidShare);
-        }
-        let whole: i64 = whole.parse().map_err(|_| InvalidShare)?;
-        let frac: i64 = match frac.len() {
-            0 => 0,
-            1 => frac.parse::<i64>().map_err(|_| InvalidShare)? * 10,
-            _ => frac.parse().map_err(|_| InvalidShare)?,
-        };
-        let bp = whole * 100 + frac;
+        let bp = hundredths(t, 3).ok_or(InvalidShare)?;
         if bp <= 0 || bp > 10_000 {
             return Err(InvalidShare);
         }
@@ -212,23 +218,7 @@ impl AreaCm2 {
                 break;
             }
         }
-        let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
-        if whole.is_empty()
-            || t.ends_with('.')
-            || whole.len() > 6
-            || frac.len() > 2
-            || !whole.bytes().all(|b| b.is_ascii_digit())
-            || !frac.bytes().all(|b| b.is_ascii_digit())
-        {
-            return Err(InvalidArea);
-        }
-        let whole: i64 = whole.parse().map_err(|_| InvalidArea)?;
-        let frac: i64 = match frac.len() {
-            0 => 0,
-            1 => frac.parse::<i64>().map_err(|_| InvalidArea)? * 10,
-            _ => frac.parse().map_err(|_| InvalidArea)?,
-        };
-        let cm2 = whole * 100 + frac;
+        let cm2 = hundredths(t, 6).ok_or(InvalidArea)?;
         if cm2 <= 0 || cm2 > Self::MAX {
             return Err(InvalidArea);
         }

@@ -27,6 +27,16 @@ pub enum Tx {
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
+/// The pool's size: `LINLI_DB_POOL` if set (read when the pool is opened), else `default`
+/// (8 SQLite connections, 16 PostgreSQL ones).
+fn pool_size(default: u32) -> u32 {
+    std::env::var("LINLI_DB_POOL")
+        .ok()
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .filter(|n| (1..=256).contains(n))
+        .unwrap_or(default)
+}
+
 impl Db {
     /// Opens `url`: `sqlite://path` (created if missing, WAL mode) or `postgres://…`.
     ///
@@ -50,7 +60,7 @@ impl Db {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
-                .max_connections(16)
+                .max_connections(pool_size(16))
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await?;
@@ -66,7 +76,7 @@ impl Db {
                 .foreign_keys(true);
             let pool = SqlitePoolOptions::new()
                 .after_connect(|conn, _| Box::pin(async move { plan_stably(conn).await }))
-                .max_connections(8)
+                .max_connections(pool_size(8))
                 .connect_with(opts)
                 .await?;
             Ok(Db::Sqlite(pool))

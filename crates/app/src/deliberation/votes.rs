@@ -1189,6 +1189,14 @@ pub async fn owner_roll(
     after: i64,
     limit: i64,
 ) -> AppResult<(VoteRow, Vec<st::VoteOwnerRow>)> {
+    let v = owners_vote_for_teller(db, actor, vote_id).await?;
+    let rows = st::owners_page(db, vote_id, after.max(0), limit.clamp(1, 500)).await?;
+    log_owner_read(db, actor, &v, rows.len()).await?;
+    Ok((v, rows))
+}
+
+/// An owners' vote the actor counts (enters paper ballots, registers proxies).
+async fn owners_vote_for_teller(db: &Db, actor: &Actor, vote_id: i64) -> AppResult<VoteRow> {
     let v = get(db, actor, vote_id).await?;
     if v.electorate != "owners" {
         return Err(AppError::Invalid("proxy_owners_only"));
@@ -1196,9 +1204,7 @@ pub async fn owner_roll(
     if !can_tell(actor, &v) {
         return Err(AppError::Forbidden);
     }
-    let rows = st::owners_page(db, vote_id, after.max(0), limit.clamp(1, 500)).await?;
-    log_owner_read(db, actor, &v, rows.len()).await?;
-    Ok((v, rows))
+    Ok(v)
 }
 
 async fn log_owner_read(db: &Db, actor: &Actor, v: &VoteRow, n: usize) -> AppResult<()> {
@@ -1226,13 +1232,7 @@ pub async fn paper_ballots(
     actor: &Actor,
     vote_id: i64,
 ) -> AppResult<(VoteRow, Vec<st::VoteOwnerRow>)> {
-    let v = get(db, actor, vote_id).await?;
-    if v.electorate != "owners" {
-        return Err(AppError::Invalid("proxy_owners_only"));
-    }
-    if !can_tell(actor, &v) {
-        return Err(AppError::Forbidden);
-    }
+    let v = owners_vote_for_teller(db, actor, vote_id).await?;
     let mut all: Vec<st::VoteOwnerRow> = Vec::new();
     loop {
         let after = all.last().map_or(0, |o| o.ballot_no);
