@@ -134,7 +134,6 @@ impl RegionPath {
     }
 }
 
-/// A floor area in hundredths of a square metre, as registered (不动产登记).
 /// A decimal number as people write it (`89`, `89.5`, `89.50`: up to `whole_digits`
 /// digits, at most two decimals, nothing else) in hundredths.
 fn hundredths(t: &str, whole_digits: usize) -> Option<i64> {
@@ -172,8 +171,9 @@ impl ShareBp {
         }
     }
 
-    /// A share as people write it: `50`, `50%`, `33.33`, `１/２`-free: a percentage above 0
-    /// and at most 100 with two decimals at most; empty means the whole unit.
+    /// A share as people write it: `50`, `50%`, `33.33` — a percentage above 0 and at
+    /// most 100 with two decimals at most (a fraction such as `1/2` is refused); empty
+    /// means the whole unit.
     pub fn parse(raw: &str) -> Result<Self, crate::error::DomainError> {
         use crate::error::DomainError::InvalidShare;
         let t = raw.trim();
@@ -193,6 +193,7 @@ impl ShareBp {
     }
 }
 
+/// A floor area in hundredths of a square metre, as registered (不动产登记).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct AreaCm2(pub i64);

@@ -279,23 +279,19 @@ impl Voice {
     }
 }
 
-fn new_voice(
-    kind: &str,
-    keys: Vec<String>,
-    label: String,
-    proxy_id: Option<i64>,
-    area: i64,
-    ballot: String,
-) -> Voice {
-    Voice {
-        kind: kind.into(),
-        keys,
-        label,
-        area,
-        ballot,
-        proxy_id,
-        voted: vec![],
-        choice: None,
+impl Voice {
+    /// A voice with nothing voted yet, and no owner's label, area or ballot number.
+    fn new(kind: &str, key: String) -> Self {
+        Voice {
+            kind: kind.into(),
+            keys: vec![key],
+            label: String::new(),
+            area: 0,
+            ballot: String::new(),
+            proxy_id: None,
+            voted: vec![],
+            choice: None,
+        }
     }
 }
 
@@ -309,14 +305,7 @@ pub async fn voices(db: &Db, actor: &Actor, v: &VoteRow) -> AppResult<Vec<Voice>
             if let Some(body) = v.body_id
                 && is_seated(db, body, me).await?
             {
-                out.push(new_voice(
-                    "self",
-                    vec![format!("p:{me}")],
-                    String::new(),
-                    None,
-                    0,
-                    String::new(),
-                ));
+                out.push(Voice::new("self", format!("p:{me}")));
             }
         }
         Electorate::Residents => {
@@ -324,14 +313,7 @@ pub async fn voices(db: &Db, actor: &Actor, v: &VoteRow) -> AppResult<Vec<Voice>
                 && path.as_str() >= lo.as_str()
                 && path.as_str() < hi.as_str()
             {
-                out.push(new_voice(
-                    "self",
-                    vec![format!("p:{me}")],
-                    String::new(),
-                    None,
-                    0,
-                    String::new(),
-                ));
+                out.push(Voice::new("self", format!("p:{me}")));
             }
         }
         Electorate::Households => {
@@ -339,36 +321,26 @@ pub async fn voices(db: &Db, actor: &Actor, v: &VoteRow) -> AppResult<Vec<Voice>
                 && path.as_str() >= lo.as_str()
                 && path.as_str() < hi.as_str()
             {
-                out.push(new_voice(
-                    "household",
-                    vec![format!("h:{household}")],
-                    String::new(),
-                    None,
-                    0,
-                    String::new(),
-                ));
+                out.push(Voice::new("household", format!("h:{household}")));
             }
         }
         Electorate::Owners => {
             for o in st::owners_of_user(db, v.id, me).await? {
-                out.push(new_voice(
-                    "units",
-                    vec![owner_key(&o)],
-                    o.unit_labels.clone(),
-                    None,
-                    o.area,
-                    b::ballot_code(o.ballot_no),
-                ));
+                out.push(Voice {
+                    label: o.unit_labels.clone(),
+                    area: o.area,
+                    ballot: b::ballot_code(o.ballot_no),
+                    ..Voice::new("units", owner_key(&o))
+                });
             }
             for p in st::proxies_held(db, v.id, me).await? {
-                out.push(new_voice(
-                    "proxy",
-                    vec![p.voter_key.clone()],
-                    format!("{} · {}", p.owner_name, p.unit_label),
-                    Some(p.id),
-                    p.area,
-                    b::ballot_code(p.ballot_no),
-                ));
+                out.push(Voice {
+                    label: format!("{} · {}", p.owner_name, p.unit_label),
+                    area: p.area,
+                    ballot: b::ballot_code(p.ballot_no),
+                    proxy_id: Some(p.id),
+                    ..Voice::new("proxy", p.voter_key.clone())
+                });
             }
         }
     }
@@ -761,9 +733,11 @@ pub async fn finish(db: &Db, vote_id: i64, by: Option<i64>) -> AppResult<()> {
     // The issue is decided by the last stage: none follows if no stage opened here.
     let opened = st::start_stages(&mut tx, vote_id, winner, now).await?;
     let (lo, hi) = bounds(&v.electorate_path);
-    for (stage, closes_at) in &opened {
-        // An owners' stage counts the owners as they stand when it opens.
-        st::snapshot_owners(&mut tx, *stage, &lo, &hi).await?;
+    for (stage, closes_at, electorate) in &opened {
+        if electorate == Electorate::Owners.as_str() {
+            // An owners' stage counts the owners as they stand when it opens.
+            st::snapshot_owners(&mut tx, *stage, &lo, &hi).await?;
+        }
         crate::jobs::schedule_vote(&mut tx, *stage, now, *closes_at).await?;
     }
     let next_stage = !opened.is_empty();
@@ -829,11 +803,8 @@ pub async fn view(db: &Db, actor: &Actor, vote_id: i64) -> AppResult<VoteView> {
     let options = st::options(db, vote_id).await?;
     let tally = live_tally(db, &v, options.len()).await?;
     let (lo, hi) = bounds(&v.electorate_path);
-    let electorate_size = if v.electorate == "owners" {
-        st::owners_count(db, vote_id).await?
-    } else {
-        st::electorate_size(db, &v.electorate, v.body_id, &lo, &hi, &today()).await?
-    };
+    let electorate_size =
+        st::electorate_size(db, vote_id, &v.electorate, v.body_id, &lo, &hi, &today()).await?;
     let reasons = if tally.is_some() {
         st::reasons(db, vote_id, 200).await?
     } else {

@@ -323,16 +323,16 @@ pub async fn close(
 }
 
 /// Opens the later stages that follow the winning option and voids the others; returns
-/// the opened stages with their closing times.
+/// the opened stages with their closing times and electorates.
 pub async fn start_stages(
     tx: &mut Tx,
     parent: i64,
     winner: Option<i64>,
     now: i64,
-) -> StoreResult<Vec<(i64, i64)>> {
-    let opened: Vec<(i64, i64)> = on_tx!(tx, c => sqlx::query_as(
+) -> StoreResult<Vec<(i64, i64, String)>> {
+    let opened: Vec<(i64, i64, String)> = on_tx!(tx, c => sqlx::query_as(
         "UPDATE votes SET status = 'open', closes_at = $3 + (closes_at - opens_at), opens_at = $3 \
-         WHERE parent_id = $1 AND status = 'pending' AND parent_option = $2 RETURNING id, closes_at")
+         WHERE parent_id = $1 AND status = 'pending' AND parent_option = $2 RETURNING id, closes_at, electorate")
         .bind(parent).bind(winner.unwrap_or(-1)).bind(now).fetch_all(&mut *c).await)?;
     on_tx!(tx, c => sqlx::query(
         "UPDATE votes SET status = 'void' WHERE parent_id = $1 AND status = 'pending'")
@@ -421,8 +421,7 @@ pub async fn snapshot_owners(tx: &mut Tx, vote_id: i64, lo: &str, hi: &str) -> S
          SELECT $1, o.household_id, CASE WHEN o.developer THEN 'developer' ELSE o.owner_key END, \
          h.floor_area, r.name || ' ' || h.unit_label, o.developer FROM unit_owners o \
          JOIN households h ON h.id = o.household_id JOIN regions r ON r.id = o.region_id \
-         WHERE r.path >= $2 AND r.path < $3 AND r.retired_at IS NULL \
-         AND EXISTS (SELECT 1 FROM votes v WHERE v.id = $1 AND v.electorate = 'owners')")
+         WHERE r.path >= $2 AND r.path < $3 AND r.retired_at IS NULL")
         .bind(vote_id).bind(lo).bind(hi).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     // (owner key, name, user, unit label, area), in the order of the units.
     let rows: Vec<(String, String, Option<i64>, String, i64)> = on_tx!(tx, c => sqlx::query_as(
@@ -531,15 +530,11 @@ pub async fn owners_page(
         .bind(vote_id).bind(after).bind(limit).fetch_all(p).await)
 }
 
-/// How many owners an owners' vote has (as it opened).
-pub async fn owners_count(db: &Db, vote_id: i64) -> StoreResult<i64> {
-    on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM vote_owners WHERE vote_id = $1")
-        .bind(vote_id).fetch_one(p).await)
-}
-
-/// How many may vote: body members on `today`, residents with an account, or households.
+/// How many may vote in vote `vote_id`: body members on `today`, residents with an
+/// account, households, or the owners copied when an owners' vote opened.
 pub async fn electorate_size(
     db: &Db,
+    vote_id: i64,
     kind: &str,
     body_id: Option<i64>,
     lo: &str,
@@ -557,7 +552,8 @@ pub async fn electorate_size(
         "households" => sqlx::query_scalar(
             "SELECT COUNT(*) FROM households h JOIN regions r ON r.id = h.region_id WHERE r.path >= $1 AND r.path < $2")
             .bind(lo).bind(hi).fetch_one(p).await,
-        _ => Ok(0),
+        _ => sqlx::query_scalar("SELECT COUNT(*) FROM vote_owners WHERE vote_id = $1")
+            .bind(vote_id).fetch_one(p).await,
     })
 }
 

@@ -131,6 +131,30 @@ pub fn qr_modules(url: &str) -> (usize, Vec<bool>) {
     }
 }
 
+/// A PDF answer: shown in the browser (`inline`) or saved (`attachment`) as `filename`;
+/// `private` ones (owners' names, codes) are never kept by a cache.
+pub fn pdf_response(pdf: Vec<u8>, inline: bool, filename: &str, private: bool) -> Response {
+    let disposition = if inline { "inline" } else { "attachment" };
+    let mut r = (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("{disposition}; filename=\"{filename}\""),
+            ),
+        ],
+        pdf,
+    )
+        .into_response();
+    if private {
+        r.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("private, no-store"),
+        );
+    }
+    r
+}
+
 /// Page links for a list.
 pub struct Pager {
     pub number: i64,

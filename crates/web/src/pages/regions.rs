@@ -11,7 +11,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use linli_app::regions::RegionView;
@@ -730,17 +729,7 @@ async fn slips_pdf(
         doc.push(page);
     }
     let name = format!("slips-{}.pdf", building.id);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{name}\""),
-            ),
-        ],
-        doc.render(),
-    )
-        .into_response())
+    Ok(crate::pages::pdf_response(doc.render(), true, &name, false))
 }
 
 #[derive(Deserialize)]

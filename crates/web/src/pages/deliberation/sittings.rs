@@ -10,8 +10,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use linli_app::Page;
 use linli_app::deliberation::bodies::{self as bodies, BodyView, NewBody, NewMember};
@@ -519,15 +518,10 @@ async fn minutes_pdf(
         .await
         .page(&ctx)?;
     let pdf = linli_domain::pdf::text_document(&title, &text);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"sitting-{id}-minutes.pdf\""),
-            ),
-        ],
+    Ok(crate::pages::pdf_response(
         pdf,
-    )
-        .into_response())
+        false,
+        &format!("sitting-{id}-minutes.pdf"),
+        false,
+    ))
 }

@@ -947,9 +947,8 @@ async fn ballots_pdf(
             y -= 18.0;
             // The CJK font has no "²": the area is printed with the word.
             let sqm = format!(
-                "{}.{:02} {}",
-                o.area / 100,
-                o.area % 100,
+                "{} {}",
+                linli_domain::regions::AreaCm2(o.area).display(),
                 l.t("ballots.sqm")
             );
             let units = if o.units > 1 {
@@ -989,16 +988,10 @@ async fn ballots_pdf(
         page.text(40.0, A4.1 - 60.0, Font::Song, 14.0, &l.t("ballots.none"));
         doc.push(page);
     }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"ballots-{}.pdf\"", vote.id),
-            ),
-        ],
+    Ok(crate::pages::pdf_response(
         doc.render(),
-    )
-        .into_response())
+        true,
+        &format!("ballots-{}.pdf", vote.id),
+        true,
+    ))
 }
